@@ -1,0 +1,621 @@
+"""Expectation-Maximisation for Gaussian mixtures, one equation per function.
+
+A Gaussian mixture with :math:`K` components models a point :math:`x \\in \\mathbb{R}^D` as
+
+.. math::
+
+    p(x) = \\sum_{k=1}^{K} \\pi_k \\, \\mathcal{N}(x \\mid \\mu_k, \\Sigma_k),
+
+with weights :math:`\\pi_k` (summing to 1), means :math:`\\mu_k` and covariances
+:math:`\\Sigma_k`. EM alternates two steps that never lower the log-likelihood:
+
+* **E-step** -- responsibilities, how much component *k* explains point *n*:
+  :math:`r_{nk} = \\pi_k \\mathcal{N}(x_n|\\mu_k,\\Sigma_k) / \\sum_j \\pi_j \\mathcal{N}(x_n|\\mu_j,\\Sigma_j)`.
+* **M-step** -- re-estimate every parameter as a responsibility-weighted average.
+
+:func:`em_steps` is a generator that yields the state after the initialisation and
+after *every* E-step and M-step, so a learner can watch EM work. :func:`fit` runs it
+to the end. The numerics follow scikit-learn's ``GaussianMixture`` (same M-step
+formulas, ``reg_covar`` added to the diagonal, ``tol`` on the change of the mean
+log-likelihood per sample), so the two agree when started from the same parameters.
+
+This module imports nothing but numpy; it never draws or prints.
+"""
+
+from __future__ import annotations
+
+import itertools
+import numbers
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = [
+    "COVARIANCE_TYPES",
+    "EMStep",
+    "FittedGMM",
+    "GMMParams",
+    "e_step",
+    "em_steps",
+    "estimate_log_prob",
+    "fit",
+    "log_likelihood",
+    "m_step",
+    "match_labels",
+]
+
+COVARIANCE_TYPES = ("full", "diag", "spherical", "tied")
+INITS = ("kmeans++", "random")
+_LOG_2PI = np.log(2 * np.pi)
+
+
+# --------------------------------------------------------------------------- checks
+def _check_data(X, name: str = "X") -> np.ndarray:
+    """Return ``X`` as a 2-D float array, or raise a clear error naming ``name``."""
+    if isinstance(X, str | bytes):
+        raise TypeError(f"{name} must be a 2-D array of numbers, got a string")
+    try:
+        arr = np.asarray(X)
+    except ValueError as exc:  # ragged lists
+        raise ValueError(f"{name} must be a rectangular 2-D array of numbers: {exc}") from None
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{name} must contain real numbers, got an array of dtype {arr.dtype} "
+            "(strings, objects or complex numbers are not data EM can fit)"
+        )
+    if arr.ndim != 2:
+        hint = " Use X.reshape(-1, 1) for a single feature." if arr.ndim == 1 else ""
+        raise ValueError(
+            f"{name} must be 2-D (n_samples, n_features), got {arr.ndim}-D with shape {arr.shape}.{hint}"
+        )
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ValueError(f"{name} is empty: shape {arr.shape}; need at least one sample and one feature")
+    arr = arr.astype(float, copy=False)
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} contains NaN or infinity; remove or impute those values first")
+    return arr
+
+
+def _check_int(value, name: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def _check_float(value, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value}")
+    return float(value)
+
+
+def _check_covariance_type(covariance_type) -> str:
+    if covariance_type not in COVARIANCE_TYPES:
+        raise ValueError(f"covariance_type must be one of {COVARIANCE_TYPES}, got {covariance_type!r}")
+    return covariance_type
+
+
+# --------------------------------------------------------------------------- parameters
+def _covariance_shape(covariance_type: str, K: int, D: int) -> tuple[int, ...]:
+    return {"full": (K, D, D), "diag": (K, D), "spherical": (K,), "tied": (D, D)}[covariance_type]
+
+
+@dataclass(frozen=True, eq=False)
+class GMMParams:
+    """Parameters of a Gaussian mixture, shaped as scikit-learn's ``GaussianMixture``.
+
+    Parameters
+    ----------
+    weights : array, shape (K,)
+        Mixing weights :math:`\\pi_k`, non-negative, summing to 1.
+    means : array, shape (K, D)
+        Component means :math:`\\mu_k`.
+    covariances : array
+        ``full`` (K, D, D), ``diag`` (K, D), ``spherical`` (K,), ``tied`` (D, D).
+    covariance_type : {"full", "diag", "spherical", "tied"}
+    """
+
+    weights: np.ndarray
+    means: np.ndarray
+    covariances: np.ndarray
+    covariance_type: str = "full"
+
+    def __post_init__(self) -> None:
+        cov_type = _check_covariance_type(self.covariance_type)
+        arrays = {}
+        for name in ("weights", "means", "covariances"):
+            arr = np.array(getattr(self, name), dtype=float)  # a private, read-only copy
+            if not np.isfinite(arr).all():
+                raise ValueError(f"GMMParams.{name} contains NaN or infinity")
+            arr.flags.writeable = False
+            arrays[name] = arr
+        weights, means, covs = arrays["weights"], arrays["means"], arrays["covariances"]
+        if weights.ndim != 1 or weights.size == 0:
+            raise ValueError(f"GMMParams.weights must have shape (K,), got {weights.shape}")
+        K = weights.size
+        if means.ndim != 2 or means.shape[0] != K:
+            raise ValueError(f"GMMParams.means must have shape (K={K}, D), got {means.shape}")
+        D = means.shape[1]
+        expected = _covariance_shape(cov_type, K, D)
+        if covs.shape != expected:
+            raise ValueError(
+                f"GMMParams.covariances must have shape {expected} for covariance_type="
+                f"{cov_type!r}, got {covs.shape}"
+            )
+        if (weights < 0).any() or not np.isclose(weights.sum(), 1.0, rtol=0, atol=1e-6):
+            raise ValueError(f"GMMParams.weights must be >= 0 and sum to 1, got {weights}")
+        for name, arr in arrays.items():
+            object.__setattr__(self, name, arr)
+        _precision_cholesky(self.covariances, cov_type)  # raises if not positive definite
+
+    @property
+    def n_components(self) -> int:
+        """Number of components K."""
+        return self.weights.shape[0]
+
+    @property
+    def n_features(self) -> int:
+        """Number of features D."""
+        return self.means.shape[1]
+
+    def full_covariances(self) -> np.ndarray:
+        """Every component's covariance as a (K, D, D) matrix, whatever the type."""
+        K, D = self.means.shape
+        covs = self.covariances
+        if self.covariance_type == "full":
+            return covs.copy()
+        if self.covariance_type == "tied":
+            return np.broadcast_to(covs, (K, D, D)).copy()
+        if self.covariance_type == "diag":
+            return covs[:, :, None] * np.eye(D)
+        return covs[:, None, None] * np.eye(D)
+
+    def n_parameters(self) -> int:
+        """Number of free parameters (for BIC/AIC), counted as scikit-learn does."""
+        K, D = self.means.shape
+        cov_params = {
+            "full": K * D * (D + 1) // 2,
+            "diag": K * D,
+            "spherical": K,
+            "tied": D * (D + 1) // 2,
+        }[self.covariance_type]
+        return cov_params + K * D + K - 1
+
+
+def _precision_cholesky(covariances: np.ndarray, covariance_type: str) -> np.ndarray:
+    """Cholesky factor of each precision matrix: ``P`` with ``P @ P.T = inv(Sigma)``.
+
+    With it, the Mahalanobis distance is a plain sum of squares:
+    :math:`(x-\\mu)^T \\Sigma^{-1} (x-\\mu) = \\|(x-\\mu)^T P\\|^2`.
+    """
+    if covariance_type in ("diag", "spherical"):
+        if (covariances <= 0).any():
+            raise ValueError("covariances must be positive; increase reg_covar")
+        return 1.0 / np.sqrt(covariances)
+    matrices = covariances if covariance_type == "full" else covariances[None]
+    try:
+        lower = np.linalg.cholesky(matrices)  # Sigma = L L^T
+    except np.linalg.LinAlgError:
+        raise ValueError(
+            "covariances must be symmetric positive definite; a component may have "
+            "collapsed onto too few points: increase reg_covar"
+        ) from None
+    D = matrices.shape[-1]
+    inv_lower = np.linalg.solve(lower, np.broadcast_to(np.eye(D), matrices.shape))
+    prec_chol = np.swapaxes(inv_lower, -1, -2)  # inv(Sigma) = inv(L)^T inv(L)
+    return prec_chol if covariance_type == "full" else prec_chol[0]
+
+
+# --------------------------------------------------------------------------- E-step
+def estimate_log_prob(X: np.ndarray, params: GMMParams) -> np.ndarray:
+    """Log-density of every point under every component, :math:`\\log \\mathcal{N}(x_n|\\mu_k,\\Sigma_k)`.
+
+    .. math::
+
+        \\log \\mathcal{N}(x|\\mu,\\Sigma) = -\\tfrac12\\big(D\\log 2\\pi + \\log|\\Sigma|
+        + (x-\\mu)^T\\Sigma^{-1}(x-\\mu)\\big)
+
+    Returns an array of shape (N, K).
+    """
+    X = _check_data(X)
+    _check_features(X, params)
+    N, D = X.shape
+    K = params.n_components
+    prec_chol = _precision_cholesky(params.covariances, params.covariance_type)
+    cov_type = params.covariance_type
+    log_prob = np.empty((N, K))
+    if cov_type in ("full", "tied"):
+        for k in range(K):
+            P = prec_chol[k] if cov_type == "full" else prec_chol
+            y = X @ P
+            y -= params.means[k] @ P  # (x - mu)^T P, one matmul per component
+            log_prob[:, k] = np.einsum("nd,nd->n", y, y)
+        chol_diag = np.diagonal(prec_chol, axis1=-2, axis2=-1)
+        half_log_det_prec = np.log(chol_diag).sum(axis=-1)  # = -1/2 log|Sigma|
+    else:
+        prec = prec_chol**2  # 1 / variance, (K, D) or (K,)
+        if cov_type == "spherical":
+            prec = np.broadcast_to(prec[:, None], (K, D))
+        # sum_d (x_d - mu_d)^2 / var_d, expanded to avoid an (N, K, D) temporary
+        log_prob[:] = (X**2) @ prec.T
+        log_prob -= 2 * X @ (params.means * prec).T
+        log_prob += ((params.means**2) * prec).sum(axis=1)
+        half_log_det_prec = 0.5 * np.log(prec).sum(axis=1)
+    log_prob *= -0.5
+    log_prob += half_log_det_prec - 0.5 * D * _LOG_2PI
+    return log_prob
+
+
+def e_step(X, params: GMMParams) -> tuple[np.ndarray, float]:
+    """E-step: responsibilities and the total log-likelihood of ``params``.
+
+    .. math::
+
+        r_{nk} = \\frac{\\pi_k \\mathcal{N}(x_n|\\mu_k,\\Sigma_k)}
+                      {\\sum_j \\pi_j \\mathcal{N}(x_n|\\mu_j,\\Sigma_j)},
+        \\qquad
+        \\log L = \\sum_n \\log \\sum_k \\pi_k \\mathcal{N}(x_n|\\mu_k,\\Sigma_k)
+
+    The sum over k is done with the log-sum-exp trick (subtract each row's largest
+    term before ``exp``), so points far from every component do not underflow to 0/0.
+
+    Returns
+    -------
+    resp : array, shape (N, K)
+        Rows sum to 1.
+    log_likelihood : float
+        Total over samples (not the mean).
+    """
+    _check_params(params)
+    resp, log_norm = _responsibilities(estimate_log_prob(X, params), params.weights)
+    return resp, float(log_norm.sum())
+
+
+def _responsibilities(log_prob: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Normalise ``log(pi_k) + log N(x_n|k)`` per row; return (resp, per-sample log p(x_n))."""
+    with np.errstate(divide="ignore"):  # a weight of exactly 0 gives log 0 = -inf
+        weighted = log_prob + np.log(weights)
+    row_max = weighted.max(axis=1, keepdims=True)
+    resp = np.exp(weighted - row_max, out=weighted)  # in place: largest term is exp(0) = 1
+    row_sum = resp.sum(axis=1, keepdims=True)
+    resp /= row_sum
+    return resp, (np.log(row_sum) + row_max)[:, 0]
+
+
+def log_likelihood(X, params: GMMParams) -> float:
+    """Total log-likelihood :math:`\\sum_n \\log \\sum_k \\pi_k \\mathcal{N}(x_n|\\mu_k,\\Sigma_k)`."""
+    return e_step(X, params)[1]
+
+
+# --------------------------------------------------------------------------- M-step
+def m_step(X, resp, covariance_type: str = "full", reg_covar: float = 1e-6) -> GMMParams:
+    """M-step: responsibility-weighted estimates of every parameter.
+
+    .. math::
+
+        N_k = \\sum_n r_{nk}, \\quad
+        \\pi_k = \\frac{N_k}{N}, \\quad
+        \\mu_k = \\frac{1}{N_k}\\sum_n r_{nk} x_n, \\quad
+        \\Sigma_k = \\frac{1}{N_k}\\sum_n r_{nk}(x_n-\\mu_k)(x_n-\\mu_k)^T + \\epsilon I
+
+    ``diag`` keeps only the diagonal of :math:`\\Sigma_k`, ``spherical`` its mean, and
+    ``tied`` shares one :math:`\\Sigma = \\frac1N\\sum_k N_k\\Sigma_k` between components.
+    :math:`\\epsilon` is ``reg_covar``: it keeps a component that collapses onto one
+    point (or a constant feature) from getting a singular covariance.
+    """
+    X = _check_data(X)
+    covariance_type = _check_covariance_type(covariance_type)
+    reg_covar = _check_float(reg_covar, "reg_covar")
+    resp = _check_data(resp, "resp")
+    if resp.shape[0] != X.shape[0]:
+        raise ValueError(f"resp must have one row per sample of X ({X.shape[0]}), got {resp.shape[0]} rows")
+    if (resp < 0).any() or not np.allclose(resp.sum(axis=1), 1.0, atol=1e-6):
+        raise ValueError("resp must be non-negative with every row summing to 1")
+    return _m_step(X, resp, covariance_type, reg_covar)
+
+
+def _m_step(X: np.ndarray, resp: np.ndarray, covariance_type: str, reg_covar: float) -> GMMParams:
+    N, D = X.shape
+    Nk = resp.sum(axis=0) + 10 * np.finfo(float).eps  # as scikit-learn: no empty component
+    means = (resp.T @ X) / Nk[:, None]
+    if covariance_type == "full":
+        covariances = np.empty((len(Nk), D, D))
+        for k in range(len(Nk)):
+            diff = X - means[k]
+            covariances[k] = (resp[:, k] * diff.T) @ diff / Nk[k]
+            covariances[k].flat[:: D + 1] += reg_covar
+    elif covariance_type == "tied":
+        covariances = (X.T @ X - (Nk * means.T) @ means) / Nk.sum()
+        covariances.flat[:: D + 1] += reg_covar
+    else:  # diag or spherical: per feature, E_k[x^2] - mu_k^2
+        mean_sq = (resp.T @ (X * X)) / Nk[:, None]
+        covariances = mean_sq - means**2 + reg_covar
+        if covariance_type == "spherical":
+            covariances = covariances.mean(axis=1)
+    return GMMParams(Nk / Nk.sum(), means, covariances, covariance_type)
+
+
+# --------------------------------------------------------------------------- initialisation
+def _initial_resp(X: np.ndarray, K: int, init: str, rng: np.random.Generator) -> np.ndarray:
+    """Starting responsibilities: hard k-means++ seeding, or random soft ones."""
+    N = X.shape[0]
+    if init == "random":
+        resp = rng.uniform(size=(N, K))
+        return resp / resp.sum(axis=1, keepdims=True)
+    # k-means++: each new centre is a data point drawn with probability ~ distance^2
+    centres = [X[rng.integers(N)]]
+    closest_sq = ((X - centres[0]) ** 2).sum(axis=1)
+    for _ in range(1, K):
+        total = closest_sq.sum()
+        if total > 0:
+            idx = rng.choice(N, p=closest_sq / total)
+        else:
+            idx = rng.integers(N)  # every point already is a centre (duplicates)
+        centres.append(X[idx])
+        closest_sq = np.minimum(closest_sq, ((X - X[idx]) ** 2).sum(axis=1))
+    centres = np.array(centres)
+    dist_sq = (X**2).sum(1)[:, None] - 2 * X @ centres.T + (centres**2).sum(1)
+    resp = np.zeros((N, K))
+    resp[np.arange(N), dist_sq.argmin(axis=1)] = 1.0
+    return resp
+
+
+def _check_params(params) -> None:
+    if not isinstance(params, GMMParams):
+        raise TypeError(f"params must be a GMMParams, got {type(params).__name__}")
+
+
+def _check_features(X: np.ndarray, params: GMMParams) -> None:
+    if X.shape[1] != params.n_features:
+        raise ValueError(
+            f"X has {X.shape[1]} features but the model has {params.n_features} "
+            f"(means have shape {params.means.shape})"
+        )
+
+
+# --------------------------------------------------------------------------- the loop
+@dataclass(frozen=True, eq=False)
+class EMStep:
+    """The state of EM after one step.
+
+    Attributes
+    ----------
+    iteration : int
+        0 for the initialisation, then 1, 2, ... (an E-step and the M-step after it
+        share their iteration number).
+    phase : {"init", "E", "M"}
+        What just happened: parameters initialised, responsibilities recomputed
+        (E), or parameters re-estimated (M).
+    params : GMMParams
+        The current parameters.
+    resp : array, shape (N, K)
+        The current responsibilities (after "M", the ones the M-step used).
+    log_likelihood : float
+        Total log-likelihood of exactly ``params``.
+    converged : bool
+        True on the M-step after which the mean log-likelihood per sample changed
+        by less than ``tol``.
+    """
+
+    iteration: int
+    phase: str
+    params: GMMParams
+    resp: np.ndarray = field(repr=False)
+    log_likelihood: float
+    converged: bool = False
+
+
+def em_steps(
+    X,
+    n_components: int,
+    *,
+    init: str | GMMParams = "kmeans++",
+    seed: int | np.random.Generator | None = None,
+    covariance_type: str = "full",
+    max_iter: int = 100,
+    tol: float = 1e-3,
+    reg_covar: float = 1e-6,
+) -> Iterator[EMStep]:
+    """Run EM one half-step at a time.
+
+    Yields an :class:`EMStep` after the initialisation, then after every E-step and
+    every M-step, for at most ``max_iter`` iterations. It stops after the M-step at
+    which the mean log-likelihood per sample improved by less than ``tol``.
+
+    Parameters
+    ----------
+    X : array-like, shape (N, D)
+        Data; lists of lists are accepted.
+    n_components : int
+        Number of components K, 1 <= K <= N.
+    init : "kmeans++", "random" or GMMParams
+        ``"kmeans++"`` assigns each point to the nearest of K centres chosen by
+        k-means++ seeding, ``"random"`` draws random soft responsibilities; either
+        is followed by an M-step. A :class:`GMMParams` is used as it is.
+    seed : int, numpy Generator or None
+        Makes the initialisation reproducible.
+    covariance_type : {"full", "diag", "spherical", "tied"}
+    max_iter : int >= 1
+    tol : float >= 0
+        Threshold on the change of the mean log-likelihood per sample.
+    reg_covar : float >= 0
+        Added to the diagonal of every covariance.
+    """
+    X, K, covariance_type, max_iter, tol, reg_covar, params = _check_fit_args(
+        X, n_components, init, seed, covariance_type, max_iter, tol, reg_covar
+    )
+    return _em_steps(X, K, init, seed, covariance_type, max_iter, tol, reg_covar, params)
+
+
+def _check_fit_args(X, n_components, init, seed, covariance_type, max_iter, tol, reg_covar):
+    """Validate every argument up front, before the generator starts."""
+    X = _check_data(X)
+    K = _check_int(n_components, "n_components", 1)
+    if K > X.shape[0]:
+        raise ValueError(f"n_components={K} is larger than the number of samples ({X.shape[0]})")
+    covariance_type = _check_covariance_type(covariance_type)
+    max_iter = _check_int(max_iter, "max_iter", 1)
+    tol = _check_float(tol, "tol")
+    reg_covar = _check_float(reg_covar, "reg_covar")
+    if seed is not None and not isinstance(seed, np.random.Generator):
+        _check_int(seed, "seed", 0)
+    params = None
+    if isinstance(init, GMMParams):
+        if init.n_components != K:
+            raise ValueError(f"init has {init.n_components} components but n_components={K}")
+        if init.covariance_type != covariance_type:
+            raise ValueError(
+                f"init has covariance_type={init.covariance_type!r} but covariance_type={covariance_type!r}"
+            )
+        _check_features(X, init)
+        params = init
+    elif init not in INITS:
+        raise ValueError(f"init must be one of {INITS} or a GMMParams, got {init!r}")
+    return X, K, covariance_type, max_iter, tol, reg_covar, params
+
+
+def _em_steps(X, K, init, seed, covariance_type, max_iter, tol, reg_covar, params):
+    N = X.shape[0]
+    if params is None:
+        resp = _initial_resp(X, K, init, np.random.default_rng(seed))
+        params = _m_step(X, resp, covariance_type, reg_covar)
+    # Each E-step computes the log-likelihood of the parameters it is given, so one
+    # E-step per iteration serves both the M-step's report and the next E-step.
+    new_resp, log_norm = _responsibilities(estimate_log_prob(X, params), params.weights)
+    if init in INITS:
+        yield EMStep(0, "init", params, resp, float(log_norm.sum()))
+    else:
+        yield EMStep(0, "init", params, new_resp, float(log_norm.sum()))
+    for iteration in range(1, max_iter + 1):
+        resp, total = new_resp, float(log_norm.sum())
+        yield EMStep(iteration, "E", params, resp, total)
+        params = _m_step(X, resp, covariance_type, reg_covar)
+        new_resp, log_norm = _responsibilities(estimate_log_prob(X, params), params.weights)
+        new_total = float(log_norm.sum())
+        converged = abs(new_total - total) / N < tol
+        yield EMStep(iteration, "M", params, resp, new_total, converged)
+        if converged:
+            return
+
+
+# --------------------------------------------------------------------------- fitted model
+@dataclass(frozen=True, eq=False)
+class FittedGMM:
+    """The result of :func:`fit`.
+
+    Attributes
+    ----------
+    params : GMMParams
+        Final parameters.
+    steps : list of EMStep
+        Every step, for replay (init, E, M, E, M, ...).
+    history : list of float
+        Total log-likelihood after the initialisation and after each iteration.
+    n_iter : int
+        Number of EM iterations run.
+    converged : bool
+        Whether ``tol`` was reached within ``max_iter``.
+    """
+
+    params: GMMParams
+    steps: list[EMStep] = field(repr=False)
+
+    @property
+    def history(self) -> list[float]:
+        return [s.log_likelihood for s in self.steps if s.phase in ("init", "M")]
+
+    @property
+    def n_iter(self) -> int:
+        return self.steps[-1].iteration
+
+    @property
+    def converged(self) -> bool:
+        return self.steps[-1].converged
+
+    def _check(self, X) -> np.ndarray:
+        X = _check_data(X)
+        _check_features(X, self.params)
+        return X
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Responsibilities of the fitted components for each row of ``X``, shape (N, K)."""
+        return e_step(self._check(X), self.params)[0]
+
+    def predict(self, X) -> np.ndarray:
+        """Most probable component for each row of ``X``."""
+        return self.predict_proba(X).argmax(axis=1)
+
+    def score(self, X) -> float:
+        """Mean log-likelihood per sample, as scikit-learn's ``score``."""
+        X = self._check(X)
+        return e_step(X, self.params)[1] / X.shape[0]
+
+    def bic(self, X) -> float:
+        """Bayesian information criterion, :math:`-2\\log L + p\\log N` (lower is better)."""
+        X = self._check(X)
+        return -2 * self.score(X) * X.shape[0] + self.params.n_parameters() * np.log(X.shape[0])
+
+    def aic(self, X) -> float:
+        """Akaike information criterion, :math:`-2\\log L + 2p` (lower is better)."""
+        X = self._check(X)
+        return -2 * self.score(X) * X.shape[0] + 2 * self.params.n_parameters()
+
+
+def fit(
+    X,
+    n_components: int,
+    *,
+    init: str | GMMParams = "kmeans++",
+    seed: int | np.random.Generator | None = None,
+    covariance_type: str = "full",
+    max_iter: int = 100,
+    tol: float = 1e-3,
+    reg_covar: float = 1e-6,
+) -> FittedGMM:
+    """Fit a Gaussian mixture by EM; see :func:`em_steps` for the parameters."""
+    steps = list(
+        em_steps(
+            X,
+            n_components,
+            init=init,
+            seed=seed,
+            covariance_type=covariance_type,
+            max_iter=max_iter,
+            tol=tol,
+            reg_covar=reg_covar,
+        )
+    )
+    return FittedGMM(steps[-1].params, steps)
+
+
+# --------------------------------------------------------------------------- label switching
+def match_labels(reference, labels) -> np.ndarray:
+    """Relabel ``labels`` to agree as much as possible with ``reference``.
+
+    Which component gets the name 0 is arbitrary (*label switching*): ``[1,1,0,0]``
+    and ``[0,0,1,1]`` describe the same split. This tries every permutation of the
+    label names (fine for the few components of a lesson, K <= 8) and returns
+    ``labels`` renamed by the one that matches ``reference`` best.
+    """
+    reference = np.asarray(reference)
+    labels = np.asarray(labels)
+    if reference.shape != labels.shape or reference.ndim != 1:
+        raise ValueError(
+            f"reference and labels must be 1-D of the same length, got shapes {reference.shape} and {labels.shape}"
+        )
+    names = np.unique(labels)
+    targets = np.union1d(np.unique(reference), names)
+    if len(targets) > 8:
+        raise ValueError(f"match_labels tries every permutation; {len(targets)} labels is too many (max 8)")
+    best, best_agree = labels, -1
+    for perm in itertools.permutations(targets, len(names)):
+        mapping = dict(zip(names, perm, strict=True))
+        renamed = np.array([mapping[v] for v in labels])
+        agree = int((renamed == reference).sum())
+        if agree > best_agree:
+            best, best_agree = renamed, agree
+    return best

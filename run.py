@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""Set up and run gmm-lesson with nothing but Python and pip.
+
+    python3 run.py lab     # create .venv if needed, install, open the lesson in JupyterLab
+    python3 run.py test    # create .venv if needed, install, run every test (extra args go to pytest)
+
+The virtual environment lives in ``.venv`` beside this file and is reinstalled
+whenever ``pyproject.toml`` changes. The browser tests need Debian's ``chromium``;
+when it is missing and we are root with ``apt-get``, it is installed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / "python"
+STAMP = VENV / ".gmm-lesson-installed"
+CHROMIUM = "/usr/bin/chromium"
+
+
+def say(msg: str) -> None:
+    print(f"[run.py] {msg}", flush=True)
+
+
+def ensure_venv() -> None:
+    """Create .venv and install the package with its test extra, unless up to date."""
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == wanted and PYTHON.exists():
+        return
+    if not PYTHON.exists():
+        say(f"creating virtual environment in {VENV}")
+        venv.create(VENV, with_pip=True)
+    say("installing gmm-lesson and its dependencies (a few minutes the first time)")
+    subprocess.run([PYTHON, "-m", "pip", "install", "--upgrade", "pip"], check=True)
+    subprocess.run([PYTHON, "-m", "pip", "install", "-e", f"{ROOT}[test]"], check=True)
+    STAMP.write_text(wanted)
+
+
+def ensure_chromium() -> None:
+    """The browser tests drive Debian's chromium; install it when we can."""
+    if Path(CHROMIUM).exists():
+        return
+    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        say("installing chromium for the browser tests (apt-get)")
+        subprocess.run(["apt-get", "update", "-qq"], check=True)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "chromium"],
+            check=True,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        )
+    else:
+        say(f"{CHROMIUM} is missing: install Debian's chromium (sudo apt-get install chromium)")
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in ("lab", "test"):
+        print(__doc__)
+        return 2
+    command, rest = argv[0], argv[1:]
+    ensure_venv()
+    if command == "test":
+        ensure_chromium()
+        return subprocess.call([PYTHON, "-m", "pytest", *rest], cwd=ROOT)
+    return subprocess.call([BIN / "jupyter", "lab", *rest], cwd=ROOT / "course" / "source")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
