@@ -1,0 +1,585 @@
+"""Matplotlib drawings of a Gaussian mixture and of EM at work.
+
+* :func:`plot_mixture_2d` -- points coloured by their responsibilities (a soft mix of
+  the component colours), each component drawn as ellipses at 1 and 2 standard
+  deviations, means marked.
+* :func:`plot_mixture_1d` -- a histogram and rug of the data, each weighted
+  component's bell curve and the mixture density.
+* :func:`plot_log_likelihood` -- the log-likelihood after every half-step of EM, with
+  the current step marked.
+
+Every function takes the ``ax`` to draw on and returns the artists it made, in a
+small dataclass; the matching ``update_*`` function moves those artists to another
+EM step in place (cheap: no new artists), which is what the explorer widget does
+while replaying. Nothing here calls ``plt.show()`` or creates a figure.
+
+Colours are the Okabe-Ito palette (Okabe, M. and Ito, K. (2008) *Color Universal
+Design*), which stays distinguishable for the common kinds of colour blindness.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.collections import PathCollection
+from matplotlib.colors import to_rgba_array
+from matplotlib.container import BarContainer
+from matplotlib.lines import Line2D
+from matplotlib.patches import Ellipse
+from matplotlib.ticker import FuncFormatter, SymmetricalLogLocator
+
+from . import em
+
+__all__ = [
+    "OKABE_ITO",
+    "RADII",
+    "LikelihoodArtists",
+    "Mixture1DArtists",
+    "Mixture2DArtists",
+    "component_colors",
+    "ellipse_geometry",
+    "mass_within",
+    "plot_log_likelihood",
+    "plot_mixture_1d",
+    "plot_mixture_2d",
+    "soft_colors",
+    "step_positions",
+    "update_log_likelihood",
+    "update_mixture_1d",
+    "update_mixture_2d",
+]
+
+#: Okabe-Ito colours, ordered so the first few contrast well on white (yellow last
+#: but one, as it is pale on white).
+OKABE_ITO: tuple[str, ...] = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#D55E00",  # vermillion
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+
+#: Mahalanobis radii (in standard deviations) of the ellipses drawn per component.
+RADII: tuple[float, ...] = (1.0, 2.0)
+_LINESTYLES = ("-", "--", ":", "-.")
+
+
+# --------------------------------------------------------------------------- helpers
+def mass_within(radius: float, n_dims: int = 2) -> float:
+    """Probability mass of a Gaussian within Mahalanobis distance ``radius`` of its mean.
+
+    In 2-D the squared distance is chi-squared with 2 degrees of freedom, so the mass
+    is :math:`1 - e^{-r^2/2}`: 39.3% within 1 standard deviation, 86.5% within 2.
+    In 1-D it is :math:`\\operatorname{erf}(r/\\sqrt{2})`: 68.3% and 95.4%.
+
+    Parameters
+    ----------
+    radius : float >= 0
+    n_dims : {1, 2}
+
+    Returns
+    -------
+    float
+    """
+    radius = em._check_float(radius, "radius")
+    if n_dims == 1:
+        return math.erf(radius / math.sqrt(2))
+    if n_dims == 2:
+        return 1.0 - math.exp(-(radius**2) / 2)
+    raise ValueError(f"n_dims must be 1 or 2, got {n_dims!r}")
+
+
+def component_colors(n_components: int, colors: Sequence[str] | None = None) -> np.ndarray:
+    """RGBA colours of the first ``n_components`` palette entries, shape (K, 4)."""
+    palette = OKABE_ITO if colors is None else tuple(colors)
+    n_components = em._check_int(n_components, "n_components", 1)
+    if n_components > len(palette):
+        raise ValueError(
+            f"n_components={n_components} but the palette has only {len(palette)} colours; "
+            "pass more colours, or use fewer components (more cannot be told apart by colour)"
+        )
+    return to_rgba_array(palette[:n_components])
+
+
+def soft_colors(resp, colors: Sequence[str] | None = None) -> np.ndarray:
+    """Each point's colour as the responsibility-weighted mix of the component colours.
+
+    A point owned by one component gets that component's colour; a point shared
+    50/50 between two gets the average of their colours.
+
+    Parameters
+    ----------
+    resp : array-like, shape (N, K)
+        Responsibilities, rows summing to 1.
+    colors : sequence of str, optional
+        Component colours; defaults to :data:`OKABE_ITO`.
+
+    Returns
+    -------
+    array, shape (N, 4)
+        RGBA, opaque.
+    """
+    resp = em._check_data(resp, "resp")
+    rgba = component_colors(resp.shape[1], colors)
+    mixed = np.empty((resp.shape[0], 4))
+    mixed[:, :3] = np.clip(resp @ rgba[:, :3], 0.0, 1.0)
+    mixed[:, 3] = 1.0
+    return mixed
+
+
+def ellipse_geometry(covariance, radius: float = 1.0) -> tuple[float, float, float]:
+    """Width, height and angle (degrees) of the ellipse at Mahalanobis distance ``radius``.
+
+    The axes of the ellipse are the eigenvectors of the 2 x 2 covariance; their
+    half-lengths are ``radius * sqrt(eigenvalue)``.
+
+    Parameters
+    ----------
+    covariance : array-like, shape (2, 2)
+        Symmetric positive definite.
+    radius : float
+        In standard deviations.
+
+    Returns
+    -------
+    width, height, angle : float
+        As :class:`matplotlib.patches.Ellipse` takes them (full lengths; angle of the
+        width axis, counter-clockwise from the x axis).
+    """
+    cov = np.asarray(covariance, dtype=float)
+    if cov.shape != (2, 2):
+        raise ValueError(f"covariance must have shape (2, 2), got {cov.shape}")
+    radius = em._check_float(radius, "radius")
+    eigvals, eigvecs = np.linalg.eigh(cov)  # ascending
+    if eigvals[0] <= 0:
+        raise ValueError("covariance must be positive definite")
+    major = eigvecs[:, 1]
+    angle = math.degrees(math.atan2(major[1], major[0]))
+    return 2 * radius * math.sqrt(eigvals[1]), 2 * radius * math.sqrt(eigvals[0]), angle
+
+
+def _check_ax(ax) -> Axes:
+    if not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes, got {type(ax).__name__}")
+    return ax
+
+
+def _check_params(params) -> em.GMMParams:
+    if not isinstance(params, em.GMMParams):
+        raise TypeError(f"params must be an em.GMMParams, got {type(params).__name__}")
+    return params
+
+
+def _resp_for(X: np.ndarray, params: em.GMMParams, resp) -> np.ndarray:
+    if resp is None:
+        return em.e_step(X, params)[0]
+    resp = em._check_data(resp, "resp")
+    if resp.shape != (X.shape[0], params.n_components):
+        raise ValueError(
+            f"resp must have shape (n_samples={X.shape[0]}, K={params.n_components}), got {resp.shape}"
+        )
+    return resp
+
+
+def _marginal(params: em.GMMParams, dims: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Means and covariances of the components on the features ``dims``."""
+    idx = np.asarray(dims)
+    covs = params.full_covariances()[:, idx][:, :, idx]
+    return params.means[:, idx], covs
+
+
+def _check_dims(dims, n_features: int, n: int) -> tuple[int, ...]:
+    dims = tuple(dims)
+    if len(dims) != n or len(set(dims)) != n:
+        raise ValueError(f"dims must be {n} different feature indices, got {dims}")
+    for d in dims:
+        if isinstance(d, bool) or not isinstance(d, int | np.integer) or not 0 <= d < n_features:
+            raise ValueError(f"dims must be feature indices in [0, {n_features}), got {dims}")
+    return tuple(int(d) for d in dims)
+
+
+# --------------------------------------------------------------------------- 2-D
+@dataclass(eq=False)
+class Mixture2DArtists:
+    """The artists :func:`plot_mixture_2d` drew.
+
+    Attributes
+    ----------
+    scatter : PathCollection
+        The data points; facecolours are the soft colours.
+    ellipses : list of list of Ellipse
+        ``ellipses[k][j]`` is component ``k`` at radius ``radii[j]``.
+    means : PathCollection
+        One marker per component mean.
+    radii : tuple of float
+    dims : tuple of int
+        The two features shown.
+    colors : array, shape (K, 4)
+    """
+
+    scatter: PathCollection
+    ellipses: list[list[Ellipse]]
+    means: PathCollection
+    radii: tuple[float, ...]
+    dims: tuple[int, int]
+    colors: np.ndarray = field(repr=False)
+    X: np.ndarray = field(repr=False)
+    palette: tuple[str, ...] | None = None
+
+
+def plot_mixture_2d(
+    ax: Axes,
+    X,
+    params: em.GMMParams,
+    resp=None,
+    *,
+    dims: Sequence[int] = (0, 1),
+    radii: Sequence[float] = RADII,
+    colors: Sequence[str] | None = None,
+    legend: bool = True,
+    point_size: float = 18.0,
+) -> Mixture2DArtists:
+    """Draw 2-D data coloured by responsibility, with each component's ellipses.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    X : array-like, shape (N, D), D >= 2
+        The data the responsibilities belong to.
+    params : em.GMMParams
+        The mixture. Works for every covariance type.
+    resp : array-like (N, K), optional
+        Responsibilities; computed by an E-step when omitted.
+    dims : two ints
+        The features on the x and y axes. For D > 2 the ellipses are the components'
+        marginal distributions on these two features.
+    radii : floats
+        Mahalanobis radii of the ellipses, in standard deviations.
+    colors : sequence of str, optional
+        Component colours (default :data:`OKABE_ITO`).
+    legend : bool
+        Add a legend saying how much probability each ellipse encloses.
+    point_size : float
+
+    Returns
+    -------
+    Mixture2DArtists
+    """
+    ax = _check_ax(ax)
+    X = em._check_data(X)
+    params = _check_params(params)
+    em._check_features(X, params)
+    dims = _check_dims(dims, X.shape[1], 2)
+    radii = tuple(em._check_float(r, "radii") for r in radii)
+    if not radii or len(radii) > len(_LINESTYLES):
+        raise ValueError(f"radii must hold 1 to {len(_LINESTYLES)} radii, got {radii}")
+    resp = _resp_for(X, params, resp)
+    K = params.n_components
+    rgba = component_colors(K, colors)
+    xy = X[:, list(dims)]
+    scatter = ax.scatter(xy[:, 0], xy[:, 1], s=point_size, c=soft_colors(resp, colors),
+                         edgecolors="white", linewidths=0.3, zorder=2)
+    means, covs = _marginal(params, dims)
+    ellipses = []
+    for k in range(K):
+        row = []
+        for j, r in enumerate(radii):
+            w, h, angle = ellipse_geometry(covs[k], r)
+            patch = Ellipse(means[k], w, h, angle=angle, facecolor="none", edgecolor=rgba[k],
+                            linestyle=_LINESTYLES[j], linewidth=2.0 if j == 0 else 1.4, zorder=3,
+                            label=f"component {k}, {r:g} sd ({mass_within(r):.1%})")
+            ax.add_patch(patch)
+            row.append(patch)
+        ellipses.append(row)
+    mean_markers = ax.scatter(means[:, 0], means[:, 1], marker="X", s=120, c=rgba,
+                              edgecolors="black", linewidths=1.0, zorder=4)
+    pad = 0.08 * np.ptp(xy, axis=0) + 1e-9
+    ax.set_xlim(xy[:, 0].min() - pad[0], xy[:, 0].max() + pad[0])
+    ax.set_ylim(xy[:, 1].min() - pad[1], xy[:, 1].max() + pad[1])
+    if legend:
+        handles = [Line2D([], [], color="0.3", linestyle=_LINESTYLES[j], linewidth=2.0 if j == 0 else 1.4,
+                          label=f"{r:g} sd: holds {mass_within(r):.1%} of a component")
+                   for j, r in enumerate(radii)]
+        handles.append(Line2D([], [], marker="X", linestyle="none", color="0.5", markeredgecolor="black",
+                              markersize=9, label="component mean"))
+        ax.legend(handles=handles, loc="best", fontsize="small", framealpha=0.85)
+    return Mixture2DArtists(scatter, ellipses, mean_markers, radii, dims, rgba, X,
+                            None if colors is None else tuple(colors))
+
+
+def update_mixture_2d(artists: Mixture2DArtists, params: em.GMMParams, resp=None) -> None:
+    """Move the artists of :func:`plot_mixture_2d` to ``params`` and ``resp``, in place.
+
+    ``params`` must have the same number of components as the drawing.
+    """
+    params = _check_params(params)
+    if params.n_components != len(artists.ellipses):
+        raise ValueError(
+            f"params has {params.n_components} components but the drawing has {len(artists.ellipses)}; "
+            "draw again with plot_mixture_2d"
+        )
+    resp = _resp_for(artists.X, params, resp)
+    artists.scatter.set_facecolor(soft_colors(resp, artists.palette))
+    means, covs = _marginal(params, artists.dims)
+    for k, row in enumerate(artists.ellipses):
+        for patch, r in zip(row, artists.radii, strict=True):
+            w, h, angle = ellipse_geometry(covs[k], r)
+            patch.set_center(means[k])
+            patch.set_width(w)
+            patch.set_height(h)
+            patch.set_angle(angle)
+    artists.means.set_offsets(means)
+
+
+# --------------------------------------------------------------------------- 1-D
+@dataclass(eq=False)
+class Mixture1DArtists:
+    """The artists :func:`plot_mixture_1d` drew.
+
+    Attributes
+    ----------
+    hist : BarContainer
+        Histogram of the data (density scale).
+    rug : PathCollection
+        One tick per point along the bottom, coloured by responsibility.
+    components : list of Line2D
+        :math:`\\pi_k \\mathcal{N}(x|\\mu_k,\\sigma_k^2)` for each component.
+    mixture : Line2D
+        Their sum, the mixture density.
+    grid : array
+        The x values of the curves.
+    """
+
+    hist: BarContainer
+    rug: PathCollection
+    components: list[Line2D]
+    mixture: Line2D
+    grid: np.ndarray = field(repr=False)
+    feature: int
+    X: np.ndarray = field(repr=False)
+    hist_max: float
+    palette: tuple[str, ...] | None = None
+
+
+def _weighted_densities(grid: np.ndarray, params: em.GMMParams, feature: int) -> np.ndarray:
+    """:math:`\\pi_k \\mathcal{N}(x|\\mu_k,\\sigma_k^2)` on ``grid`` for every k, shape (K, G)."""
+    means, covs = _marginal(params, (feature,))
+    var = covs[:, 0, 0][:, None]
+    dens = np.exp(-0.5 * (grid[None, :] - means[:, 0][:, None]) ** 2 / var) / np.sqrt(2 * np.pi * var)
+    return params.weights[:, None] * dens
+
+
+def _set_1d_ylim(artists: Mixture1DArtists) -> None:
+    top = max(line.get_ydata().max() for line in (*artists.components, artists.mixture))
+    # a collapsed component can spike far above the data; keep the histogram readable
+    limit = max(artists.hist_max, min(top, 4 * artists.hist_max))
+    artists.mixture.axes.set_ylim(0, 1.12 * limit)
+
+
+def plot_mixture_1d(
+    ax: Axes,
+    X,
+    params: em.GMMParams,
+    resp=None,
+    *,
+    feature: int = 0,
+    bins: int | str = "auto",
+    colors: Sequence[str] | None = None,
+    legend: bool = True,
+    n_grid: int = 400,
+) -> Mixture1DArtists:
+    """Draw 1-D data as a histogram and rug, each weighted component and the mixture.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    X : array-like, shape (N, D)
+    params : em.GMMParams
+    resp : array-like (N, K), optional
+        Colours the rug ticks; computed by an E-step when omitted.
+    feature : int
+        Which feature to show (for D > 1 the curves are the marginal densities).
+    bins : int or str
+        Passed to :meth:`matplotlib.axes.Axes.hist`.
+    colors : sequence of str, optional
+    legend : bool
+    n_grid : int
+        Number of x values for the curves.
+
+    Returns
+    -------
+    Mixture1DArtists
+    """
+    ax = _check_ax(ax)
+    X = em._check_data(X)
+    params = _check_params(params)
+    em._check_features(X, params)
+    (feature,) = _check_dims((feature,), X.shape[1], 1)
+    n_grid = em._check_int(n_grid, "n_grid", 2)
+    resp = _resp_for(X, params, resp)
+    K = params.n_components
+    rgba = component_colors(K, colors)
+    x = X[:, feature]
+    heights, _, hist = ax.hist(x, bins=bins, density=True, color="0.85", edgecolor="0.6",
+                               label="data (histogram)", zorder=1)
+    span = np.ptp(x) if np.ptp(x) > 0 else 1.0
+    grid = np.linspace(x.min() - 0.15 * span, x.max() + 0.15 * span, n_grid)
+    rug = ax.scatter(x, np.full_like(x, 0.03), marker="|", s=250, c=soft_colors(resp, colors),
+                     linewidths=1.5, transform=ax.get_xaxis_transform(), zorder=3)
+    dens = _weighted_densities(grid, params, feature)
+    components = [
+        ax.plot(grid, dens[k], color=rgba[k], linewidth=2.4, linestyle="--",
+                label=f"component {k} (weighted)", zorder=3)[0]
+        for k in range(K)
+    ]
+    (mixture,) = ax.plot(grid, dens.sum(axis=0), color="black", linewidth=1.4, label="mixture density",
+                         zorder=2)
+    ax.set_xlim(grid[0], grid[-1])
+    ax.set_ylabel("density")
+    artists = Mixture1DArtists(hist, rug, components, mixture, grid, feature, X, float(np.max(heights)),
+                               None if colors is None else tuple(colors))
+    _set_1d_ylim(artists)
+    if legend:
+        ax.legend(loc="upper right", fontsize="small", framealpha=0.85)
+    return artists
+
+
+def update_mixture_1d(artists: Mixture1DArtists, params: em.GMMParams, resp=None) -> None:
+    """Move the curves and rug colours of :func:`plot_mixture_1d` to ``params``, in place."""
+    params = _check_params(params)
+    if params.n_components != len(artists.components):
+        raise ValueError(
+            f"params has {params.n_components} components but the drawing has "
+            f"{len(artists.components)}; draw again with plot_mixture_1d"
+        )
+    resp = _resp_for(artists.X, params, resp)
+    artists.rug.set_facecolor(soft_colors(resp, artists.palette))
+    artists.rug.set_edgecolor(soft_colors(resp, artists.palette))
+    dens = _weighted_densities(artists.grid, params, artists.feature)
+    for line, d in zip(artists.components, dens, strict=True):
+        line.set_ydata(d)
+    artists.mixture.set_ydata(dens.sum(axis=0))
+    _set_1d_ylim(artists)
+
+
+# --------------------------------------------------------------------------- log-likelihood
+def step_positions(steps: Sequence[em.EMStep]) -> tuple[np.ndarray, np.ndarray]:
+    """Where each EM half-step sits on the log-likelihood plot.
+
+    The initialisation is at 0, the M-step of iteration *t* at *t*, and the E-step
+    of iteration *t* half-way, at *t - 0.5*. The E-step does not change the
+    parameters, so its log-likelihood equals the one before it: the curve is flat
+    over every E-step and climbs over every M-step.
+
+    Returns
+    -------
+    x, log_likelihood : arrays of shape (len(steps),)
+    """
+    if not isinstance(steps, Sequence) or not steps or not all(isinstance(s, em.EMStep) for s in steps):
+        raise TypeError("steps must be a non-empty list of em.EMStep (e.g. fitted.steps)")
+    x = np.array([s.iteration - 0.5 if s.phase == "E" else float(s.iteration) for s in steps])
+    y = np.array([s.log_likelihood for s in steps])
+    return x, y
+
+
+@dataclass(eq=False)
+class LikelihoodArtists:
+    """The artists :func:`plot_log_likelihood` drew.
+
+    Attributes
+    ----------
+    line : Line2D
+        The log-likelihood over every half-step.
+    marker : Line2D
+        The current step.
+    x, y : arrays
+        Positions of every step in data coordinates (``y`` is the plotted value:
+        the distance below the best log-likelihood on the symlog scale).
+    log_likelihood : array
+        The log-likelihood of every step.
+    scale : str
+    """
+
+    line: Line2D
+    marker: Line2D
+    x: np.ndarray = field(repr=False)
+    y: np.ndarray = field(repr=False)
+    log_likelihood: np.ndarray = field(repr=False)
+    scale: str = "symlog"
+
+
+def plot_log_likelihood(
+    ax: Axes,
+    steps,
+    current: int | None = None,
+    *,
+    scale: str = "symlog",
+) -> LikelihoodArtists:
+    """Plot the log-likelihood after every EM half-step, marking step ``current``.
+
+    With ``scale="symlog"`` the y axis is the distance below the best value on a
+    symmetric-log scale (linear near the top, logarithmic further down), labelled
+    with the log-likelihood itself: the first big jump does not flatten the later,
+    smaller gains. ``scale="linear"`` plots the log-likelihood directly.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    steps : list of em.EMStep, or em.FittedGMM
+    current : int, optional
+        Index into ``steps`` of the step to mark; default the last.
+    scale : {"symlog", "linear"}
+
+    Returns
+    -------
+    LikelihoodArtists
+    """
+    ax = _check_ax(ax)
+    if isinstance(steps, em.FittedGMM):
+        steps = steps.steps
+    if scale not in ("symlog", "linear"):
+        raise ValueError(f"scale must be 'symlog' or 'linear', got {scale!r}")
+    x, ll = step_positions(steps)
+    current = _check_current(current, len(steps))
+    if scale == "symlog":
+        best = float(ll.max())
+        y = best - ll
+        linthresh = max(float(y.max()) / 100, 1e-3)
+        digits = max(1, -math.floor(math.log10(linthresh)))
+        ax.set_yscale("symlog", linthresh=linthresh)
+        ax.yaxis.set_major_locator(SymmetricalLogLocator(linthresh=linthresh, base=10, subs=(1, 2, 5)))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda g, _pos: f"{best - g:.{digits}f}"))
+        ax.set_ylim(max(float(y.max()) * 1.3, linthresh), -linthresh * 0.3)  # inverted: best at the top
+        ax.set_ylabel("log-likelihood\n(symlog distance below best)")
+    else:
+        y = ll
+        ax.set_ylabel("log-likelihood")
+    (line,) = ax.plot(x, y, color="0.35", linewidth=1.5, marker="o", markersize=3, zorder=2)
+    (marker,) = ax.plot([x[current]], [y[current]], marker="o", markersize=11, markerfacecolor="#D55E00",
+                        markeredgecolor="black", linestyle="none", zorder=3, label="current step")
+    ax.set_xlabel("EM iteration (E-steps at the half-way marks)")
+    ax.set_xlim(-0.5, max(float(x.max()), 1.0) + 0.5)
+    ax.grid(True, alpha=0.3)
+    return LikelihoodArtists(line, marker, x, y, ll, scale)
+
+
+def _check_current(current, n_steps: int) -> int:
+    if current is None:
+        return n_steps - 1
+    current = em._check_int(current, "current", 0)
+    if current >= n_steps:
+        raise ValueError(f"current must be < the number of steps ({n_steps}), got {current}")
+    return current
+
+
+def update_log_likelihood(artists: LikelihoodArtists, current: int) -> None:
+    """Move the current-step marker of :func:`plot_log_likelihood` to step ``current``."""
+    current = _check_current(current, len(artists.x))
+    artists.marker.set_data([artists.x[current]], [artists.y[current]])

@@ -1,0 +1,191 @@
+"""Drawings: ellipses from the covariances, soft colours, 1-D curves, likelihood marker."""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pytest
+from matplotlib.colors import to_rgba_array
+from matplotlib.figure import Figure
+from matplotlib.patches import Ellipse
+
+from gmm_lesson import data, em, plots
+
+
+@pytest.fixture(scope="module")
+def iris():
+    Z = data.standardize(data.load_iris_sepal())[0]
+    return Z, em.fit(Z, 3, seed=0)
+
+
+def _ax():
+    return Figure().add_subplot()
+
+
+def test_mass_within_is_computed_from_the_chi_square_formula():
+    assert plots.mass_within(1.0) == pytest.approx(0.3935, abs=1e-4)
+    assert plots.mass_within(2.0) == pytest.approx(0.8647, abs=1e-4)
+    assert plots.mass_within(1.0, 1) == pytest.approx(0.6827, abs=1e-4)
+    # against a Monte Carlo draw from a 2-D Gaussian
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal((200_000, 2))
+    r2 = (z**2).sum(axis=1)
+    assert (r2 <= 4).mean() == pytest.approx(plots.mass_within(2.0), abs=0.005)
+    with pytest.raises(ValueError, match="n_dims"):
+        plots.mass_within(1.0, 3)
+    with pytest.raises(ValueError, match="radius"):
+        plots.mass_within(-1.0)
+
+
+def test_ellipse_geometry_follows_the_eigen_decomposition():
+    angle = math.radians(30)
+    R = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
+    cov = R @ np.diag([4.0, 0.25]) @ R.T
+    w, h, a = plots.ellipse_geometry(cov, 2.0)
+    assert w == pytest.approx(2 * 2 * 2.0)  # 2 * radius * sqrt(4)
+    assert h == pytest.approx(2 * 2 * 0.5)
+    assert a % 180 == pytest.approx(30.0)
+    with pytest.raises(ValueError, match="covariance"):
+        plots.ellipse_geometry(np.eye(3))
+    with pytest.raises(ValueError, match="positive definite"):
+        plots.ellipse_geometry([[1.0, 0.0], [0.0, -1.0]])
+
+
+def test_soft_colors_mix_component_colours_by_responsibility():
+    resp = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]])
+    mixed = plots.soft_colors(resp)
+    palette = to_rgba_array(plots.OKABE_ITO[:2])
+    np.testing.assert_allclose(mixed[0], palette[0])
+    np.testing.assert_allclose(mixed[1], palette[1])
+    np.testing.assert_allclose(mixed[2, :3], palette[:, :3].mean(axis=0))
+    with pytest.raises(ValueError, match="palette has only 8"):
+        plots.component_colors(9)
+
+
+def test_plot_mixture_2d_draws_two_ellipses_per_component(iris):
+    Z, fitted = iris
+    ax = _ax()
+    art = plots.plot_mixture_2d(ax, Z, fitted.params)
+    assert len(art.ellipses) == 3 and all(len(row) == 2 for row in art.ellipses)
+    patches = [p for p in ax.patches if isinstance(p, Ellipse)]
+    assert len(patches) == 6
+    covs = fitted.params.full_covariances()
+    for k, row in enumerate(art.ellipses):
+        for patch, r in zip(row, plots.RADII, strict=True):
+            np.testing.assert_allclose(patch.center, fitted.params.means[k])
+            w, h, _ = plots.ellipse_geometry(covs[k], r)
+            assert patch.width == pytest.approx(w) and patch.height == pytest.approx(h)
+    np.testing.assert_allclose(art.means.get_offsets(), fitted.params.means)
+    np.testing.assert_allclose(art.scatter.get_facecolors(), plots.soft_colors(fitted.predict_proba(Z)))
+    legend_text = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any("39.3%" in t for t in legend_text) and any("86.5%" in t for t in legend_text)
+
+
+@pytest.mark.parametrize("covariance_type", em.COVARIANCE_TYPES)
+def test_every_covariance_type_is_drawn(iris, covariance_type):
+    Z, _ = iris
+    fitted = em.fit(Z, 2, seed=0, covariance_type=covariance_type)
+    art = plots.plot_mixture_2d(_ax(), Z, fitted.params)
+    covs = fitted.params.full_covariances()
+    for k in range(2):
+        w, h, _ = plots.ellipse_geometry(covs[k], 1.0)
+        assert art.ellipses[k][0].width == pytest.approx(w)
+        assert art.ellipses[k][0].height == pytest.approx(h)
+
+
+def test_update_mixture_2d_moves_the_same_artists(iris):
+    Z, fitted = iris
+    ax = _ax()
+    first, later = fitted.steps[0], fitted.steps[-1]
+    art = plots.plot_mixture_2d(ax, Z, first.params, first.resp)
+    ellipse_ids = [id(p) for row in art.ellipses for p in row]
+    before = art.scatter.get_facecolors().copy()
+    plots.update_mixture_2d(art, later.params, later.resp)
+    assert [id(p) for row in art.ellipses for p in row] == ellipse_ids
+    assert len(ax.patches) == 6
+    np.testing.assert_allclose(art.ellipses[1][0].center, later.params.means[1])
+    np.testing.assert_allclose(art.means.get_offsets(), later.params.means)
+    assert not np.allclose(art.scatter.get_facecolors(), before)
+    with pytest.raises(ValueError, match="draw again"):
+        plots.update_mixture_2d(art, em.fit(Z, 2, seed=0).params)
+
+
+def test_plot_mixture_2d_shows_marginals_of_higher_dimensional_data():
+    X = data.blobs(200, 2, n_features=4, seed=3)
+    fitted = em.fit(X, 2, seed=0)
+    art = plots.plot_mixture_2d(_ax(), X, fitted.params, dims=(1, 3))
+    cov = fitted.params.full_covariances()[0][np.ix_([1, 3], [1, 3])]
+    w, h, _ = plots.ellipse_geometry(cov, 1.0)
+    assert art.ellipses[0][0].width == pytest.approx(w)
+    np.testing.assert_allclose(art.ellipses[0][0].center, fitted.params.means[0, [1, 3]])
+    np.testing.assert_allclose(art.scatter.get_offsets(), X[:, [1, 3]])
+
+
+def test_plot_mixture_1d_curves_are_weighted_densities_summing_to_the_mixture():
+    X = data.two_clusters_1d()
+    fitted = em.fit(X, 2, seed=0)
+    ax = _ax()
+    art = plots.plot_mixture_1d(ax, X, fitted.params)
+    grid = art.grid
+    total = np.zeros_like(grid)
+    for k, line in enumerate(art.components):
+        mu, var, w = fitted.params.means[k, 0], fitted.params.covariances[k, 0, 0], fitted.params.weights[k]
+        expected = w * np.exp(-0.5 * (grid - mu) ** 2 / var) / np.sqrt(2 * np.pi * var)
+        np.testing.assert_allclose(line.get_ydata(), expected)
+        total += expected
+    np.testing.assert_allclose(art.mixture.get_ydata(), total)
+    # the mixture density integrates to about 1 over the grid
+    assert np.trapezoid(art.mixture.get_ydata(), grid) == pytest.approx(1.0, abs=0.01)
+    assert len(art.rug.get_offsets()) == 6
+    start = em.fit(X, 2, init="random", seed=0, max_iter=1).steps[0]
+    plots.update_mixture_1d(art, start.params, start.resp)
+    assert not np.allclose(art.mixture.get_ydata(), total)
+
+
+def test_log_likelihood_plot_marks_the_current_step(iris):
+    _, fitted = iris
+    ax = _ax()
+    art = plots.plot_log_likelihood(ax, fitted, current=0)
+    x, ll = plots.step_positions(fitted.steps)
+    assert x[0] == 0 and x[1] == 0.5 and x[2] == 1
+    np.testing.assert_allclose(ll, [s.log_likelihood for s in fitted.steps])
+    np.testing.assert_allclose(art.line.get_xdata(), x)
+    np.testing.assert_allclose(art.y, ll.max() - ll)  # symlog: distance below the best
+    assert ax.get_yscale() == "symlog"
+    assert ax.get_ylim()[0] > ax.get_ylim()[1]  # inverted: higher log-likelihood is higher up
+    start = art.marker.get_xydata().copy()
+    plots.update_log_likelihood(art, 4)
+    assert not np.allclose(art.marker.get_xydata(), start)
+    np.testing.assert_allclose(art.marker.get_xydata()[0], [x[4], art.y[4]])
+    # tick labels are log-likelihood values
+    label = ax.yaxis.get_major_formatter()(0.0, 0)
+    assert float(label) == pytest.approx(ll.max(), abs=0.1)
+    with pytest.raises(ValueError, match="current"):
+        plots.update_log_likelihood(art, len(fitted.steps))
+    lin = plots.plot_log_likelihood(_ax(), fitted.steps, scale="linear")
+    np.testing.assert_allclose(lin.y, ll)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "name"),
+    [
+        (lambda Z, f: plots.plot_mixture_2d("ax", Z, f.params), TypeError, "ax"),
+        (lambda Z, f: plots.plot_mixture_2d(_ax(), Z, "params"), TypeError, "params"),
+        (lambda Z, f: plots.plot_mixture_2d(_ax(), Z, f.params, np.ones((3, 3))), ValueError, "resp"),
+        (lambda Z, f: plots.plot_mixture_2d(_ax(), Z, f.params, dims=(0, 0)), ValueError, "dims"),
+        (lambda Z, f: plots.plot_mixture_2d(_ax(), Z[:, :1], f.params), ValueError, "features"),
+        (lambda Z, f: plots.plot_mixture_1d(_ax(), Z, f.params, feature=5), ValueError, "dims"),
+        (lambda Z, f: plots.plot_log_likelihood(_ax(), f, scale="log"), ValueError, "scale"),
+        (lambda Z, f: plots.plot_log_likelihood(_ax(), [1, 2]), TypeError, "steps"),
+        (lambda Z, f: plots.plot_log_likelihood(_ax(), f, current=-1), ValueError, "current"),
+    ],
+)
+def test_bad_arguments_are_refused_by_name(iris, call, error, name):
+    Z, fitted = iris
+    with pytest.raises(error, match=name):
+        call(Z, fitted)
