@@ -10,7 +10,8 @@ with weights :math:`\\pi_k` (summing to 1), means :math:`\\mu_k` and covariances
 :math:`\\Sigma_k`. EM alternates two steps that never lower the log-likelihood:
 
 * **E-step** -- responsibilities, how much component *k* explains point *n*:
-  :math:`r_{nk} = \\pi_k \\mathcal{N}(x_n|\\mu_k,\\Sigma_k) / \\sum_j \\pi_j \\mathcal{N}(x_n|\\mu_j,\\Sigma_j)`.
+  :math:`r_{nk} = \\pi_k \\mathcal{N}(x_n|\\mu_k,\\Sigma_k) /
+  \\sum_j \\pi_j \\mathcal{N}(x_n|\\mu_j,\\Sigma_j)`.
 * **M-step** -- re-estimate every parameter as a responsibility-weighted average.
 
 :func:`em_steps` is a generator that yields the state after the initialisation and
@@ -211,7 +212,12 @@ def _precision_cholesky(covariances: np.ndarray, covariance_type: str) -> np.nda
 
 
 # --------------------------------------------------------------------------- E-step
-def estimate_log_prob(X: np.ndarray, params: GMMParams) -> np.ndarray:
+# Memory layout. Inside the loop we keep one row per component: log-densities and
+# responsibilities are (K, N) arrays and the data is transposed to X^T, shape (D, N).
+# Every sum over k or over d then adds whole contiguous rows, which is several times
+# faster than summing the short rows of an (N, K) array. The public functions take and
+# return the usual (N, D) and (N, K) shapes (``resp`` is handed out as a transposed view).
+def estimate_log_prob(X, params: GMMParams) -> np.ndarray:
     """Log-density of every point under every component, :math:`\\log \\mathcal{N}(x_n|\\mu_k,\\Sigma_k)`.
 
     .. math::
@@ -219,34 +225,54 @@ def estimate_log_prob(X: np.ndarray, params: GMMParams) -> np.ndarray:
         \\log \\mathcal{N}(x|\\mu,\\Sigma) = -\\tfrac12\\big(D\\log 2\\pi + \\log|\\Sigma|
         + (x-\\mu)^T\\Sigma^{-1}(x-\\mu)\\big)
 
-    Returns an array of shape (N, K).
+    Parameters
+    ----------
+    X : array-like, shape (N, D)
+    params : GMMParams
+
+    Returns
+    -------
+    log_prob : array, shape (N, K)
     """
+    _check_params(params)
     X = _check_data(X)
     _check_features(X, params)
-    N, D = X.shape
+    return _log_prob(_transposed(X), params).T
+
+
+def _transposed(X: np.ndarray) -> np.ndarray:
+    """X^T as a C-contiguous (D, N) array: row d holds feature d of every sample."""
+    return np.ascontiguousarray(X.T)
+
+
+def _log_prob(XT: np.ndarray, params: GMMParams) -> np.ndarray:
+    """:math:`\\log \\mathcal{N}(x_n|\\mu_k,\\Sigma_k)` as a (K, N) array, from X^T of shape (D, N)."""
+    D, N = XT.shape
     K = params.n_components
-    prec_chol = _precision_cholesky(params.covariances, params.covariance_type)
     cov_type = params.covariance_type
-    log_prob = np.empty((N, K))
+    prec_chol = _precision_cholesky(params.covariances, cov_type)
+    log_prob = np.empty((K, N))
     if cov_type in ("full", "tied"):
         for k in range(K):
             P = prec_chol[k] if cov_type == "full" else prec_chol
-            y = X @ P
-            y -= params.means[k] @ P  # (x - mu)^T P, one matmul per component
-            log_prob[:, k] = np.einsum("nd,nd->n", y, y)
+            # Mahalanobis distance (x-mu)^T Sigma^-1 (x-mu) = ||P^T (x-mu)||^2
+            y = P.T @ XT
+            y -= (P.T @ params.means[k])[:, None]
+            y *= y
+            y.sum(axis=0, out=log_prob[k])
         chol_diag = np.diagonal(prec_chol, axis1=-2, axis2=-1)
-        half_log_det_prec = np.log(chol_diag).sum(axis=-1)  # = -1/2 log|Sigma|
+        half_log_det_prec = np.log(chol_diag).sum(axis=-1) * np.ones(K)  # = -1/2 log|Sigma_k|
     else:
         prec = prec_chol**2  # 1 / variance, (K, D) or (K,)
         if cov_type == "spherical":
             prec = np.broadcast_to(prec[:, None], (K, D))
-        # sum_d (x_d - mu_d)^2 / var_d, expanded to avoid an (N, K, D) temporary
-        log_prob[:] = (X**2) @ prec.T
-        log_prob -= 2 * X @ (params.means * prec).T
-        log_prob += ((params.means**2) * prec).sum(axis=1)
+        # sum_d (x_d - mu_d)^2 / var_d, expanded (as scikit-learn) to avoid a (K, D, N) temporary
+        np.matmul(prec, XT**2, out=log_prob)
+        log_prob -= (2 * params.means * prec) @ XT
+        log_prob += ((params.means**2) * prec).sum(axis=1)[:, None]
         half_log_det_prec = 0.5 * np.log(prec).sum(axis=1)
     log_prob *= -0.5
-    log_prob += half_log_det_prec - 0.5 * D * _LOG_2PI
+    log_prob += (half_log_det_prec - 0.5 * D * _LOG_2PI)[:, None]
     return log_prob
 
 
@@ -260,8 +286,13 @@ def e_step(X, params: GMMParams) -> tuple[np.ndarray, float]:
         \\qquad
         \\log L = \\sum_n \\log \\sum_k \\pi_k \\mathcal{N}(x_n|\\mu_k,\\Sigma_k)
 
-    The sum over k is done with the log-sum-exp trick (subtract each row's largest
+    The sum over k is done with the log-sum-exp trick (subtract each point's largest
     term before ``exp``), so points far from every component do not underflow to 0/0.
+
+    Parameters
+    ----------
+    X : array-like, shape (N, D)
+    params : GMMParams
 
     Returns
     -------
@@ -271,23 +302,40 @@ def e_step(X, params: GMMParams) -> tuple[np.ndarray, float]:
         Total over samples (not the mean).
     """
     _check_params(params)
-    resp, log_norm = _responsibilities(estimate_log_prob(X, params), params.weights)
-    return resp, float(log_norm.sum())
+    X = _check_data(X)
+    _check_features(X, params)
+    resp, log_norm = _responsibilities(_log_prob(_transposed(X), params), params.weights)
+    return resp.T, float(log_norm.sum())
 
 
 def _responsibilities(log_prob: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Normalise ``log(pi_k) + log N(x_n|k)`` per row; return (resp, per-sample log p(x_n))."""
+    """Normalise ``log(pi_k) + log N(x_n|k)`` over k, in place in the (K, N) ``log_prob``.
+
+    Returns (resp of shape (K, N), per-sample :math:`\\log p(x_n)` of shape (N,)).
+    """
     with np.errstate(divide="ignore"):  # a weight of exactly 0 gives log 0 = -inf
-        weighted = log_prob + np.log(weights)
-    row_max = weighted.max(axis=1, keepdims=True)
-    resp = np.exp(weighted - row_max, out=weighted)  # in place: largest term is exp(0) = 1
-    row_sum = resp.sum(axis=1, keepdims=True)
-    resp /= row_sum
-    return resp, (np.log(row_sum) + row_max)[:, 0]
+        log_prob += np.log(weights)[:, None]
+    largest = log_prob.max(axis=0)
+    log_prob -= largest
+    resp = np.exp(log_prob, out=log_prob)  # the largest term of each column is exp(0) = 1
+    total = resp.sum(axis=0)
+    resp /= total
+    return resp, np.log(total) + largest
 
 
 def log_likelihood(X, params: GMMParams) -> float:
-    """Total log-likelihood :math:`\\sum_n \\log \\sum_k \\pi_k \\mathcal{N}(x_n|\\mu_k,\\Sigma_k)`."""
+    """Total log-likelihood :math:`\\sum_n \\log \\sum_k \\pi_k \\mathcal{N}(x_n|\\mu_k,\\Sigma_k)`.
+
+    Parameters
+    ----------
+    X : array-like, shape (N, D)
+    params : GMMParams
+
+    Returns
+    -------
+    float
+        The total over samples; divide by N for scikit-learn's ``score``.
+    """
     return e_step(X, params)[1]
 
 
@@ -306,6 +354,18 @@ def m_step(X, resp, covariance_type: str = "full", reg_covar: float = 1e-6) -> G
     ``tied`` shares one :math:`\\Sigma = \\frac1N\\sum_k N_k\\Sigma_k` between components.
     :math:`\\epsilon` is ``reg_covar``: it keeps a component that collapses onto one
     point (or a constant feature) from getting a singular covariance.
+
+    Parameters
+    ----------
+    X : array-like, shape (N, D)
+    resp : array-like, shape (N, K)
+        Non-negative responsibilities, every row summing to 1.
+    covariance_type : {"full", "diag", "spherical", "tied"}
+    reg_covar : float >= 0
+
+    Returns
+    -------
+    GMMParams
     """
     X = _check_data(X)
     covariance_type = _check_covariance_type(covariance_type)
@@ -315,24 +375,25 @@ def m_step(X, resp, covariance_type: str = "full", reg_covar: float = 1e-6) -> G
         raise ValueError(f"resp must have one row per sample of X ({X.shape[0]}), got {resp.shape[0]} rows")
     if (resp < 0).any() or not np.allclose(resp.sum(axis=1), 1.0, atol=1e-6):
         raise ValueError("resp must be non-negative with every row summing to 1")
-    return _m_step(X, resp, covariance_type, reg_covar)
+    return _m_step(_transposed(X), np.ascontiguousarray(resp.T), covariance_type, reg_covar)
 
 
-def _m_step(X: np.ndarray, resp: np.ndarray, covariance_type: str, reg_covar: float) -> GMMParams:
-    N, D = X.shape
-    Nk = resp.sum(axis=0) + 10 * np.finfo(float).eps  # as scikit-learn: no empty component
-    means = (resp.T @ X) / Nk[:, None]
+def _m_step(XT: np.ndarray, resp: np.ndarray, covariance_type: str, reg_covar: float) -> GMMParams:
+    """The M-step from X^T (D, N) and resp (K, N); see :func:`m_step`."""
+    D = XT.shape[0]
+    Nk = resp.sum(axis=1) + 10 * np.finfo(float).eps  # as scikit-learn: no empty component
+    means = (resp @ XT.T) / Nk[:, None]
     if covariance_type == "full":
         covariances = np.empty((len(Nk), D, D))
         for k in range(len(Nk)):
-            diff = X - means[k]
-            covariances[k] = (resp[:, k] * diff.T) @ diff / Nk[k]
+            diff = XT - means[k][:, None]  # (x_n - mu_k) for every n, as columns
+            covariances[k] = (diff * resp[k]) @ diff.T / Nk[k]
             covariances[k].flat[:: D + 1] += reg_covar
     elif covariance_type == "tied":
-        covariances = (X.T @ X - (Nk * means.T) @ means) / Nk.sum()
+        covariances = (XT @ XT.T - (Nk * means.T) @ means) / Nk.sum()
         covariances.flat[:: D + 1] += reg_covar
     else:  # diag or spherical: per feature, E_k[x^2] - mu_k^2
-        mean_sq = (resp.T @ (X * X)) / Nk[:, None]
+        mean_sq = (resp @ (XT**2).T) / Nk[:, None]
         covariances = mean_sq - means**2 + reg_covar
         if covariance_type == "spherical":
             covariances = covariances.mean(axis=1)
@@ -480,24 +541,27 @@ def _check_fit_args(X, n_components, init, seed, covariance_type, max_iter, tol,
 
 def _em_steps(X, K, init, seed, covariance_type, max_iter, tol, reg_covar, params):
     N = X.shape[0]
+    XT = _transposed(X)  # (D, N); resp below is (K, N) and handed out as resp.T, (N, K)
     if params is None:
-        resp = _initial_resp(X, K, init, np.random.default_rng(seed))
-        params = _m_step(X, resp, covariance_type, reg_covar)
+        resp = np.ascontiguousarray(_initial_resp(X, K, init, np.random.default_rng(seed)).T)
+        params = _m_step(XT, resp, covariance_type, reg_covar)
     # Each E-step computes the log-likelihood of the parameters it is given, so one
     # E-step per iteration serves both the M-step's report and the next E-step.
-    new_resp, log_norm = _responsibilities(estimate_log_prob(X, params), params.weights)
+    new_resp, log_norm = _responsibilities(_log_prob(XT, params), params.weights)
+    total = float(log_norm.sum())
     if init in INITS:
-        yield EMStep(0, "init", params, resp, float(log_norm.sum()))
+        yield EMStep(0, "init", params, resp.T, total)
     else:
-        yield EMStep(0, "init", params, new_resp, float(log_norm.sum()))
+        yield EMStep(0, "init", params, new_resp.T, total)
     for iteration in range(1, max_iter + 1):
-        resp, total = new_resp, float(log_norm.sum())
-        yield EMStep(iteration, "E", params, resp, total)
-        params = _m_step(X, resp, covariance_type, reg_covar)
-        new_resp, log_norm = _responsibilities(estimate_log_prob(X, params), params.weights)
+        resp = new_resp
+        yield EMStep(iteration, "E", params, resp.T, total)
+        params = _m_step(XT, resp, covariance_type, reg_covar)
+        new_resp, log_norm = _responsibilities(_log_prob(XT, params), params.weights)
         new_total = float(log_norm.sum())
         converged = abs(new_total - total) / N < tol
-        yield EMStep(iteration, "M", params, resp, new_total, converged)
+        total = new_total
+        yield EMStep(iteration, "M", params, resp.T, total, converged)
         if converged:
             return
 
@@ -605,7 +669,8 @@ def match_labels(reference, labels) -> np.ndarray:
     labels = np.asarray(labels)
     if reference.shape != labels.shape or reference.ndim != 1:
         raise ValueError(
-            f"reference and labels must be 1-D of the same length, got shapes {reference.shape} and {labels.shape}"
+            "reference and labels must be 1-D of the same length, "
+            f"got shapes {reference.shape} and {labels.shape}"
         )
     names = np.unique(labels)
     targets = np.union1d(np.unique(reference), names)
