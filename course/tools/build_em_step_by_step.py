@@ -1,0 +1,719 @@
+"""Build course/source/em_step_by_step/em_step_by_step.ipynb (the nbgrader source notebook).
+
+    .venv/bin/python course/tools/build_em_step_by_step.py
+
+Students write the four functions of EM for full covariance matrices -- the log-density
+of one Gaussian, the log-likelihood, the E-step and the M-step -- then run their own EM
+and watch the library's explorer. The notebook is written without outputs.
+
+Every graded test cell has a visible part (shapes, a case small enough to check by hand)
+and a hidden part that compares the answer with ``gmm_lesson.em`` loaded afresh from its
+file, with plain Python arithmetic. So an answer cell that replaces ``np.allclose``,
+``math.isclose`` or ``gmm_lesson.em.e_step`` does not pass, and neither does an answer
+that hands the work to ``gmm_lesson.em`` or scikit-learn's ``GaussianMixture`` (the
+hidden part watches the call with ``sys.setprofile``). The hidden part of each cell is
+self-contained: a student can redefine any name between two test cells.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+NAME = "em_step_by_step"
+OUT = Path(__file__).resolve().parents[1] / "source" / NAME / f"{NAME}.ipynb"
+
+
+def _clean(text: str) -> str:
+    return textwrap.dedent(text).strip("\n")
+
+
+def md(cell_id: str, text: str):
+    return new_markdown_cell(_clean(text), id=cell_id)
+
+
+def code(cell_id: str, source: str):
+    return new_code_cell(_clean(source), id=cell_id)
+
+
+def _nbgrader(grade_id: str, *, grade: bool, solution: bool, locked: bool, points: int | None = None) -> dict:
+    meta = {
+        "grade": grade,
+        "grade_id": grade_id,
+        "locked": locked,
+        "schema_version": 3,
+        "solution": solution,
+        "task": False,
+    }
+    if points is not None:
+        meta["points"] = points
+    return {"nbgrader": meta}
+
+
+def solution(grade_id: str, source: str):
+    """An answer cell: the part between the markers is replaced by a stub for students."""
+    cell = code(grade_id, source)
+    cell.metadata.update(_nbgrader(grade_id, grade=False, solution=True, locked=False))
+    return cell
+
+
+# The start of every hidden block: fresh reference, plain comparison, a watch on calls.
+HIDDEN_HELPERS = '''
+### BEGIN HIDDEN TESTS
+import importlib.util as _ilu
+import sys as _sys
+
+
+def _fresh_reference():
+    """gmm_lesson.em run again from its file: a module object no answer cell has touched."""
+    spec = _ilu.spec_from_file_location("_gmm_reference_em", _ilu.find_spec("gmm_lesson.em").origin)
+    module = _ilu.module_from_spec(spec)
+    _sys.modules[spec.name] = module  # dataclasses look their module up while it runs
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del _sys.modules[spec.name]
+    return module
+
+
+def _close(got, want, tol=1e-6):
+    """Nested lists of numbers equal within tol (relative to 1 + |want|), in plain Python."""
+    if isinstance(want, list):
+        return isinstance(got, list) and len(got) == len(want) and all(
+            _close(g, w, tol) for g, w in zip(got, want, strict=True)
+        )
+    bound = tol * (1.0 + (want if want >= 0 else -want))
+    return -bound <= got - want <= bound
+
+
+def _alone(function, *args, **kwargs):
+    """Call an answer; fail if it hands the work to gmm_lesson.em or scikit-learn's mixtures."""
+    answers = {"e_step", "m_step", "_m_step", "log_likelihood", "estimate_log_prob",
+               "_responsibilities", "em_steps", "_em_steps", "fit"}
+    borrowed = []
+
+    def watch(frame, event, arg):
+        if event == "call":
+            where = frame.f_code.co_filename.replace("\\\\", "/")
+            if (where.endswith("gmm_lesson/em.py") and frame.f_code.co_name in answers) or (
+                "sklearn/mixture/" in where
+            ):
+                borrowed.append(frame.f_code.co_name)
+
+    previous = _sys.getprofile()
+    _sys.setprofile(watch)
+    try:
+        result = function(*args, **kwargs)
+    finally:
+        _sys.setprofile(previous)
+    assert not borrowed, f"compute this step yourself: your answer calls the library's {borrowed[0]}"
+    return result
+
+
+def _as_list(value):
+    return np.array(value, dtype=float).tolist()
+
+
+_ref = _fresh_reference()
+_rng = np.random.default_rng(20240611)
+
+
+def _random_params(K, D):
+    """Well-separated random full-covariance parameters from the fresh reference."""
+    A = _rng.normal(size=(K, D, D))
+    covariances = A @ np.swapaxes(A, 1, 2) + 0.5 * np.eye(D)
+    weights = _rng.dirichlet(np.full(K, 4.0))
+    return _ref.GMMParams(weights, _rng.normal(scale=3.0, size=(K, D)), covariances)
+
+
+def _sample(params, N):
+    """N points drawn from a mixture (fresh reference parameters)."""
+    counts = _rng.multinomial(N, params.weights)
+    return np.concatenate([
+        _rng.multivariate_normal(m, c, size=n) for m, c, n in
+        zip(params.means, params.covariances, counts, strict=True)
+    ])
+
+
+def _mine(params):
+    """The same parameters as the notebook's own em.GMMParams, which the answers expect."""
+    return em.GMMParams(_as_list(params.weights), _as_list(params.means), _as_list(params.covariances))
+'''
+
+
+def test(grade_id: str, points: int, visible: str, hidden: str):
+    """A read-only graded test cell: visible checks, then self-contained hidden ones."""
+    source = (
+        _clean(visible)
+        + "\n"
+        + HIDDEN_HELPERS.rstrip("\n")
+        + "\n\n"
+        + _clean(hidden)
+        + "\n### END HIDDEN TESTS"
+    )
+    cell = new_code_cell(source, id=grade_id)
+    cell.metadata.update(_nbgrader(grade_id, grade=True, solution=False, locked=True, points=points))
+    return cell
+
+
+def choice_test(grade_id: str, answer_name: str, key: str):
+    """A multiple-choice check: the visible part checks the format, the hidden part the key."""
+    source = _clean(
+        f'''
+        assert isinstance({answer_name}, str) and {answer_name}.strip().upper() in {{"A", "B", "C", "D"}}, (
+            "answer with one letter, for example {answer_name} = \\"A\\""
+        )
+        ### BEGIN HIDDEN TESTS
+        expected = "{key}"
+        assert {answer_name}.strip().upper() == expected
+        ### END HIDDEN TESTS
+        '''
+    )
+    cell = new_code_cell(source, id=grade_id)
+    cell.metadata.update(_nbgrader(grade_id, grade=True, solution=False, locked=True, points=1))
+    return cell
+
+
+def build():
+    cells = [
+        md(
+            "intro",
+            r"""
+            # EM step by step
+
+            A Gaussian mixture explains every point $x \in \mathbb{R}^D$ as drawn from one of
+            $K$ bell-shaped components:
+
+            $$p(x) = \sum_{k=1}^{K} \pi_k \, \mathcal{N}(x \mid \mu_k, \Sigma_k).$$
+
+            The **EM algorithm** fits the weights $\pi_k$, means $\mu_k$ and covariances
+            $\Sigma_k$ by repeating two steps: the **E-step** asks each component how much it
+            explains each point, the **M-step** refits each component to the points it explains.
+            In this notebook you write both, in four small functions:
+
+            | step | function | points |
+            | --- | --- | --- |
+            | 1 | `log_gaussian(X, mean, cov)` | 2 |
+            | 2 | `log_likelihood(X, params)` | 2 |
+            | 3 | `e_step(X, params)` | 3 |
+            | 4 | `m_step(X, resp)` | 4 |
+            | 5 | your EM loop | 2 |
+            | 6 | two questions | 2 |
+
+            **Full covariance matrices only.** Every component here has its own $D \times D$
+            covariance matrix (`covariance_type="full"`, the default of scikit-learn's
+            `GaussianMixture`). The library's `diag`, `spherical` and `tied` variants are the
+            same formulas with the matrices restricted; you do not write those.
+
+            **How it is graded.** Replace each `raise NotImplementedError()` with your code.
+            The read-only cells below each answer test it; some of their tests are hidden and
+            run when your work is graded. Use numpy only: `gmm_lesson.em` already contains the
+            answers, so a function that calls `gmm_lesson.em` (or scikit-learn's
+            `GaussianMixture`) to do the step scores 0 for that step.
+            """,
+        ),
+        code(
+            "imports",
+            """
+            import matplotlib.pyplot as plt
+            import numpy as np
+
+            from gmm_lesson import data, em
+            """,
+        ),
+        md(
+            "data-md",
+            r"""
+            ## The data
+
+            272 eruptions of the Old Faithful geyser: how long each eruption lasted and how
+            long the wait was until the next one, in minutes. Both features are standardised
+            (mean 0, standard deviation 1) so that neither dominates because of its unit.
+            """,
+        ),
+        code(
+            "data",
+            """
+            X, _, _ = data.standardize(data.load_old_faithful())
+            X.shape
+            """,
+        ),
+        code(
+            "scatter",
+            """
+            fig, ax = plt.subplots(figsize=(4.5, 4))
+            ax.scatter(X[:, 0], X[:, 1], s=10, color="0.3")
+            ax.set(xlabel="eruption (standardised)", ylabel="waiting (standardised)", title="Old Faithful")
+            plt.show()
+            """,
+        ),
+        md(
+            "start-md",
+            r"""
+            A deliberately poor starting guess for $K = 2$ components: equal weights, two means
+            on the wrong diagonal, round unit covariances. `em.GMMParams` holds the three
+            arrays: `weights` shape $(K,)$, `means` $(K, D)$, `covariances` $(K, D, D)$.
+            """,
+        ),
+        code(
+            "start",
+            """
+            start = em.GMMParams(
+                weights=[0.5, 0.5],
+                means=[[-0.5, 0.5], [0.5, -0.5]],
+                covariances=[np.eye(2), np.eye(2)],
+            )
+            start.weights, start.means
+            """,
+        ),
+        md(
+            "step1-md",
+            r"""
+            ## Step 1: the log-density of one Gaussian
+
+            The density of a $D$-dimensional Gaussian is tiny far from its mean: for a point
+            40 standard deviations away it is about $e^{-800}$, which a float64 rounds to 0.
+            So EM works with **log**-densities:
+
+            $$\log \mathcal{N}(x \mid \mu, \Sigma) = -\frac{1}{2}\Big(D \log 2\pi + \log\lvert\Sigma\rvert
+            + (x - \mu)^\top \Sigma^{-1} (x - \mu)\Big).$$
+
+            The last term is the squared *Mahalanobis distance*: the distance from $x$ to
+            $\mu$ measured in units of the component's own spread.
+
+            Write `log_gaussian(X, mean, cov)` for all $N$ rows of `X` at once, returning
+            shape $(N,)$. Hints: `diff = X - mean` has shape $(N, D)$;
+            `np.linalg.solve(cov, diff.T).T` is $\Sigma^{-1}(x_n - \mu)$ for every row
+            without inverting $\Sigma$; `np.linalg.slogdet(cov)` returns
+            $(\text{sign}, \log\lvert\Sigma\rvert)$.
+            """,
+        ),
+        solution(
+            "log_gaussian",
+            '''
+            def log_gaussian(X, mean, cov):
+                """log N(x_n | mean, cov) for every row x_n of X: an array of shape (N,)."""
+                ### BEGIN SOLUTION
+                X = np.asarray(X, dtype=float)
+                diff = X - np.asarray(mean, dtype=float)
+                mahalanobis_sq = np.sum(diff * np.linalg.solve(cov, diff.T).T, axis=1)
+                _, log_det = np.linalg.slogdet(cov)
+                return -0.5 * (X.shape[1] * np.log(2 * np.pi) + log_det + mahalanobis_sq)
+                ### END SOLUTION
+            ''',
+        ),
+        test(
+            "test_log_gaussian",
+            2,
+            """
+            # At the mean of a standard 2-D Gaussian: log N(0 | 0, I) = -log(2 pi)
+            at_mean = log_gaussian(np.zeros((1, 2)), np.zeros(2), np.eye(2))
+            assert np.shape(at_mean) == (1,), f"return one number per row of X, got shape {np.shape(at_mean)}"
+            assert np.isclose(at_mean[0], -np.log(2 * np.pi))
+            # One standard deviation away costs exactly 1/2 ...
+            one_sd = log_gaussian(np.array([[1.0, 0.0]]), np.zeros(2), np.eye(2))
+            assert np.isclose(one_sd[0], -np.log(2 * np.pi) - 0.5)
+            # ... and doubling every variance costs log(2) in 2-D
+            wider = log_gaussian(np.zeros((1, 2)), np.zeros(2), 2 * np.eye(2))
+            assert np.isclose(wider[0], -np.log(2 * np.pi) - np.log(2))
+            """,
+            """
+            for _D in (1, 2, 3):
+                _p = _random_params(1, _D)
+                _X = _sample(_p, 40)
+                _got = _alone(log_gaussian, _X, np.array(_p.means[0]), np.array(_p.covariances[0]))
+                _want = _ref.estimate_log_prob(_X, _p)[:, 0]
+                assert _close(_as_list(_got), _as_list(_want)), f"log_gaussian is wrong in {_D}-D"
+            """,
+        ),
+        md(
+            "step2-md",
+            r"""
+            ## Step 2: the log-likelihood
+
+            How well do parameters $\theta = (\pi, \mu, \Sigma)$ explain the data? By the
+            log-likelihood, the sum over points of the log of the mixture density:
+
+            $$\log L(\theta) = \sum_{n=1}^{N} \log \sum_{k=1}^{K} \pi_k \,
+            \mathcal{N}(x_n \mid \mu_k, \Sigma_k) = \sum_{n=1}^{N} \log \sum_{k=1}^{K} e^{a_{nk}}, \qquad
+            a_{nk} = \log \pi_k + \log \mathcal{N}(x_n \mid \mu_k, \Sigma_k).$$
+
+            Exponentiating $a_{nk}$ directly underflows to 0 for far points, and $\log 0$ is
+            $-\infty$. The **log-sum-exp trick** subtracts each row's largest term
+            $m_n = \max_k a_{nk}$ first, so the largest exponent is $e^0 = 1$:
+
+            $$\log \sum_k e^{a_{nk}} = m_n + \log \sum_k e^{a_{nk} - m_n}.$$
+
+            Write `log_likelihood(X, params)` returning the total as a Python `float`. Build
+            the $(N, K)$ array $a$ column by column with your `log_gaussian`
+            (`params.weights[k]`, `params.means[k]`, `params.covariances[k]`).
+            """,
+        ),
+        solution(
+            "log_likelihood",
+            '''
+            def log_likelihood(X, params):
+                """Total log-likelihood: sum over n of log sum over k of pi_k N(x_n | mu_k, Sigma_k)."""
+                ### BEGIN SOLUTION
+                a = np.column_stack([
+                    np.log(params.weights[k]) + log_gaussian(X, params.means[k], params.covariances[k])
+                    for k in range(len(params.weights))
+                ])
+                m = a.max(axis=1, keepdims=True)
+                return float(np.sum(m[:, 0] + np.log(np.exp(a - m).sum(axis=1))))
+                ### END SOLUTION
+            ''',
+        ),
+        test(
+            "test_log_likelihood",
+            2,
+            """
+            # With a single component (weight 1) the mixture is that Gaussian
+            one = em.GMMParams([1.0], [[0.0, 0.0]], [np.eye(2)])
+            value = log_likelihood(X, one)
+            assert isinstance(value, float), f"return a Python float, got {type(value).__name__}"
+            assert np.isclose(value, log_gaussian(X, np.zeros(2), np.eye(2)).sum())
+            # A mixture of two copies of the same Gaussian is that Gaussian too
+            twins = em.GMMParams([0.3, 0.7], [[0.0, 0.0], [0.0, 0.0]], [np.eye(2), np.eye(2)])
+            assert np.isclose(log_likelihood(X, twins), value)
+            """,
+            """
+            for _K, _D in ((1, 2), (2, 2), (3, 3)):
+                _p = _random_params(_K, _D)
+                _X = _sample(_p, 60)
+                _got = _alone(log_likelihood, _X, _mine(_p))
+                assert _close(float(_got), float(_ref.log_likelihood(_X, _p))), f"K={_K}, D={_D}"
+            # far from every component: still finite, thanks to log-sum-exp
+            _p = _random_params(2, 2)
+            _far = _p.means[0] + np.array([[60.0, 60.0], [-70.0, 10.0]])
+            _got = float(_alone(log_likelihood, _far, _mine(_p)))
+            assert _close(_got, float(_ref.log_likelihood(_far, _p))), "far points: use the log-sum-exp trick"
+            """,
+        ),
+        md(
+            "step3-md",
+            r"""
+            ## Step 3: the E-step
+
+            The **responsibility** $r_{nk}$ is the probability that point $n$ came from
+            component $k$, given the current parameters (Bayes' rule):
+
+            $$r_{nk} = \frac{\pi_k \, \mathcal{N}(x_n \mid \mu_k, \Sigma_k)}
+            {\sum_{j} \pi_j \, \mathcal{N}(x_n \mid \mu_j, \Sigma_j)}
+            \quad\Longrightarrow\quad
+            \log r_{nk} = a_{nk} - \log \sum_j e^{a_{nj}}.$$
+
+            Each row of $r$ sums to 1: a *soft* assignment of the point to the components.
+            The denominator is the same per-point sum as in the log-likelihood, so the E-step
+            gets $\log L$ for free.
+
+            Write `e_step(X, params)` returning `(resp, total_log_likelihood)`: `resp` of shape
+            $(N, K)$ and the total as a float. Compute `resp` in logs as above, then `np.exp`.
+            """,
+        ),
+        solution(
+            "e_step",
+            '''
+            def e_step(X, params):
+                """Responsibilities (N, K) and the total log-likelihood of params."""
+                ### BEGIN SOLUTION
+                a = np.column_stack([
+                    np.log(params.weights[k]) + log_gaussian(X, params.means[k], params.covariances[k])
+                    for k in range(len(params.weights))
+                ])
+                m = a.max(axis=1, keepdims=True)
+                log_norm = m[:, 0] + np.log(np.exp(a - m).sum(axis=1))
+                resp = np.exp(a - log_norm[:, None])
+                return resp, float(log_norm.sum())
+                ### END SOLUTION
+            ''',
+        ),
+        test(
+            "test_e_step",
+            2,
+            """
+            resp, total = e_step(X, start)
+            assert np.shape(resp) == (len(X), 2), f"resp must have shape (N, K), got {np.shape(resp)}"
+            assert np.all(resp >= 0), "responsibilities are probabilities: never negative"
+            assert np.allclose(resp.sum(axis=1), 1.0), "each row of resp must sum to 1"
+            assert np.isfinite(total) and total < 0
+            # a point on the second mean belongs (mostly) to the second component
+            assert e_step(np.array([[0.5, -0.5]]), start)[0][0, 1] > 0.5
+            """,
+            """
+            for _K, _D in ((2, 2), (3, 2), (3, 4)):
+                _p = _random_params(_K, _D)
+                _X = _sample(_p, 80)
+                _resp, _total = _alone(e_step, _X, _mine(_p))
+                _want_resp, _want_total = _ref.e_step(_X, _p)
+                assert _close(_as_list(_resp), _as_list(_want_resp)), f"resp differs, K={_K}, D={_D}"
+                assert _close(float(_total), float(_want_total)), f"log-likelihood differs, K={_K}, D={_D}"
+            """,
+        ),
+        test(
+            "test_e_step_far_points",
+            1,
+            """
+            # 40 standard deviations from both means: naive exp() gives 0 / 0 here
+            far = np.array([[30.0, -30.0], [-30.0, 30.0]])
+            resp, total = e_step(far, start)
+            assert np.all(np.isfinite(resp)) and np.isfinite(total), "use the log-sum-exp trick"
+            assert resp[0, 1] > 0.99 and resp[1, 0] > 0.99, "each far point belongs to the nearer mean"
+            """,
+            """
+            _p = _random_params(3, 2)
+            _far = np.array([[80.0, -75.0], [-90.0, 5.0], [3.0, 120.0]])
+            _resp, _total = _alone(e_step, _far, _mine(_p))
+            _want_resp, _want_total = _ref.e_step(_far, _p)
+            assert _close(_as_list(_resp), _as_list(_want_resp)) and _close(float(_total), float(_want_total))
+            """,
+        ),
+        md("look-md", "The first E-step from our poor start: five points' responsibilities, and $\\log L$."),
+        code(
+            "first-e-step",
+            """
+            resp, total = e_step(X, start)
+            print(np.round(resp[:5], 3))
+            print(f"log L = {total:.2f}")
+            """,
+        ),
+        md(
+            "step4-md",
+            r"""
+            ## Step 4: the M-step
+
+            Now pretend the responsibilities are right and refit each component to "its"
+            points, each point counted with weight $r_{nk}$. Setting the derivative of the
+            expected complete-data log-likelihood to zero gives weighted averages:
+
+            $$N_k = \sum_n r_{nk}, \qquad \pi_k = \frac{N_k}{N}, \qquad
+            \mu_k = \frac{1}{N_k} \sum_n r_{nk} \, x_n,$$
+
+            $$\Sigma_k = \frac{1}{N_k} \sum_n r_{nk} \, (x_n - \mu_k)(x_n - \mu_k)^\top + \varepsilon I.$$
+
+            $N_k$ is the "effective number of points" of component $k$. The small
+            $\varepsilon$ (`reg_covar`, $10^{-6}$ as in scikit-learn) keeps $\Sigma_k$
+            invertible if a component collapses onto a single point.
+
+            Write `m_step(X, resp, reg_covar=1e-6)` returning an `em.GMMParams`. Hint: for
+            component $k$, with `diff = X - means[k]`,
+            $\sum_n r_{nk}(x_n-\mu_k)(x_n-\mu_k)^\top$ is `(resp[:, k, None] * diff).T @ diff`.
+            """,
+        ),
+        solution(
+            "m_step",
+            '''
+            def m_step(X, resp, reg_covar=1e-6):
+                """New weights, means and full covariances from responsibilities, as em.GMMParams."""
+                ### BEGIN SOLUTION
+                X = np.asarray(X, dtype=float)
+                resp = np.asarray(resp, dtype=float)
+                Nk = resp.sum(axis=0)
+                weights = Nk / len(X)
+                means = (resp.T @ X) / Nk[:, None]
+                covariances = []
+                for k in range(resp.shape[1]):
+                    diff = X - means[k]
+                    cov = (resp[:, k, None] * diff).T @ diff / Nk[k]
+                    covariances.append(cov + reg_covar * np.eye(X.shape[1]))
+                return em.GMMParams(weights, means, np.array(covariances))
+                ### END SOLUTION
+            ''',
+        ),
+        test(
+            "test_m_step_weights_means",
+            2,
+            """
+            # Hard responsibilities: the first three points to component 0, the last one to 1
+            toy = np.array([[0.0, 0.0], [2.0, 0.0], [1.0, 3.0], [10.0, 10.0]])
+            hard = np.array([[1.0, 0.0], [1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+            new = m_step(toy, hard)
+            assert isinstance(new, em.GMMParams), "return em.GMMParams(weights, means, covariances)"
+            assert np.allclose(new.weights, [0.75, 0.25]), "pi_k = N_k / N"
+            assert np.allclose(new.means, [[1.0, 1.0], [10.0, 10.0]]), "mu_k = weighted mean of the points"
+            """,
+            """
+            for _K, _D in ((2, 2), (3, 3)):
+                _X = _rng.normal(size=(50, _D))
+                _resp = _rng.dirichlet(np.ones(_K), size=50)
+                _got = _alone(m_step, _X, _resp)
+                _want = _ref.m_step(_X, _resp)
+                assert _close(_as_list(_got.weights), _as_list(_want.weights)), "weights differ"
+                assert _close(_as_list(_got.means), _as_list(_want.means)), "means differ"
+            """,
+        ),
+        test(
+            "test_m_step_covariances",
+            2,
+            """
+            toy = np.array([[0.0, 0.0], [2.0, 0.0], [1.0, 3.0], [10.0, 10.0]])
+            hard = np.array([[1.0, 0.0], [1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+            new = m_step(toy, hard)
+            assert np.shape(new.covariances) == (2, 2, 2), "covariances must have shape (K, D, D)"
+            # component 0: the covariance of its three points (divided by N_k), plus reg_covar
+            assert np.allclose(new.covariances[0], [[2 / 3, 0.0], [0.0, 2.0]] + 1e-6 * np.eye(2))
+            # component 1 has a single point: only reg_covar keeps it invertible
+            assert np.allclose(m_step(toy, hard, reg_covar=0.1).covariances[1], 0.1 * np.eye(2))
+            """,
+            """
+            for _K, _D, _reg in ((2, 2, 1e-6), (3, 3, 1e-3)):
+                _X = _rng.normal(size=(50, _D)) * np.arange(1, _D + 1)
+                _resp = _rng.dirichlet(np.ones(_K), size=50)
+                _got = _alone(m_step, _X, _resp, reg_covar=_reg)
+                _want = _ref.m_step(_X, _resp, reg_covar=_reg)
+                assert _close(_as_list(_got.covariances), _as_list(_want.covariances)), f"K={_K}, D={_D}"
+            """,
+        ),
+        md(
+            "step5-md",
+            r"""
+            ## Step 5: your EM
+
+            Alternate the two steps from the poor start. EM's guarantee: the log-likelihood
+            **never goes down** from one iteration to the next.
+            """,
+        ),
+        code(
+            "my-em",
+            """
+            params, history = start, []
+            for _ in range(30):
+                resp, total = e_step(X, params)
+                history.append(total)
+                params = m_step(X, resp)
+            """,
+        ),
+        code(
+            "my-em-plot",
+            """
+            fig, ax = plt.subplots(figsize=(5, 3))
+            ax.plot(range(len(history)), history, marker="o", markersize=3)
+            ax.set(xlabel="iteration", ylabel="log-likelihood", title="Your EM on Old Faithful")
+            plt.show()
+            """,
+        ),
+        md(
+            "compare-md",
+            "The library's `em.fit` from the same start, for the same 30 iterations, should agree with you:",
+        ),
+        code(
+            "compare",
+            """
+            library = em.fit(X, 2, init=start, max_iter=30, tol=0.0)
+            print(f"your EM:       log L = {log_likelihood(X, params):.6f}")
+            print(f"gmm_lesson.em: log L = {library.history[-1]:.6f}")
+            """,
+        ),
+        test(
+            "test_em_loop",
+            2,
+            """
+            params, history = start, []
+            for _ in range(10):
+                resp, total = e_step(X, params)
+                history.append(total)
+                params = m_step(X, resp)
+            assert np.all(np.diff(history) >= -1e-9), "the log-likelihood went down"
+            assert history[-1] > history[0], "ten iterations from a poor start should improve the fit"
+            """,
+            """
+            _p = _random_params(3, 2)
+            _X = _sample(_p, 120)
+            _start = _random_params(3, 2)
+            _params = _mine(_start)
+            for _ in range(8):
+                _resp, _ = _alone(e_step, _X, _params)
+                _params = _alone(m_step, _X, _resp)
+            _want = _ref.fit(_X, 3, init=_start, max_iter=8, tol=0.0).params
+            assert _close(_as_list(_params.means), _as_list(_want.means), 1e-5), "means after 8 iterations"
+            assert _close(_as_list(_params.covariances), _as_list(_want.covariances), 1e-5), "covariances"
+            """,
+        ),
+        md(
+            "questions-md",
+            r"""
+            ## Step 6: check your understanding
+
+            Answer each question with one letter, for example `answer_q1 = "A"`.
+
+            **Question 1.** From one EM iteration (E-step then M-step) to the next, the total
+            log-likelihood of the data
+
+            - A. can go down whenever a component's weight shrinks
+            - B. never goes down (up to floating-point rounding)
+            - C. goes up by the same amount every iteration
+            - D. always ends at the highest log-likelihood any parameters can reach
+            """,
+        ),
+        solution(
+            "answer_q1",
+            """
+            ### BEGIN SOLUTION
+            answer_q1 = "B"
+            ### END SOLUTION
+            """,
+        ),
+        choice_test("test_q1", "answer_q1", "B"),
+        md(
+            "q2-md",
+            r"""
+            **Question 2.** Why does the E-step subtract each row's largest $a_{nk}$ before
+            calling `exp`?
+
+            - A. so that every row of responsibilities sums to 1
+            - B. so that EM converges in fewer iterations
+            - C. so that `exp` does not underflow to 0 for points far from every component
+              (which would give 0 / 0)
+            - D. because the M-step needs the responsibilities in decreasing order
+            """,
+        ),
+        solution(
+            "answer_q2",
+            """
+            ### BEGIN SOLUTION
+            answer_q2 = "C"
+            ### END SOLUTION
+            """,
+        ),
+        choice_test("test_q2", "answer_q2", "C"),
+        md(
+            "explorer-md",
+            r"""
+            ## Explore
+
+            The explorer replays the library's EM on this data one half-step at a time:
+            move the iteration slider to watch the E-step recolour the points and the M-step
+            move the ellipses; change $K$ to refit. (When the notebook is graded it draws a
+            still picture instead.) Nothing here is graded.
+            """,
+        ),
+        code(
+            "explorer",
+            """
+            from gmm_lesson.widgets import show_explorer
+
+            show_explorer(X)
+            """,
+        ),
+    ]
+    nb = new_notebook(cells=cells)
+    nb.nbformat, nb.nbformat_minor = 4, 5
+    nb.metadata = {
+        "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+    }
+    nbformat.validate(nb)
+    return nb
+
+
+def main() -> None:
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(build(), OUT)
+    print(f"wrote {OUT}")
+
+
+if __name__ == "__main__":
+    main()
