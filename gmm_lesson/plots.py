@@ -30,7 +30,7 @@ from matplotlib.colors import to_rgba_array
 from matplotlib.container import BarContainer
 from matplotlib.lines import Line2D
 from matplotlib.patches import Ellipse
-from matplotlib.ticker import FuncFormatter, SymmetricalLogLocator
+from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
 
 from . import em
 
@@ -46,6 +46,7 @@ __all__ = [
     "plot_log_likelihood",
     "plot_mixture_1d",
     "plot_mixture_2d",
+    "set_ylim_1d",
     "soft_colors",
     "step_positions",
     "update_log_likelihood",
@@ -376,11 +377,27 @@ def _weighted_densities(grid: np.ndarray, params: em.GMMParams, feature: int) ->
     return params.weights[:, None] * dens
 
 
-def _set_1d_ylim(artists: Mixture1DArtists) -> None:
-    top = max(line.get_ydata().max() for line in (*artists.components, artists.mixture))
+def _set_1d_ylim(artists: Mixture1DArtists, top: float | None = None) -> None:
+    if top is None:
+        top = max(line.get_ydata().max() for line in (*artists.components, artists.mixture))
     # a collapsed component can spike far above the data; keep the histogram readable
     limit = max(artists.hist_max, min(top, 4 * artists.hist_max))
     artists.mixture.axes.set_ylim(0, 1.12 * limit)
+
+
+def set_ylim_1d(artists: Mixture1DArtists, params_seq: Sequence[em.GMMParams]) -> None:
+    """Fix the y range of a 1-D drawing so it fits the curves of every ``params`` given.
+
+    Use it before replaying many steps with ``update_mixture_1d(..., rescale=False)``,
+    so the axis does not jump from step to step. Spikes of a collapsed component
+    above 4 times the tallest histogram bar are cut off, to keep the data readable.
+    """
+    params_seq = [_check_params(p) for p in params_seq]
+    if not params_seq:
+        raise ValueError("params_seq must hold at least one GMMParams")
+    top = max(float(_weighted_densities(artists.grid, p, artists.feature).sum(axis=0).max())
+              for p in params_seq)
+    _set_1d_ylim(artists, top)
 
 
 def plot_mixture_1d(
@@ -451,8 +468,13 @@ def plot_mixture_1d(
     return artists
 
 
-def update_mixture_1d(artists: Mixture1DArtists, params: em.GMMParams, resp=None) -> None:
-    """Move the curves and rug colours of :func:`plot_mixture_1d` to ``params``, in place."""
+def update_mixture_1d(
+    artists: Mixture1DArtists, params: em.GMMParams, resp=None, *, rescale: bool = True
+) -> None:
+    """Move the curves and rug colours of :func:`plot_mixture_1d` to ``params``, in place.
+
+    With ``rescale=False`` the y range is left as it is (see :func:`set_ylim_1d`).
+    """
     params = _check_params(params)
     if params.n_components != len(artists.components):
         raise ValueError(
@@ -466,7 +488,8 @@ def update_mixture_1d(artists: Mixture1DArtists, params: em.GMMParams, resp=None
     for line, d in zip(artists.components, dens, strict=True):
         line.set_ydata(d)
     artists.mixture.set_ydata(dens.sum(axis=0))
-    _set_1d_ylim(artists)
+    if rescale:
+        _set_1d_ylim(artists)
 
 
 # --------------------------------------------------------------------------- log-likelihood
@@ -551,16 +574,22 @@ def plot_log_likelihood(
     if scale == "symlog":
         best = float(ll.max())
         y = best - ll
-        linthresh = max(float(y.max()) / 100, 1e-3)
+        top = float(y.max())
+        # linear within a hundredth-ish of the whole climb, logarithmic beyond
+        linthresh = 10.0 ** math.floor(math.log10(top / 50)) if top > 0 else 1e-3
         digits = max(1, -math.floor(math.log10(linthresh)))
+        ticks = [0.0] + [m * 10.0**e for e in range(round(math.log10(linthresh)), 12) for m in (1, 3)
+                         if m * 10.0**e <= max(top * 1.3, linthresh)]
         ax.set_yscale("symlog", linthresh=linthresh)
-        ax.yaxis.set_major_locator(SymmetricalLogLocator(linthresh=linthresh, base=10, subs=(1, 2, 5)))
+        ax.yaxis.set_major_locator(FixedLocator(ticks))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda g, _pos: f"{best - g:.{digits}f}"))
-        ax.set_ylim(max(float(y.max()) * 1.3, linthresh), -linthresh * 0.3)  # inverted: best at the top
+        ax.yaxis.set_minor_locator(NullLocator())
+        ax.set_ylim(max(top * 1.3, linthresh), -linthresh * 0.3)  # inverted: best at the top
         ax.set_ylabel("log-likelihood\n(symlog distance below best)")
     else:
         y = ll
         ax.set_ylabel("log-likelihood")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     (line,) = ax.plot(x, y, color="0.35", linewidth=1.5, marker="o", markersize=3, zorder=2)
     (marker,) = ax.plot([x[current]], [y[current]], marker="o", markersize=11, markerfacecolor="#D55E00",
                         markeredgecolor="black", linestyle="none", zorder=3, label="current step")

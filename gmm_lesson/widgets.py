@@ -1,0 +1,426 @@
+"""An ipywidgets explorer that replays EM one half-step at a time.
+
+:class:`EMExplorer` fits a Gaussian mixture with :func:`gmm_lesson.em.fit` once per
+choice of data set, K and seed, and then *replays* the cached ``fitted.steps``
+(initialisation, E, M, E, M, ...) as the learner moves the step slider or presses
+Play. Moving the step only moves the existing matplotlib artists (ellipse centres
+and shapes, point colours, the marker on the log-likelihood curve); it never refits.
+
+The figure is drawn with matplotlib's Agg renderer and shown as an ``<img>`` with an
+``alt`` text stating K, the step, the phase and the log-likelihood, so it needs no
+ipympl and screen readers can follow it. Every slider is paired with a labelled
+number box (a named control for keyboard and screen-reader users).
+
+Under nbgrader autograding or validation (environment variable
+``NBGRADER_EXECUTION`` set) no live widget can run: :func:`show_explorer` then
+returns a static figure of the final step instead.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import os
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib import image as mpl_image
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from . import data, em, plots
+
+__all__ = ["EMExplorer", "StaticFigure", "YOUR_DATA", "show_explorer", "static_figure"]
+
+#: Name of the user's own data in the data-set menu.
+YOUR_DATA = "your data"
+
+_STYLE = {"description_width": "initial"}
+_FIGSIZE = (9.6, 4.0)
+_PHASES = {
+    "init": "initialisation (k-means++ seeding, then one M-step)",
+    "E": "E-step: responsibilities recomputed (colours change; parameters and log-likelihood do not)",
+    "M": "M-step: weights, means and covariances re-estimated (ellipses move; log-likelihood rises)",
+}
+_PHASE_NAMES = {"init": "initialisation", "E": "E-step", "M": "M-step"}
+
+
+# --------------------------------------------------------------------------- shared drawing
+def _check_options(max_components, max_iter, seed, n_components, dpi) -> tuple[int, int, int, int, int]:
+    max_components = em._check_int(max_components, "max_components", 1)
+    if max_components > len(plots.OKABE_ITO):
+        raise ValueError(
+            f"max_components must be <= {len(plots.OKABE_ITO)} (components must be told apart by "
+            f"colour), got {max_components}"
+        )
+    max_iter = em._check_int(max_iter, "max_iter", 1)
+    seed = em._check_int(seed, "seed", 0)
+    n_components = em._check_int(n_components, "n_components", 1)
+    dpi = em._check_int(dpi, "dpi", 20)
+    return max_components, max_iter, seed, n_components, dpi
+
+
+def _prepare(X) -> tuple[np.ndarray, str]:
+    """Standardised data and a note saying what the plot shows."""
+    Z = data.standardize(X)[0]
+    N, D = Z.shape
+    if D == 1:
+        note = (f"{N} points, 1 feature, standardised. Histogram of the data, each weighted "
+                "component (dashed) and the mixture density (black).")
+    elif D == 2:
+        note = f"{N} points, 2 features, standardised (axes in standard deviations)."
+    else:
+        note = (f"This data has {D} features: the plot shows only the first two standardised "
+                f"features. EM fits all {D}; the ellipses are each component's marginal on these two.")
+    return Z, note
+
+
+class _Drawing:
+    """The figure's artists for one fit: data panel and log-likelihood panel.
+
+    With ``blit=True`` everything that does not change between EM steps (axes, ticks,
+    labels, legend, histogram, likelihood curve) is rendered once into a cached
+    background; :meth:`show` then restores it and draws only the moving artists
+    (points' colours, ellipses, means, curves, marker) -- the standard matplotlib
+    blitting technique, which keeps a step change cheap. ``fig.savefig`` still
+    draws everything.
+    """
+
+    def __init__(
+        self,
+        fig: Figure,
+        Z: np.ndarray,
+        fitted: em.FittedGMM,
+        index: int,
+        title: str,
+        blit: bool = False,
+        axes: tuple | None = None,
+    ) -> None:
+        if axes is None:
+            fig.clear()
+            axes = fig.subplots(1, 2, gridspec_kw={"width_ratios": (1.15, 1.0)})
+            fig.subplots_adjust(left=0.07, right=0.985, bottom=0.14, top=0.91, wspace=0.34)
+        else:  # reuse the axes (and their tick objects): cheaper than new ones
+            for ax in axes:
+                ax.cla()
+        ax_data, ax_ll = axes
+        step = fitted.steps[index]
+        self.one_d = Z.shape[1] == 1
+        if self.one_d:
+            self.mixture = plots.plot_mixture_1d(ax_data, Z, step.params, step.resp)
+            plots.set_ylim_1d(self.mixture, [s.params for s in fitted.steps])
+            moving = [self.mixture.rug, *self.mixture.components, self.mixture.mixture]
+            ax_data.set_xlabel("feature 1 (standardised)")
+        else:
+            self.mixture = plots.plot_mixture_2d(ax_data, Z, step.params, step.resp)
+            moving = [self.mixture.scatter, *(p for row in self.mixture.ellipses for p in row),
+                      self.mixture.means]
+            ax_data.set_xlabel("feature 1 (standardised)")
+            ax_data.set_ylabel("feature 2 (standardised)")
+        ax_data.set_title(title, fontsize="medium")
+        self.likelihood = plots.plot_log_likelihood(ax_ll, fitted.steps, index)
+        ax_ll.set_title("log-likelihood after each half-step", fontsize="medium")
+        moving.append(self.likelihood.marker)
+        self.moving = sorted(moving, key=lambda a: a.get_zorder())
+        self.fig = fig
+        self.ax_data, self.ax_ll = ax_data, ax_ll
+        self.background = None
+        if blit:
+            for artist in self.moving:
+                artist.set_animated(True)
+            fig.canvas.draw()
+            self.background = fig.canvas.copy_from_bbox(fig.bbox)
+            for artist in self.moving:
+                artist.set_animated(False)
+
+    def show(self, step: em.EMStep, index: int) -> None:
+        """Move the artists to ``step``; with blitting, also render them onto the canvas."""
+        if self.one_d:
+            plots.update_mixture_1d(self.mixture, step.params, step.resp, rescale=False)
+        else:
+            plots.update_mixture_2d(self.mixture, step.params, step.resp)
+        plots.update_log_likelihood(self.likelihood, index)
+        if self.background is not None:
+            canvas = self.fig.canvas
+            canvas.restore_region(self.background)
+            for artist in self.moving:
+                artist.axes.draw_artist(artist)
+
+    def png(self, dpi: int) -> bytes:
+        """The figure as PNG bytes; from the blitted canvas when there is one."""
+        if self.background is None:
+            return _png(self.fig, dpi)
+        buf = io.BytesIO()
+        rgba = np.asarray(self.fig.canvas.buffer_rgba())
+        mpl_image.imsave(buf, rgba, format="png", pil_kwargs={"compress_level": 1})
+        return buf.getvalue()
+
+
+def _step_text(fitted: em.FittedGMM, index: int) -> tuple[str, str]:
+    """(caption HTML, alt text) for step ``index``."""
+    step = fitted.steps[index]
+    last = len(fitted.steps) - 1
+    K = step.params.n_components
+    done = " Converged." if step.converged else ""
+    caption = (
+        f"<b>K = {K}</b> &middot; step {index} of {last} &middot; iteration {step.iteration}, "
+        f"<b>{html.escape(_PHASES[step.phase])}</b> &middot; "
+        f"log-likelihood <b>{step.log_likelihood:.2f}</b>.{done}"
+    )
+    alt = (
+        f"EM explorer, K={K}, step {index} of {last}: iteration {step.iteration}, "
+        f"{_PHASE_NAMES[step.phase]}, log-likelihood {step.log_likelihood:.2f}.{done} "
+        "Left: the data coloured by responsibility, each component drawn as ellipses at 1 and 2 "
+        "standard deviations with its mean marked. Right: log-likelihood after every half-step, "
+        "current step marked."
+    )
+    return caption, alt
+
+
+def _png(fig: Figure, dpi: int) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
+    return buf.getvalue()
+
+
+class StaticFigure(Figure):
+    """A matplotlib Figure that shows itself as a PNG in a notebook without pyplot."""
+
+    def _repr_png_(self) -> bytes:
+        return _png(self, int(self.dpi))
+
+
+def static_figure(
+    X=None,
+    max_components: int = 8,
+    max_iter: int = 50,
+    seed: int = 0,
+    *,
+    n_components: int = 3,
+    dpi: int = 80,
+) -> StaticFigure:
+    """The explorer's figure at the final EM step, without any widget.
+
+    Parameters are those of :class:`EMExplorer`; ``X`` defaults to the Iris sepal data.
+
+    Returns
+    -------
+    StaticFigure
+        A :class:`matplotlib.figure.Figure` (Agg canvas, not registered with pyplot).
+    """
+    max_components, max_iter, seed, n_components, dpi = _check_options(
+        max_components, max_iter, seed, n_components, dpi
+    )
+    X = data.load_iris_sepal() if X is None else em._check_data(X)
+    Z, _ = _prepare(X)
+    K = min(n_components, max_components, Z.shape[0])
+    fitted = em.fit(Z, K, seed=seed, max_iter=max_iter)
+    fig = StaticFigure(figsize=_FIGSIZE, dpi=dpi)
+    FigureCanvasAgg(fig)
+    last = len(fitted.steps) - 1
+    _Drawing(fig, Z, fitted, last, f"EM with K={K}, seed {seed}: final step")
+    fig.subplots_adjust(top=0.83)
+    fig.suptitle(_step_text(fitted, last)[1].split(" Left:")[0], fontsize="medium")
+    return fig
+
+
+# --------------------------------------------------------------------------- the widget
+class EMExplorer(widgets.VBox):
+    """Sliders for K and the EM step over a figure of EM at work.
+
+    Parameters
+    ----------
+    X : array-like, shape (N, D), optional
+        Your own data; it becomes the data-set choice ``"your data"``. Without it the
+        explorer starts on the Iris sepal data. Every data set is standardised.
+    max_components : int
+        Largest K on the slider (at most 8, the number of colours that stay
+        distinguishable; and at most N).
+    max_iter : int
+        Most EM iterations per fit.
+    seed : int
+        Seed of the k-means++ initialisation; change it to see other local optima.
+    n_components : int
+        Starting K.
+    dpi : int
+        Resolution of the rendered PNG.
+
+    Attributes
+    ----------
+    dataset : ipywidgets.Dropdown
+    k_slider, k_text : ipywidgets.IntSlider, ipywidgets.BoundedIntText
+        The number of components K (linked).
+    seed_input : ipywidgets.BoundedIntText
+    iteration_slider, iteration_text : ipywidgets.IntSlider, ipywidgets.BoundedIntText
+        Index into ``fitted.steps`` (linked).
+    play : ipywidgets.Play
+        Steps through ``iteration_slider``.
+    caption : ipywidgets.HTML
+        K, step, phase and log-likelihood of the step shown.
+    image : ipywidgets.HTML
+        The figure as ``<img src="data:image/png;base64,..." alt="...">``.
+    note : ipywidgets.HTML
+        What the plot shows for this data (1-D, 2-D, or first two of D features).
+    fig : matplotlib.figure.Figure
+        The figure redrawn (Agg canvas, not registered with pyplot).
+    fitted : em.FittedGMM
+        The current fit.
+    fit_count : int
+        How many fits have been run (one per change of data, K or seed).
+    """
+
+    def __init__(
+        self,
+        X=None,
+        max_components: int = 8,
+        max_iter: int = 50,
+        seed: int = 0,
+        *,
+        n_components: int = 3,
+        dpi: int = 72,
+    ) -> None:
+        max_components, max_iter, seed, n_components, dpi = _check_options(
+            max_components, max_iter, seed, n_components, dpi
+        )
+        self.max_components, self.max_iter, self.dpi = max_components, max_iter, dpi
+        self._sources = {}
+        if X is not None:
+            self._sources[YOUR_DATA] = em._check_data(X)
+        self._sources.update(data.DATASETS)
+        self.fit_count = 0
+        self._busy = False
+
+        first = next(iter(self._sources))
+        self.dataset = widgets.Dropdown(options=list(self._sources), value=first, description="Data set",
+                                        style=_STYLE)
+        self.seed_input = widgets.BoundedIntText(value=seed, min=0, max=2**31 - 1,
+                                                 description="Seed (initialisation)", style=_STYLE,
+                                                 layout=widgets.Layout(width="220px"))
+        self.k_slider = widgets.IntSlider(value=1, min=1, max=1, continuous_update=False, readout=False,
+                                          description="", tooltip="number of components K",
+                                          style=_STYLE)
+        self.k_text = widgets.BoundedIntText(value=1, min=1, max=1, description="Components K",
+                                             style=_STYLE, layout=widgets.Layout(width="170px"))
+        self.iteration_slider = widgets.IntSlider(value=0, min=0, max=1, continuous_update=False,
+                                                  readout=False, description="", tooltip="EM step",
+                                                  style=_STYLE, layout=widgets.Layout(width="340px"))
+        self.iteration_text = widgets.BoundedIntText(value=0, min=0, max=1, description="EM step",
+                                                     style=_STYLE, layout=widgets.Layout(width="150px"))
+        self.play = widgets.Play(value=0, min=0, max=1, step=1, interval=600, description="Play EM steps",
+                                 tooltip="Play EM steps")
+        self._links = [
+            widgets.link((self.k_text, "value"), (self.k_slider, "value")),
+            widgets.link((self.iteration_text, "value"), (self.iteration_slider, "value")),
+            widgets.jslink((self.play, "value"), (self.iteration_slider, "value")),
+        ]
+        self.caption = widgets.HTML(layout=widgets.Layout(min_height="2.6em"))
+        self.image = widgets.HTML()
+        self.note = widgets.HTML()
+
+        self.fig = Figure(figsize=_FIGSIZE, dpi=dpi)
+        FigureCanvasAgg(self.fig)
+        self.fitted: em.FittedGMM | None = None
+        self.alt_text = ""
+        self._drawing: _Drawing | None = None
+
+        self._load(first, n_components)
+        self.dataset.observe(self._on_dataset, names="value")
+        self.k_slider.observe(self._on_fit_option, names="value")
+        self.seed_input.observe(self._on_fit_option, names="value")
+        self.iteration_slider.observe(self._on_step, names="value")
+
+        super().__init__(
+            children=[
+                widgets.HBox([self.dataset, self.seed_input]),
+                widgets.HBox([self.k_text, self.k_slider]),
+                widgets.HBox([self.play, self.iteration_text, self.iteration_slider]),
+                self.caption,
+                self.image,
+                self.note,
+            ]
+        )
+
+    # ----------------------------------------------------------------- state changes
+    def _load(self, name: str, n_components: int | None = None) -> None:
+        source = self._sources[name]
+        X = source() if callable(source) else source
+        self.Z, note = _prepare(X)
+        k_max = min(self.max_components, self.Z.shape[0])
+        K = self.k_slider.value if n_components is None else n_components
+        self._busy = True
+        try:
+            for w in (self.k_slider, self.k_text):
+                w.max = k_max
+            for w in (self.k_slider, self.k_text):
+                w.value = min(K, k_max)
+        finally:
+            self._busy = False
+        self.note.value = f"<p>{html.escape(note)}</p>"
+        self.refit()
+
+    def _on_dataset(self, change) -> None:
+        self._load(change["new"])
+
+    def _on_fit_option(self, change) -> None:
+        if not self._busy:
+            self.refit()
+
+    def _on_step(self, change) -> None:
+        if not self._busy:
+            self.show_step(change["new"])
+
+    def refit(self) -> None:
+        """Fit again with the current data set, K and seed, and show step 0."""
+        K, seed = self.k_slider.value, self.seed_input.value
+        self.fitted = em.fit(self.Z, K, seed=seed, max_iter=self.max_iter)
+        self.fit_count += 1
+        last = len(self.fitted.steps) - 1
+        self._busy = True
+        try:
+            for w in (self.iteration_slider, self.iteration_text, self.play):
+                w.value = 0
+                w.max = last
+        finally:
+            self._busy = False
+        title = f"{self.dataset.value}: K={K}, seed {seed}"
+        axes = None if self._drawing is None else (self._drawing.ax_data, self._drawing.ax_ll)
+        self._drawing = _Drawing(self.fig, self.Z, self.fitted, 0, title, blit=True, axes=axes)
+        self.show_step(0)
+
+    def show_step(self, index: int) -> None:
+        """Show step ``index`` of the cached ``fitted.steps``, moving artists in place."""
+        index = em._check_int(index, "index", 0)
+        if index >= len(self.fitted.steps):
+            raise ValueError(f"index must be < the number of steps ({len(self.fitted.steps)}), got {index}")
+        step = self.fitted.steps[index]
+        self._drawing.show(step, index)
+        caption, alt = _step_text(self.fitted, index)
+        self.caption.value = caption
+        self.alt_text = alt
+        png = base64.b64encode(self._drawing.png(self.dpi)).decode("ascii")
+        self.image.value = (
+            f'<img src="data:image/png;base64,{png}" alt="{html.escape(alt, quote=True)}" '
+            'style="max-width:100%; height:auto">'
+        )
+
+
+def show_explorer(X=None, **kwargs) -> EMExplorer | StaticFigure:
+    """The explorer for a notebook; a static figure under nbgrader.
+
+    Parameters
+    ----------
+    X : array-like, optional
+        Passed to :class:`EMExplorer`.
+    **kwargs
+        ``max_components``, ``max_iter``, ``seed``, ``n_components``, ``dpi``.
+
+    Returns
+    -------
+    EMExplorer or StaticFigure
+        When the environment variable ``NBGRADER_EXECUTION`` is set (nbgrader
+        autograde or validate), a static figure of the final EM step and no widget.
+    """
+    if os.environ.get("NBGRADER_EXECUTION"):
+        return static_figure(X, **kwargs)
+    return EMExplorer(X, **kwargs)
