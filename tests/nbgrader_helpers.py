@@ -130,6 +130,16 @@ def errors(nb) -> dict[str, str]:
     return found
 
 
+def error_details(nb) -> dict[str, tuple[str, str]]:
+    """{cell id: (exception name, message)} for every code cell whose output holds an error."""
+    found = {}
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.output_type == "error":
+                found[cell.id] = (out.ename, out.evalue)
+    return found
+
+
 def stderr_cells(nb) -> dict[str, str]:
     """{cell id: text} for every code cell that wrote to stderr."""
     return {
