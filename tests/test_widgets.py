@@ -1,0 +1,259 @@
+"""The EM explorer, driven from code (headless, Agg): what changes when a slider moves."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import ipywidgets
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from ipywidgets.widgets.widget_link import Link
+from matplotlib.figure import Figure
+from matplotlib.image import imread
+from matplotlib.patches import Ellipse
+
+from gmm_lesson import data, em, widgets
+
+
+@pytest.fixture
+def explorer() -> widgets.EMExplorer:
+    return widgets.EMExplorer()
+
+
+def _img(explorer) -> tuple[str, str]:
+    """(src, alt) of the explorer's <img>."""
+    match = re.fullmatch(r'<img src="([^"]+)" alt="([^"]*)"[^>]*>', explorer.image.value)
+    assert match, explorer.image.value[:200]
+    return match.group(1), html.unescape(match.group(2))
+
+
+def _png_array(src: str) -> np.ndarray:
+    prefix = "data:image/png;base64,"
+    assert src.startswith(prefix)
+    return imread(io.BytesIO(base64.b64decode(src[len(prefix):])), format="png")
+
+
+def _ellipses(explorer) -> list[Ellipse]:
+    return [p for p in explorer._drawing.ax_data.patches if isinstance(p, Ellipse)]
+
+
+def test_starts_on_iris_sepal_with_k3_at_the_first_step(explorer):
+    Z = data.standardize(data.load_iris_sepal())[0]
+    np.testing.assert_allclose(explorer.Z, Z)
+    assert explorer.dataset.value == "Iris sepal (150 x 2)"
+    assert list(explorer.dataset.options) == list(data.DATASETS)
+    assert (explorer.k_slider.value, explorer.k_slider.min, explorer.k_slider.max) == (3, 1, 8)
+    assert explorer.fit_count == 1
+    np.testing.assert_allclose(explorer.fitted.history, em.fit(Z, 3, seed=0, max_iter=50).history)
+    assert explorer.iteration_slider.max == len(explorer.fitted.steps) - 1
+    assert explorer.play.max == explorer.iteration_slider.max
+    assert explorer.iteration_slider.value == 0
+    assert len(_ellipses(explorer)) == 2 * 3
+    assert "K = 3" in explorer.caption.value
+    assert f"{explorer.fitted.steps[0].log_likelihood:.2f}" in explorer.caption.value
+
+
+def test_moving_the_step_replays_without_refitting(explorer):
+    fitted, count = explorer.fitted, explorer.fit_count
+    ellipse_ids = [id(p) for p in _ellipses(explorer)]
+    marker = explorer._drawing.likelihood.marker
+    for i in (1, 2, 5, len(fitted.steps) - 1, 0):
+        src_before, _ = _img(explorer)
+        xy_before = marker.get_xydata().copy()
+        explorer.iteration_slider.value = i
+        step = fitted.steps[i]
+        assert explorer.fitted is fitted and explorer.fit_count == count  # no refit
+        assert [id(p) for p in _ellipses(explorer)] == ellipse_ids  # moved in place, not re-plotted
+        phase = {"init": "initialisation", "E": "E-step", "M": "M-step"}[step.phase]
+        assert phase in explorer.caption.value
+        assert f"step {i} of {len(fitted.steps) - 1}" in explorer.caption.value
+        assert f"log-likelihood <b>{step.log_likelihood:.2f}</b>" in explorer.caption.value
+        src, alt = _img(explorer)
+        assert src != src_before
+        assert f"K=3, step {i} of" in alt and phase in alt and f"{step.log_likelihood:.2f}" in alt
+        assert explorer.alt_text == alt
+        assert not np.allclose(marker.get_xydata(), xy_before)  # the likelihood marker moved
+        np.testing.assert_allclose([p.center for p in _ellipses(explorer)[::2]], step.params.means)
+
+
+def test_colours_change_from_m_step_to_next_e_step_and_ellipses_from_e_to_m(explorer):
+    steps = explorer.fitted.steps
+    scatter = explorer._drawing.mixture.scatter
+    m_index = next(i for i, s in enumerate(steps) if s.phase == "M" and s.iteration == 2)
+    assert steps[m_index + 1].phase == "E" and steps[m_index + 1].iteration == 3
+    explorer.iteration_slider.value = m_index - 1  # E-step of iteration 2
+    colours_e, centres_e = scatter.get_facecolors().copy(), [p.center for p in _ellipses(explorer)]
+    explorer.iteration_slider.value = m_index  # its M-step: parameters move, colours stay
+    colours_m, centres_m = scatter.get_facecolors().copy(), [p.center for p in _ellipses(explorer)]
+    np.testing.assert_array_equal(colours_m, colours_e)
+    assert not np.allclose(centres_m, centres_e)
+    explorer.iteration_slider.value = m_index + 1  # E-step of iteration 3: new responsibilities
+    colours_next = scatter.get_facecolors()
+    assert np.abs(colours_next - colours_m).max() > 1e-3
+    np.testing.assert_allclose([p.center for p in _ellipses(explorer)], centres_m)
+    # the picture itself changes too
+    explorer.iteration_slider.value = m_index
+    before = _png_array(_img(explorer)[0])
+    explorer.iteration_slider.value = m_index + 1
+    assert not np.array_equal(_png_array(_img(explorer)[0]), before)
+
+
+def test_changing_k_refits_once_and_redraws_k_components(explorer):
+    old = explorer.fitted
+    explorer.iteration_slider.value = 4
+    explorer.k_slider.value = 5
+    assert explorer.fit_count == 2 and explorer.fitted is not old
+    assert explorer.fitted.params.n_components == 5
+    assert len(_ellipses(explorer)) == 10
+    assert len(explorer._drawing.mixture.ellipses) == 5
+    assert explorer.iteration_slider.value == 0
+    assert explorer.iteration_slider.max == len(explorer.fitted.steps) - 1 == explorer.play.max
+    assert "K = 5" in explorer.caption.value and "K=5" in _img(explorer)[1]
+    np.testing.assert_allclose(explorer.fitted.history, em.fit(explorer.Z, 5, seed=0, max_iter=50).history)
+    explorer.k_slider.value = 1
+    assert len(_ellipses(explorer)) == 2 and explorer.fit_count == 3
+
+
+def test_number_box_is_linked_to_its_slider(explorer):
+    explorer.k_text.value = 2
+    assert explorer.k_slider.value == 2 and explorer.fitted.params.n_components == 2
+    last = explorer.iteration_slider.max
+    explorer.iteration_text.value = last
+    assert explorer.iteration_slider.value == last
+    assert f"step {last} of {last}" in explorer.caption.value
+    explorer.iteration_slider.value = 1
+    assert explorer.iteration_text.value == 1
+
+
+def test_seed_refits_and_shows_another_local_optimum(explorer):
+    explorer.seed_input.value = 5
+    assert explorer.fit_count == 2
+    reference = em.fit(explorer.Z, 3, seed=5, max_iter=50)
+    np.testing.assert_allclose(explorer.fitted.history, reference.history)
+    assert "seed 5" in explorer._drawing.ax_data.get_title()
+
+
+def test_dataset_choice_loads_and_refits(explorer):
+    explorer.dataset.value = "Old Faithful (272 x 2)"
+    np.testing.assert_allclose(explorer.Z, data.standardize(data.load_old_faithful())[0])
+    assert explorer.fitted.params.means.shape == (3, 2)
+    assert len(explorer._drawing.mixture.scatter.get_offsets()) == 272
+    assert "272 points" in explorer.note.value
+
+
+def test_one_dimensional_data_draws_curves_and_limits_k():
+    X = data.two_clusters_1d()
+    ex = widgets.EMExplorer(X, n_components=2)
+    assert list(ex.dataset.options) == [widgets.YOUR_DATA, *data.DATASETS]
+    assert ex.dataset.value == widgets.YOUR_DATA
+    assert ex.k_slider.max == 6  # no more components than points
+    drawing = ex._drawing
+    assert drawing.one_d and len(drawing.mixture.components) == 2
+    assert not _ellipses(ex)
+    assert "1 feature" in ex.note.value
+    ex.iteration_slider.value = ex.iteration_slider.max
+    last = ex.fitted.steps[-1]
+    assert f"{last.log_likelihood:.2f}" in ex.caption.value
+    ex.k_slider.value = 3
+    assert len(ex._drawing.mixture.components) == 3
+
+
+def test_more_than_two_features_shows_the_first_two_and_says_so():
+    X = data.blobs(200, 3, n_features=4, seed=2)
+    ex = widgets.EMExplorer(X)
+    assert "4 features" in ex.note.value and "first two" in ex.note.value
+    assert ex.fitted.params.means.shape == (3, 4)  # EM fits all four
+    np.testing.assert_allclose(ex._drawing.mixture.scatter.get_offsets(), data.standardize(X)[0][:, :2])
+    ex.iteration_slider.value = 2
+    np.testing.assert_allclose([p.center for p in _ellipses(ex)[::2]], ex.fitted.steps[2].params.means[:, :2])
+
+
+def test_controls_are_named_and_accessible(explorer):
+    for slider in (explorer.k_slider, explorer.iteration_slider):
+        assert slider.continuous_update is False
+        assert slider.style.description_width == "initial"
+    for box in (explorer.k_text, explorer.iteration_text, explorer.seed_input, explorer.dataset):
+        assert box.description  # a visible, accessible name
+    links = [(lk.source, lk.target) for lk in explorer._links if isinstance(lk, Link)]
+    assert ((explorer.play, "value"), (explorer.iteration_slider, "value")) in links
+    src, alt = _img(explorer)
+    assert alt and "log-likelihood" in alt
+    image = _png_array(src)
+    width, height = explorer.fig.get_size_inches() * explorer.dpi
+    assert image.shape[:2] == (round(height), round(width))
+    assert explorer.caption in explorer.children and explorer.image in explorer.children
+
+
+def test_figure_is_not_registered_with_pyplot():
+    plt.close("all")
+    explorer = widgets.EMExplorer()
+    explorer.k_slider.value = 4
+    explorer.iteration_slider.value = 3
+    assert isinstance(explorer.fig, Figure)
+    assert plt.get_fignums() == []  # nothing leaked into pyplot's figure manager
+    # a full savefig still draws the moving artists (they are not left "animated")
+    buf = io.BytesIO()
+    explorer.fig.savefig(buf, format="png")
+    assert not any(a.get_animated() for a in explorer._drawing.moving)
+
+
+def test_show_explorer_returns_the_widget_outside_nbgrader(monkeypatch):
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    result = widgets.show_explorer(data.load_old_faithful(), n_components=2)
+    assert isinstance(result, widgets.EMExplorer)
+    assert result.fitted.params.n_components == 2
+
+
+def test_show_explorer_under_nbgrader_is_a_static_figure_and_no_widget(monkeypatch):
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+
+    def no_widget(*args, **kwargs):
+        raise AssertionError("no live widget may be created under nbgrader")
+
+    monkeypatch.setattr(widgets.EMExplorer, "__init__", no_widget)
+    monkeypatch.setattr(ipywidgets.Widget, "__init__", no_widget)
+    fig = widgets.show_explorer(seed=1)
+    assert isinstance(fig, Figure) and not isinstance(fig, ipywidgets.Widget)
+    Z = data.standardize(data.load_iris_sepal())[0]
+    final = em.fit(Z, 3, seed=1, max_iter=50)
+    assert f"{final.history[-1]:.2f}" in fig._suptitle.get_text()
+    assert "M-step" in fig._suptitle.get_text()
+    png = fig._repr_png_()
+    assert png.startswith(b"\x89PNG")
+    ax_data = fig.axes[0]
+    assert len([p for p in ax_data.patches if isinstance(p, Ellipse)]) == 6
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "name"),
+    [
+        ({"max_components": 9}, ValueError, "max_components"),
+        ({"max_components": 0}, ValueError, "max_components"),
+        ({"max_iter": "10"}, TypeError, "max_iter"),
+        ({"seed": -1}, ValueError, "seed"),
+        ({"n_components": 0}, ValueError, "n_components"),
+        ({"X": [[1.0, np.nan], [2.0, 3.0]]}, ValueError, "X"),
+        ({"X": np.arange(5.0)}, ValueError, "X"),
+        ({"X": "data.csv"}, TypeError, "X"),
+    ],
+)
+def test_bad_arguments_are_refused_by_name(kwargs, error, name):
+    with pytest.raises(error, match=name):
+        widgets.EMExplorer(**kwargs)
+    with pytest.raises(error, match=name):
+        widgets.static_figure(**kwargs)
+
+
+def test_show_step_refuses_an_index_past_the_end(explorer):
+    with pytest.raises(ValueError, match="index"):
+        explorer.show_step(len(explorer.fitted.steps))
+    with pytest.raises(TypeError, match="index"):
+        explorer.show_step(1.5)
