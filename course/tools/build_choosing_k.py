@@ -1,0 +1,280 @@
+"""Build course/source/choosing_k/choosing_k.ipynb: BIC/AIC, covariance types, starts.
+
+    python course/tools/build_choosing_k.py                 # write the notebook
+    python course/tools/build_choosing_k.py --update-quiz   # also reseal the quiz records
+
+How many components? BIC and AIC over K and covariance type (lower is better, as in
+scikit-learn); several starts and their local optima; a component collapsing onto
+duplicated points and what ``reg_covar`` does about it. Everything is fitted with
+``gmm_lesson.em``. This file holds the answer keys and worked solutions; it is not
+part of the package or of a released notebook.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from content_cells import answer, code, md, multiple_choice, notebook, test, update_quiz, write
+
+NAME = "choosing_k"
+
+# question id -> (key, worked solution in Markdown); claims checked in tests/test_course_facts.py
+SOLUTIONS = {
+    "choosing_q1": ("B", """
+1. **The formula.** BIC $= -2\\log L + p\\log N$. A better fit raises $\\log L$, which
+   *lowers* $-2\\log L$; every extra parameter adds $\\log N$.
+2. **So lower is better.** scikit-learn's `GaussianMixture.bic` uses the same formula and
+   sign, and so does `FittedGMM.bic` here (the course's tests check that the two agree).
+3. **Only differences matter**, between models fitted on the same data; the value itself
+   (near 0 or not) means nothing.
+4. **Answer: B.**
+"""),
+    "choosing_q2": ("C", """
+1. **Local optima.** EM only promises that the log-likelihood never goes down, so each
+   start climbs to the top of its own hill.
+2. **The remedy.** Run several starts and keep the one with the highest log-likelihood;
+   `GaussianMixture(n_init=10)` does exactly that. Check the winner has no collapsed
+   component (next section): a collapse also gives a very high log-likelihood.
+3. **Why not average?** Component 0 of one run may be component 2 of another (label
+   switching), so averaged parameters mix different groups.
+4. **Answer: C.**
+"""),
+    "choosing_q3": ("D", """
+1. **Three identical points have variance 0.** A component that sits on them alone gets
+   a covariance of all zeros, which cannot be inverted.
+2. **`reg_covar` is added to the diagonal** of every covariance in the M-step,
+   $\\Sigma_k + \\epsilon I$. With the default $\\epsilon = 10^{-6}$ the collapsed
+   component keeps covariance $10^{-6} I$ and the fit finishes; with `reg_covar=0` the
+   fit stops with a `ValueError`, both here and in scikit-learn.
+3. **It is only a floor.** It removes no points and does not find better optima; a
+   collapsed component still tells you to remove duplicates, use fewer components or a
+   larger `reg_covar`.
+4. **Answer: D.**
+"""),
+}
+
+
+def cells() -> list:
+    keys = {qid: key for qid, (key, _) in SOLUTIONS.items()}
+    return [
+        md("title", """
+# Choosing K, the covariance type and the start
+
+EM fits a mixture for a *given* number of components K. This notebook asks how to choose
+K and the covariance type, why different starts end in different places, and what
+happens when a component collapses onto a few points.
+"""),
+        code("imports", """
+import matplotlib.pyplot as plt
+import numpy as np
+
+from gmm_lesson import data, em, plots, quiz
+"""),
+        md("bic_intro", """
+## BIC and AIC: fit, minus a charge for parameters
+
+More components always let the mixture hug the data more closely, so the log-likelihood
+alone would always ask for more. Information criteria charge for each free parameter:
+
+* **BIC** $= -2\\log L + p \\log N$ (Bayesian information criterion)
+* **AIC** $= -2\\log L + 2p$ (Akaike information criterion)
+
+with $\\log L$ the total log-likelihood, $p$ the number of free parameters and $N$ the
+number of samples. **Lower is better**, the same sign convention as scikit-learn's
+`GaussianMixture.bic` and `.aic`. `em.fit(...).bic(X)` and `.aic(X)` compute them.
+"""),
+        *multiple_choice("choosing_q1", "answer_q1", keys["choosing_q1"]),
+        md("faithful_intro", """
+## Which K for Old Faithful?
+
+The Old Faithful data: duration of each eruption and the waiting time before the next
+one, 272 eruptions, standardised.
+"""),
+        code("faithful_data", """
+Z_faithful, _, _ = data.standardize(data.load_old_faithful())
+Z_faithful.shape
+"""),
+        md("best_k_task", """
+**Your turn.** For every K from 1 to 6, fit `em.fit(Z_faithful, K, seed=0)` (full
+covariances, the default) and compute its BIC on `Z_faithful`. Store the K with the
+**lowest** BIC, as an `int`, in `best_k`.
+"""),
+        answer("best_k_answer", """
+### BEGIN SOLUTION
+bic_by_k = {K: em.fit(Z_faithful, K, seed=0).bic(Z_faithful) for K in range(1, 7)}
+best_k = min(bic_by_k, key=bic_by_k.get)
+### END SOLUTION
+best_k
+"""),
+        test("choosing_best_k", """
+assert isinstance(best_k, int | np.integer), "best_k must be an integer"
+assert 1 <= best_k <= 6, "best_k must be one of the K you tried, 1 to 6"
+### BEGIN HIDDEN TESTS
+import importlib.util as _ilu
+import sys as _sys
+
+def _fresh(name):
+    # a module object straight from its file, untouched by any answer cell
+    spec = _ilu.spec_from_file_location("_fresh_" + name, _ilu.find_spec("gmm_lesson." + name).origin)
+    module = _ilu.module_from_spec(spec)
+    _sys.modules[spec.name] = module  # dataclasses look their module up while it runs
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del _sys.modules[spec.name]
+    return module
+
+_em = _fresh("em")
+_csv = _ilu.find_spec("gmm_lesson").submodule_search_locations[0] + "/data/old_faithful.csv"
+with open(_csv, encoding="utf-8") as _f:
+    _rows = [_line.split(",") for _line in _f.read().splitlines() if _line and not _line.startswith("#")]
+_X = _em.np.array(_rows[1:], dtype=float)
+_Z = (_X - _X.mean(axis=0)) / _X.std(axis=0)
+_bics = [_em.fit(_Z, _k, seed=0).bic(_Z) for _k in range(1, 7)]
+_expected = 1 + min(range(6), key=_bics.__getitem__)
+assert int(best_k) == _expected, "best_k is not the K with the lowest BIC"
+### END HIDDEN TESTS
+""", points=2),
+        md("bic_curve_intro", """
+Here are both criteria for every K. AIC charges 2 per parameter, BIC charges
+$\\log N$ per parameter (more than 2 as soon as $N > e^2 \\approx 7.4$), so BIC never
+prefers more parameters than AIC would for the same fits.
+"""),
+        code("bic_curve", """
+fits = {K: em.fit(Z_faithful, K, seed=0) for K in range(1, 7)}
+bic = {K: fit.bic(Z_faithful) for K, fit in fits.items()}
+aic = {K: fit.aic(Z_faithful) for K, fit in fits.items()}
+fig, ax = plt.subplots(figsize=(5.5, 3.2))
+ax.plot(list(bic), list(bic.values()), "o-", label="BIC")
+ax.plot(list(aic), list(aic.values()), "s--", label="AIC")
+ax.set_xlabel("number of components K")
+ax.set_ylabel("criterion (lower is better)")
+ax.legend()
+plt.show()
+print("BIC picks K =", min(bic, key=bic.get), "  AIC picks K =", min(aic, key=aic.get))
+"""),
+        code("bic_picture", """
+best = fits[min(bic, key=bic.get)]
+fig, ax = plt.subplots(figsize=(5, 4))
+plots.plot_mixture_2d(ax, Z_faithful, best.params)
+ax.set_xlabel("eruption duration (standardised)")
+ax.set_ylabel("waiting time (standardised)")
+ax.set_title(f"the BIC choice: K = {best.params.n_components}")
+plt.show()
+"""),
+        md("cov_intro", """
+## Covariance types
+
+Each component's covariance can be
+
+* `full`: its own ellipse, any tilt ($D(D+1)/2$ numbers per component),
+* `diag`: its own axis-aligned ellipse ($D$ numbers),
+* `spherical`: its own circle (1 number),
+* `tied`: one ellipse shape shared by all components ($D(D+1)/2$ numbers in total).
+
+Fewer parameters cost less BIC, but may fit worse. BIC compares every combination of K
+and covariance type on the same footing:
+"""),
+        code("cov_grid", """
+grid = {(cov, K): em.fit(Z_faithful, K, seed=0, covariance_type=cov).bic(Z_faithful)
+        for cov in em.COVARIANCE_TYPES for K in range(1, 7)}
+print(f"{'BIC':<11}" + "".join(f"K={K:<7}" for K in range(1, 7)))
+for cov in em.COVARIANCE_TYPES:
+    print(f"{cov:<11}" + "".join(f"{grid[cov, K]:<9.1f}" for K in range(1, 7)))
+best_cov, best_cov_k = min(grid, key=grid.get)
+print(f"lowest BIC: covariance_type={best_cov!r} with K={best_cov_k}")
+"""),
+        md("cov_note", """
+Each entry is one fit from one start (`seed=0`); a different start can move an entry a
+little (next section), so a close call between two models is not decisive.
+"""),
+        md("starts_intro", """
+## Starts and local optima
+
+EM never lowers the log-likelihood, but it only climbs the hill it starts on. Ten starts
+(`seed` 0 to 9, k-means++ initialisation) with K = 3 on the standardised Iris sepal data:
+"""),
+        code("starts", """
+Z_iris, _, _ = data.standardize(data.load_iris_sepal())
+runs = {seed: em.fit(Z_iris, 3, seed=seed) for seed in range(10)}
+for seed, run in runs.items():
+    print(f"seed {seed}: final log-likelihood {run.history[-1]:8.2f} after {run.n_iter:2d} iterations")
+"""),
+        code("starts_picture", """
+best_seed = max(runs, key=lambda s: runs[s].history[-1])
+worst_seed = min(runs, key=lambda s: runs[s].history[-1])
+fig, axes = plt.subplots(1, 2, figsize=(9, 3.8), sharex=True, sharey=True)
+for ax, seed in zip(axes, [best_seed, worst_seed]):
+    plots.plot_mixture_2d(ax, Z_iris, runs[seed].params, legend=False)
+    ax.set_title(f"seed {seed}: log-likelihood {runs[seed].history[-1]:.1f}")
+plt.show()
+"""),
+        *multiple_choice("choosing_q2", "answer_q2", keys["choosing_q2"]),
+        md("collapse_intro", """
+## A collapsing component and `reg_covar`
+
+Real data often holds duplicates. Here are 40 points around the origin and three
+*identical* points at (5, 5). Fit K = 2 from ten starts and look at each run's smallest
+variance (the smallest diagonal entry of any covariance):
+"""),
+        code("collapse_data", """
+rng = np.random.default_rng(0)
+X_dup = np.vstack([rng.normal(0.0, 1.0, size=(40, 2)), [[5.0, 5.0]] * 3])
+dup_runs = {seed: em.fit(X_dup, 2, seed=seed) for seed in range(10)}
+smallest_variance = {seed: np.diagonal(run.params.covariances, axis1=1, axis2=2).min()
+                     for seed, run in dup_runs.items()}
+for seed, run in dup_runs.items():
+    print(f"seed {seed}: log-likelihood {run.history[-1]:8.2f}, "
+          f"smallest variance {smallest_variance[seed]:.2g}")
+"""),
+        md("collapse_explain", """
+Some starts put a whole component on the three identical points. Their variance is 0, so
+the M-step would give that component a covariance of all zeros; the default
+`reg_covar=1e-6` is added to the diagonal, so the component keeps a covariance of
+$10^{-6} I$: a needle. And the log-likelihood *rewards* the needle: the density on top of
+it is enormous, so the collapsed runs score highest. A higher log-likelihood is not a
+better model here.
+
+What if we take `reg_covar` away?
+"""),
+        code("collapse_no_reg", """
+collapsed_seed = min(smallest_variance, key=smallest_variance.get)
+try:
+    em.fit(X_dup, 2, seed=collapsed_seed, reg_covar=0.0)
+except ValueError as error:
+    print("reg_covar=0 ->", type(error).__name__ + ":", error)
+"""),
+        md("collapse_floor", """
+Without the floor the covariance is singular and EM cannot go on (scikit-learn stops with
+a `ValueError` too). A larger `reg_covar` is a higher floor: a less extreme needle and a
+lower log-likelihood.
+"""),
+        code("collapse_reg_values", """
+for reg_covar in [1e-6, 1e-3, 1e-1]:
+    run = em.fit(X_dup, 2, seed=collapsed_seed, reg_covar=reg_covar)
+    variance = np.diagonal(run.params.covariances, axis1=1, axis2=2).min()
+    print(f"reg_covar={reg_covar:g}: smallest variance {variance:.2g}, log-likelihood {run.history[-1]:.2f}")
+"""),
+        *multiple_choice("choosing_q3", "answer_q3", keys["choosing_q3"]),
+        md("summary", """
+## Summary
+
+* Compare models with **BIC** (or AIC): lower is better, as in scikit-learn. BIC charges
+  more per parameter than AIC once $N > 7$, so it picks simpler models.
+* Covariance types trade flexibility for parameters; let BIC compare them.
+* EM finds a **local** optimum: run several starts and keep the best (scikit-learn:
+  `n_init`), after checking that no component has collapsed.
+* `reg_covar` puts a floor under every variance, so a collapsed component does not crash
+  the fit; it does not make the collapse a good model.
+"""),
+    ]
+
+
+def main(argv: list[str]) -> None:
+    if "--update-quiz" in argv:
+        update_quiz({qid: (key, text.strip()) for qid, (key, text) in SOLUTIONS.items()})
+    print("wrote", write(notebook(cells()), NAME))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
