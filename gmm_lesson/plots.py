@@ -60,8 +60,8 @@ OKABE_ITO: tuple[str, ...] = (
     "#0072B2",  # blue
     "#E69F00",  # orange
     "#009E73",  # bluish green
-    "#D55E00",  # vermillion
     "#CC79A7",  # reddish purple
+    "#D55E00",  # vermillion
     "#56B4E9",  # sky blue
     "#F0E442",  # yellow
     "#000000",  # black

@@ -85,6 +85,10 @@ class _Drawing:
     (points' colours, ellipses, means, curves, marker) -- the standard matplotlib
     blitting technique, which keeps a step change cheap. ``fig.savefig`` still
     draws everything.
+
+    Passing the ``previous`` drawing of the same 2-D data reuses its axes and its
+    rendered data-panel frame (ticks, labels, legend do not depend on K or the
+    seed), so a refit only renders the log-likelihood panel again.
     """
 
     def __init__(
@@ -94,43 +98,61 @@ class _Drawing:
         fitted: em.FittedGMM,
         index: int,
         title: str,
+        seed: int,
         blit: bool = False,
-        axes: tuple | None = None,
+        previous: _Drawing | None = None,
     ) -> None:
-        if axes is None:
-            fig.clear()
-            axes = fig.subplots(1, 2, gridspec_kw={"width_ratios": (1.15, 1.0)})
-            fig.subplots_adjust(left=0.07, right=0.985, bottom=0.14, top=0.91, wspace=0.34)
-        else:  # reuse the axes (and their tick objects): cheaper than new ones
-            for ax in axes:
-                ax.cla()
-        ax_data, ax_ll = axes
-        step = fitted.steps[index]
+        self.fig, self.Z = fig, Z
         self.one_d = Z.shape[1] == 1
+        step = fitted.steps[index]
+        reuse = (blit and previous is not None and previous.Z is Z and not self.one_d
+                 and previous.frame is not None)
+        if reuse:
+            ax_data, ax_ll = previous.ax_data, previous.ax_ll
+            for artist in previous.moving_data:
+                artist.remove()
+            ax_ll.cla()
+        elif previous is not None:
+            ax_data, ax_ll = previous.ax_data, previous.ax_ll
+            for ax in (ax_data, ax_ll):  # reuse the axes (and their tick objects): cheaper
+                ax.cla()
+        else:
+            fig.clear()
+            ax_data, ax_ll = fig.subplots(1, 2, gridspec_kw={"width_ratios": (1.15, 1.0)})
+            fig.subplots_adjust(left=0.07, right=0.985, bottom=0.14, top=0.91, wspace=0.34)
+        self.ax_data, self.ax_ll = ax_data, ax_ll
         if self.one_d:
             self.mixture = plots.plot_mixture_1d(ax_data, Z, step.params, step.resp)
             plots.set_ylim_1d(self.mixture, [s.params for s in fitted.steps])
-            moving = [self.mixture.rug, *self.mixture.components, self.mixture.mixture]
-            ax_data.set_xlabel("feature 1 (standardised)")
+            self.moving_data = [self.mixture.rug, *self.mixture.components, self.mixture.mixture]
         else:
-            self.mixture = plots.plot_mixture_2d(ax_data, Z, step.params, step.resp)
-            moving = [self.mixture.scatter, *(p for row in self.mixture.ellipses for p in row),
-                      self.mixture.means]
+            self.mixture = plots.plot_mixture_2d(ax_data, Z, step.params, step.resp, legend=not reuse)
+            self.moving_data = [self.mixture.scatter, *(p for row in self.mixture.ellipses for p in row),
+                                self.mixture.means]
+        if not reuse:
             ax_data.set_xlabel("feature 1 (standardised)")
-            ax_data.set_ylabel("feature 2 (standardised)")
-        ax_data.set_title(title, fontsize="medium")
+            if not self.one_d:
+                ax_data.set_ylabel("feature 2 (standardised)")
+            ax_data.set_title(title, fontsize="medium")
         self.likelihood = plots.plot_log_likelihood(ax_ll, fitted.steps, index)
-        ax_ll.set_title("log-likelihood after each half-step", fontsize="medium")
-        moving.append(self.likelihood.marker)
-        self.moving = sorted(moving, key=lambda a: a.get_zorder())
-        self.fig = fig
-        self.ax_data, self.ax_ll = ax_data, ax_ll
-        self.background = None
+        K = step.params.n_components
+        ax_ll.set_title(f"log-likelihood per half-step (K={K}, seed {seed})", fontsize="medium")
+        self.moving = sorted([*self.moving_data, self.likelihood.marker], key=lambda a: a.get_zorder())
+        self.frame = self.background = None
         if blit:
             for artist in self.moving:
                 artist.set_animated(True)
-            fig.canvas.draw()
-            self.background = fig.canvas.copy_from_bbox(fig.bbox)
+            canvas = fig.canvas
+            if reuse:
+                self.frame = previous.frame
+                canvas.restore_region(self.frame)
+            else:  # render the data panel alone once: the frame
+                ax_ll.set_visible(False)
+                canvas.draw()
+                ax_ll.set_visible(True)
+                self.frame = canvas.copy_from_bbox(fig.bbox)
+            fig.draw_artist(ax_ll)
+            self.background = canvas.copy_from_bbox(fig.bbox)
             for artist in self.moving:
                 artist.set_animated(False)
 
@@ -219,7 +241,7 @@ def static_figure(
     fig = StaticFigure(figsize=_FIGSIZE, dpi=dpi)
     FigureCanvasAgg(fig)
     last = len(fitted.steps) - 1
-    _Drawing(fig, Z, fitted, last, f"EM with K={K}, seed {seed}: final step")
+    _Drawing(fig, Z, fitted, last, "final EM step", seed)
     fig.subplots_adjust(top=0.83)
     fig.suptitle(_step_text(fitted, last)[1].split(" Left:")[0], fontsize="medium")
     return fig
@@ -383,9 +405,9 @@ class EMExplorer(widgets.VBox):
                 w.max = last
         finally:
             self._busy = False
-        title = f"{self.dataset.value}: K={K}, seed {seed}"
-        axes = None if self._drawing is None else (self._drawing.ax_data, self._drawing.ax_ll)
-        self._drawing = _Drawing(self.fig, self.Z, self.fitted, 0, title, blit=True, axes=axes)
+        title = self.dataset.value
+        self._drawing = _Drawing(self.fig, self.Z, self.fitted, 0, title, seed, blit=True,
+                                 previous=self._drawing)
         self.show_step(0)
 
     def show_step(self, index: int) -> None:
