@@ -402,12 +402,23 @@ def _m_step(XT: np.ndarray, resp: np.ndarray, covariance_type: str, reg_covar: f
 
 # --------------------------------------------------------------------------- initialisation
 def _initial_resp(X: np.ndarray, K: int, init: str, rng: np.random.Generator) -> np.ndarray:
-    """Starting responsibilities: hard k-means++ seeding, or random soft ones."""
+    """Starting responsibilities, shape (N, K), from K centres picked among the data points.
+
+    ``"kmeans++"``: each new centre is a data point drawn with probability proportional
+    to its squared distance from the nearest centre so far; every point then belongs
+    wholly to its nearest centre. ``"random"``: K distinct points drawn uniformly; every
+    point is shared softly, :math:`r_{nk} \\propto \\exp(-\\|x_n - c_k\\|^2 / 2s^2)` with
+    :math:`s^2` the data's mean variance divided by :math:`K^2` (about one cluster's
+    width). Uniformly random responsibilities, scikit-learn's ``"random"``, would put
+    every mean near the overall mean, where EM can stall on the one-Gaussian solution.
+    """
     N = X.shape[0]
     if init == "random":
-        resp = rng.uniform(size=(N, K))
+        centres = X[rng.choice(N, size=K, replace=False)]
+        spread = X.var(axis=0).mean()
+        log_resp = -_squared_distances(X, centres) / (2 * spread / K**2 if spread > 0 else 2.0)
+        resp = np.exp(log_resp - log_resp.max(axis=1, keepdims=True))
         return resp / resp.sum(axis=1, keepdims=True)
-    # k-means++: each new centre is a data point drawn with probability ~ distance^2
     centres = [X[rng.integers(N)]]
     closest_sq = ((X - centres[0]) ** 2).sum(axis=1)
     for _ in range(1, K):
@@ -418,11 +429,14 @@ def _initial_resp(X: np.ndarray, K: int, init: str, rng: np.random.Generator) ->
             idx = rng.integers(N)  # every point already is a centre (duplicates)
         centres.append(X[idx])
         closest_sq = np.minimum(closest_sq, ((X - X[idx]) ** 2).sum(axis=1))
-    centres = np.array(centres)
-    dist_sq = (X**2).sum(1)[:, None] - 2 * X @ centres.T + (centres**2).sum(1)
     resp = np.zeros((N, K))
-    resp[np.arange(N), dist_sq.argmin(axis=1)] = 1.0
+    resp[np.arange(N), _squared_distances(X, np.array(centres)).argmin(axis=1)] = 1.0
     return resp
+
+
+def _squared_distances(X: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """:math:`\\|x_n - c_k\\|^2` for every point and centre, shape (N, K)."""
+    return (X**2).sum(axis=1)[:, None] - 2 * X @ centres.T + (centres**2).sum(axis=1)
 
 
 def _check_params(params) -> None:
@@ -495,8 +509,9 @@ def em_steps(
         Number of components K, 1 <= K <= N.
     init : "kmeans++", "random" or GMMParams
         ``"kmeans++"`` assigns each point to the nearest of K centres chosen by
-        k-means++ seeding, ``"random"`` draws random soft responsibilities; either
-        is followed by an M-step. A :class:`GMMParams` is used as it is.
+        k-means++ seeding; ``"random"`` shares each point softly between K data
+        points drawn at random, on the scale of the data's spread. Either is
+        followed by an M-step. A :class:`GMMParams` is used as it is.
     seed : int, numpy Generator or None
         Makes the initialisation reproducible.
     covariance_type : {"full", "diag", "spherical", "tied"}
