@@ -277,3 +277,32 @@ def test_blitted_image_matches_a_full_redraw_after_refits(explorer):
     explorer.k_slider.value = 6
     explorer.iteration_slider.value = explorer.iteration_slider.max
     assert (np.abs(_png_array(_img(explorer)[0]) - full).max(axis=2) > 0.1).mean() > 0.01
+
+
+@pytest.mark.parametrize("under_nbgrader", [False, True])
+def test_a_notebook_kernel_displays_the_widget_or_a_png(tmp_path, under_nbgrader):
+    """In a real kernel: a live widget view normally, a PNG and no widget under nbgrader."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    setup = "import os\n"
+    if under_nbgrader:
+        setup += "os.environ['NBGRADER_EXECUTION'] = 'autograde'\n"
+    else:
+        setup += "os.environ.pop('NBGRADER_EXECUTION', None)\n"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(setup + "from gmm_lesson.widgets import show_explorer"),
+        nbformat.v4.new_code_cell("show_explorer(n_components=2)"),
+    ]
+    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+                   ).execute()
+    outputs = nb.cells[1].outputs
+    assert len(outputs) == 1
+    bundle = outputs[0]["data"]
+    if under_nbgrader:
+        assert "image/png" in bundle
+        assert "application/vnd.jupyter.widget-view+json" not in bundle
+        assert base64.b64decode(bundle["image/png"]).startswith(b"\x89PNG")
+    else:
+        assert "application/vnd.jupyter.widget-view+json" in bundle
