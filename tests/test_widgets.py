@@ -306,3 +306,14 @@ def test_a_notebook_kernel_displays_the_widget_or_a_png(tmp_path, under_nbgrader
         assert base64.b64decode(bundle["image/png"]).startswith(b"\x89PNG")
     else:
         assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_switching_to_smaller_data_clamps_k_to_the_number_of_points(explorer):
+    explorer.k_slider.value = 8
+    explorer.dataset.value = "Two clusters 1-D (6 x 1)"
+    assert explorer.k_slider.max == explorer.k_text.max == 6
+    assert explorer.k_slider.value == 6 and explorer.fitted.params.n_components == 6
+    assert len(explorer._drawing.mixture.components) == 6
+    explorer.dataset.value = "Iris sepal (150 x 2)"
+    assert explorer.k_slider.max == 8 and explorer.k_slider.value == 6
+    assert len(_ellipses(explorer)) == 12
