@@ -113,6 +113,7 @@ assert 1 <= best_k <= 6, "best_k must be one of the K you tried, 1 to 6"
 import importlib.util as _ilu
 import sys as _sys
 
+
 def _fresh(name):
     # a module object straight from its file, untouched by any answer cell
     spec = _ilu.spec_from_file_location("_fresh_" + name, _ilu.find_spec("gmm_lesson." + name).origin)
@@ -123,6 +124,7 @@ def _fresh(name):
     finally:
         del _sys.modules[spec.name]
     return module
+
 
 _em = _fresh("em")
 _csv = _ilu.find_spec("gmm_lesson").submodule_search_locations[0] + "/data/old_faithful.csv"
@@ -204,7 +206,7 @@ for seed, run in runs.items():
 best_seed = max(runs, key=lambda s: runs[s].history[-1])
 worst_seed = min(runs, key=lambda s: runs[s].history[-1])
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.8), sharex=True, sharey=True)
-for ax, seed in zip(axes, [best_seed, worst_seed]):
+for ax, seed in zip(axes, [best_seed, worst_seed], strict=True):
     plots.plot_mixture_2d(ax, Z_iris, runs[seed].params, legend=False)
     ax.set_title(f"seed {seed}: log-likelihood {runs[seed].history[-1]:.1f}")
 plt.show()

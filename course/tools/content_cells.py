@@ -90,8 +90,8 @@ def multiple_choice(question_id: str, variable: str, key: str, points: int = 1) 
             f'assert isinstance({variable}, str) and {variable}.strip().upper() in ("A", "B", "C", "D"), \\\n'
             f'    "{variable} must be one of the letters A, B, C, D"\n'
             "### BEGIN HIDDEN TESTS\n"
+            "import builtins as _builtins\n\n"
             f'expected = "{key}"\n'
-            "import builtins as _builtins\n"
             f"assert _builtins.type({variable}) is _builtins.str\n"
             f"assert _builtins.str.upper(_builtins.str.strip({variable})) == expected\n"
             "### END HIDDEN TESTS",
