@@ -251,26 +251,25 @@ def _log_prob(XT: np.ndarray, params: GMMParams) -> np.ndarray:
     K = params.n_components
     cov_type = params.covariance_type
     prec_chol = _precision_cholesky(params.covariances, cov_type)
+    if cov_type == "spherical":
+        prec_chol = np.broadcast_to(prec_chol[:, None], (K, D))  # one 1/sigma per feature, like diag
     log_prob = np.empty((K, N))
-    if cov_type in ("full", "tied"):
-        for k in range(K):
+    diff, y = np.empty_like(XT), np.empty_like(XT)  # reused for every component
+    for k in range(K):
+        # Mahalanobis distance (x-mu)^T Sigma^-1 (x-mu) = ||y||^2 with y = P^T (x - mu);
+        # subtracting the mean first keeps it accurate for data far from the origin
+        np.subtract(XT, params.means[k][:, None], out=diff)
+        if cov_type in ("full", "tied"):
             P = prec_chol[k] if cov_type == "full" else prec_chol
-            # Mahalanobis distance (x-mu)^T Sigma^-1 (x-mu) = ||P^T (x-mu)||^2
-            y = P.T @ XT
-            y -= (P.T @ params.means[k])[:, None]
-            y *= y
-            y.sum(axis=0, out=log_prob[k])
-        chol_diag = np.diagonal(prec_chol, axis1=-2, axis2=-1)
-        half_log_det_prec = np.log(chol_diag).sum(axis=-1) * np.ones(K)  # = -1/2 log|Sigma_k|
+            np.matmul(P.T, diff, out=y)
+        else:  # diagonal P: scale each feature by 1/sigma_kd
+            np.multiply(diff, prec_chol[k][:, None], out=y)
+        y *= y
+        y.sum(axis=0, out=log_prob[k])
+    if cov_type in ("full", "tied"):
+        half_log_det_prec = np.log(np.diagonal(prec_chol, axis1=-2, axis2=-1)).sum(axis=-1) * np.ones(K)
     else:
-        prec = prec_chol**2  # 1 / variance, (K, D) or (K,)
-        if cov_type == "spherical":
-            prec = np.broadcast_to(prec[:, None], (K, D))
-        # sum_d (x_d - mu_d)^2 / var_d, expanded (as scikit-learn) to avoid a (K, D, N) temporary
-        np.matmul(prec, XT**2, out=log_prob)
-        log_prob -= (2 * params.means * prec) @ XT
-        log_prob += ((params.means**2) * prec).sum(axis=1)[:, None]
-        half_log_det_prec = 0.5 * np.log(prec).sum(axis=1)
+        half_log_det_prec = np.log(prec_chol).sum(axis=1)  # = -1/2 log|Sigma_k|
     log_prob *= -0.5
     log_prob += (half_log_det_prec - 0.5 * D * _LOG_2PI)[:, None]
     return log_prob
@@ -383,19 +382,26 @@ def _m_step(XT: np.ndarray, resp: np.ndarray, covariance_type: str, reg_covar: f
     D = XT.shape[0]
     Nk = resp.sum(axis=1) + 10 * np.finfo(float).eps  # as scikit-learn: no empty component
     means = (resp @ XT.T) / Nk[:, None]
+    K = len(Nk)
+    # scatter_k = sum_n r_nk (x_n - mu_k)(x_n - mu_k)^T, or only its diagonal for diag/spherical.
+    # Centring first (two passes) keeps small variances accurate far from the origin.
+    scatter = np.empty((K, D, D) if covariance_type in ("full", "tied") else (K, D))
+    for k in range(K):
+        diff = XT - means[k][:, None]  # (x_n - mu_k) for every n, as columns
+        weighted = diff * resp[k]
+        if covariance_type in ("full", "tied"):
+            scatter[k] = weighted @ diff.T
+        else:
+            scatter[k] = (weighted * diff).sum(axis=1)
     if covariance_type == "full":
-        covariances = np.empty((len(Nk), D, D))
-        for k in range(len(Nk)):
-            diff = XT - means[k][:, None]  # (x_n - mu_k) for every n, as columns
-            covariances[k] = (diff * resp[k]) @ diff.T / Nk[k]
-            covariances[k].flat[:: D + 1] += reg_covar
-    elif covariance_type == "tied":
-        covariances = (XT @ XT.T - (Nk * means.T) @ means) / Nk.sum()
+        covariances = scatter / Nk[:, None, None]
+        covariances[:, np.arange(D), np.arange(D)] += reg_covar
+    elif covariance_type == "tied":  # one covariance shared by all: sum_k N_k Sigma_k / N
+        covariances = scatter.sum(axis=0) / Nk.sum()
         covariances.flat[:: D + 1] += reg_covar
-    else:  # diag or spherical: per feature, E_k[x^2] - mu_k^2
-        mean_sq = (resp @ (XT**2).T) / Nk[:, None]
-        covariances = mean_sq - means**2 + reg_covar
-        if covariance_type == "spherical":
+    else:
+        covariances = scatter / Nk[:, None] + reg_covar
+        if covariance_type == "spherical":  # one variance per component: the mean over features
             covariances = covariances.mean(axis=1)
     return GMMParams(Nk / Nk.sum(), means, covariances, covariance_type)
 
