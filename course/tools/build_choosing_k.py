@@ -217,30 +217,40 @@ plt.show()
 
 Real data often holds duplicates. Here are 40 points around the origin and three
 *identical* points at (5, 5). Fit K = 2 from ten starts and look at each run's smallest
-variance (the smallest diagonal entry of any covariance):
+variance in any direction (the smallest eigenvalue of any of its covariance matrices):
 """),
         code("collapse_data", """
 rng = np.random.default_rng(0)
 X_dup = np.vstack([rng.normal(0.0, 1.0, size=(40, 2)), [[5.0, 5.0]] * 3])
 dup_runs = {seed: em.fit(X_dup, 2, seed=seed) for seed in range(10)}
-smallest_variance = {seed: np.diagonal(run.params.covariances, axis1=1, axis2=2).min()
-                     for seed, run in dup_runs.items()}
+smallest_variance = {seed: np.linalg.eigvalsh(run.params.covariances).min() for seed, run in dup_runs.items()}
 for seed, run in dup_runs.items():
     print(f"seed {seed}: log-likelihood {run.history[-1]:8.2f}, "
           f"smallest variance {smallest_variance[seed]:.2g}")
 """),
+        code("collapse_picture", """
+collapsed_seed = min(smallest_variance, key=smallest_variance.get)
+roundest_seed = max(smallest_variance, key=smallest_variance.get)
+fig, axes = plt.subplots(1, 2, figsize=(9, 3.8), sharex=True, sharey=True)
+for ax, seed in zip(axes, [roundest_seed, collapsed_seed], strict=True):
+    plots.plot_mixture_2d(ax, X_dup, dup_runs[seed].params, legend=False)
+    ax.set_title(f"seed {seed}: log-likelihood {dup_runs[seed].history[-1]:.1f}")
+plt.show()
+"""),
         md("collapse_explain", """
-Some starts put a whole component on the three identical points. Their variance is 0, so
-the M-step would give that component a covariance of all zeros; the default
-`reg_covar=1e-6` is added to the diagonal, so the component keeps a covariance of
-$10^{-6} I$: a needle. And the log-likelihood *rewards* the needle: the density on top of
-it is enormous, so the collapsed runs score highest. A higher log-likelihood is not a
-better model here.
+Left: the start whose thinnest component is the widest. Right: a start that put a whole
+component on the three identical points. Their variance is 0, so the M-step would give
+that component a covariance of all zeros; the default `reg_covar=1e-6` is added to the
+diagonal, so the component keeps a covariance of $10^{-6} I$: a needle, too thin to see.
+Other starts end in between, with a component squeezed flat along one direction.
+
+Look at the table again: the thinner a run's thinnest component, the *higher* its
+log-likelihood. The density on top of a needle is enormous, so the likelihood rewards
+collapse. A higher log-likelihood is not a better model here.
 
 What if we take `reg_covar` away?
 """),
         code("collapse_no_reg", """
-collapsed_seed = min(smallest_variance, key=smallest_variance.get)
 try:
     em.fit(X_dup, 2, seed=collapsed_seed, reg_covar=0.0)
 except ValueError as error:
@@ -254,7 +264,7 @@ lower log-likelihood.
         code("collapse_reg_values", """
 for reg_covar in [1e-6, 1e-3, 1e-1]:
     run = em.fit(X_dup, 2, seed=collapsed_seed, reg_covar=reg_covar)
-    variance = np.diagonal(run.params.covariances, axis1=1, axis2=2).min()
+    variance = np.linalg.eigvalsh(run.params.covariances).min()
     print(f"reg_covar={reg_covar:g}: smallest variance {variance:.2g}, log-likelihood {run.history[-1]:.2f}")
 """),
         *multiple_choice("choosing_q3", "answer_q3", keys["choosing_q3"]),
