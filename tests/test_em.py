@@ -93,6 +93,29 @@ def test_fresh_sklearn_fit_for_each_iteration_count(covariance_type):
 
 
 @pytest.mark.parametrize("covariance_type", em.COVARIANCE_TYPES)
+def test_large_data_swept_in_blocks_matches_sklearn(covariance_type):
+    """N larger than em.BLOCK: the E-step and M-step add up several blocks of samples."""
+    X = data.blobs(3 * em.BLOCK + 123, 3, 3, seed=4)
+    start = next(em.em_steps(X, 3, seed=0, covariance_type=covariance_type)).params
+    model = em.fit(X, 3, init=start, covariance_type=covariance_type, tol=0.0, max_iter=3)
+    gmm = sklearn_fit(sklearn_from(start, tol=0.0, max_iter=3), X)
+    assert_params_match(model.params, gmm, f"{covariance_type}, N={len(X)}")
+    assert model.score(X) == pytest.approx(gmm.score(X), rel=1e-9)
+
+
+@pytest.mark.parametrize("covariance_type", em.COVARIANCE_TYPES)
+def test_block_size_does_not_change_the_result(covariance_type, monkeypatch):
+    X = iris()
+    whole = em.fit(X, 3, seed=2, covariance_type=covariance_type, tol=0.0, max_iter=8)
+    monkeypatch.setattr(em, "BLOCK", 7)  # 150 samples: 21 full blocks and a partial one
+    blocked = em.fit(X, 3, seed=2, covariance_type=covariance_type, tol=0.0, max_iter=8)
+    np.testing.assert_allclose(blocked.history, whole.history, rtol=1e-12)
+    for a, b in zip(blocked.steps, whole.steps, strict=True):
+        np.testing.assert_allclose(a.resp, b.resp, rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(a.params.covariances, b.params.covariances, rtol=1e-10)
+
+
+@pytest.mark.parametrize("covariance_type", em.COVARIANCE_TYPES)
 def test_bic_and_aic_equal_sklearn(covariance_type):
     X = iris()
     model = em.fit(X, 3, seed=0, covariance_type=covariance_type)
