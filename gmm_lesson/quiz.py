@@ -36,7 +36,17 @@ LETTERS = ("A", "B", "C", "D")
 
 # --------------------------------------------------------------------------- hashing
 def digest(question_id: str, answer: str, salt: str) -> str:
-    """Salted SHA-256 of one answer: ``sha256("salt|question_id|answer")`` in hex."""
+    """Salted SHA-256 of one answer.
+
+    Parameters
+    ----------
+    question_id, answer, salt : str
+
+    Returns
+    -------
+    str
+        ``sha256("salt|question_id|answer")`` as 64 hex digits.
+    """
     return hashlib.sha256(f"{salt}|{question_id}|{answer}".encode()).hexdigest()
 
 
@@ -47,14 +57,40 @@ def _keystream(question_id: str, answer: str, n_bytes: int) -> bytes:
 
 
 def seal(question_id: str, answer: str, text: str) -> str:
-    """Encrypt ``text`` so that only ``(question_id, answer)`` opens it; returns base64."""
+    """Encrypt ``text`` so that only ``(question_id, answer)`` opens it.
+
+    Parameters
+    ----------
+    question_id, answer : str
+        Together they seed the keystream.
+    text : str
+        The plain text (e.g. a worked solution).
+
+    Returns
+    -------
+    str
+        The UTF-8 bytes of ``text`` XOR-ed with the keystream, base64-encoded.
+    """
     plain = text.encode()
     key = _keystream(question_id, answer, len(plain))
     return base64.b64encode(bytes(p ^ k for p, k in zip(plain, key, strict=True))).decode("ascii")
 
 
 def unseal(question_id: str, answer: str, token: str) -> str:
-    """Inverse of :func:`seal`. With the wrong answer the result is garbage (or an error)."""
+    """Inverse of :func:`seal`.
+
+    Parameters
+    ----------
+    question_id, answer : str
+    token : str
+        What :func:`seal` returned.
+
+    Returns
+    -------
+    str
+        The plain text. With the wrong answer it is garbage, or the bytes are not
+        UTF-8 and ``UnicodeDecodeError`` is raised.
+    """
     sealed = base64.b64decode(token)
     key = _keystream(question_id, answer, len(sealed))
     return bytes(s ^ k for s, k in zip(sealed, key, strict=True)).decode()
