@@ -25,6 +25,7 @@ import os
 
 import ipywidgets as widgets
 import numpy as np
+from IPython.display import Javascript
 from matplotlib import image as mpl_image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -247,6 +248,44 @@ def static_figure(
     return fig
 
 
+# ipywidgets 8.1 renders a slider's handle (noUiSlider's <div role="slider">) and the
+# Play widget's icon-only <button>s with no accessible name, and offers no trait to give
+# them one (jupyter-widgets/ipywidgets#2650). This script, shown once inside the explorer,
+# names them from each slider's own label or tooltip and the Play icons, and keeps them
+# named when ipywidgets re-renders.
+_NAME_CONTROLS_JS = """
+(function (out) {
+  var node = out && out.jquery ? out[0] : out;
+  var icons = {'fa-play': 'Play', 'fa-pause': 'Pause', 'fa-stop': 'Stop', 'fa-retweet': 'Repeat'};
+  function name(root) {
+    root.querySelectorAll('.widget-slider').forEach(function (slider) {
+      var label = slider.querySelector('.widget-label');
+      var handle = slider.querySelector('.noUi-handle');
+      var text = label && (label.textContent.trim() || label.title);
+      if (handle && text && handle.getAttribute('aria-label') !== text) {
+        handle.setAttribute('aria-label', text);
+      }
+    });
+    root.querySelectorAll('.widget-play button').forEach(function (button) {
+      for (var icon in icons) {
+        if (button.querySelector('.' + icon) && button.getAttribute('aria-label') !== icons[icon]) {
+          button.setAttribute('aria-label', icons[icon]);
+          button.title = icons[icon];
+        }
+      }
+    });
+  }
+  function start(tries) {
+    var root = node && node.closest ? node.closest('.gmm-em-explorer') : null;
+    if (!root) { if (tries > 0) setTimeout(function () { start(tries - 1); }, 100); return; }
+    name(root);
+    new MutationObserver(function () { name(root); }).observe(root, {subtree: true, childList: true});
+  }
+  start(100);
+})(element);
+"""
+
+
 # --------------------------------------------------------------------------- the widget
 class EMExplorer(widgets.VBox):
     """Sliders for K and the EM step over a figure of EM at work.
@@ -339,6 +378,7 @@ class EMExplorer(widgets.VBox):
         self.caption = widgets.HTML(layout=widgets.Layout(min_height="2.6em"))
         self.image = widgets.HTML()
         self.note = widgets.HTML()
+        self._accessibility = widgets.Output(layout=widgets.Layout(display="none"))
 
         self.fig = Figure(figsize=_FIGSIZE, dpi=dpi)
         FigureCanvasAgg(self.fig)
@@ -360,8 +400,11 @@ class EMExplorer(widgets.VBox):
                 self.caption,
                 self.image,
                 self.note,
+                self._accessibility,
             ]
         )
+        self.add_class("gmm-em-explorer")
+        self._accessibility.append_display_data(Javascript(_NAME_CONTROLS_JS))
 
     # ----------------------------------------------------------------- state changes
     def _load(self, name: str, n_components: int | None = None) -> None:
