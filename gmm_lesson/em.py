@@ -246,23 +246,26 @@ def _transposed(X: np.ndarray) -> np.ndarray:
 
 
 # Large data sets are swept in blocks of samples, so that the temporaries of one block
-# (a few D x BLOCK or K x BLOCK arrays) stay in the CPU cache instead of making several
-# trips through main memory. The maths is the same for any block size.
-BLOCK = 8192
+# (a few D x block arrays, about BLOCK_NUMBERS floats = 128 kB each) stay in the CPU
+# cache instead of making several trips through main memory, and each small matrix
+# product stays below the size at which OpenBLAS would start threads for it.
+# The maths is the same for any block size.
+BLOCK_NUMBERS = 2**14
 
 
-def _blocks(N: int) -> Iterator[slice]:
-    """Consecutive slices of at most BLOCK samples covering 0..N."""
-    return (slice(start, min(start + BLOCK, N)) for start in range(0, N, BLOCK))
+def _blocks(N: int, D: int) -> Iterator[slice]:
+    """Consecutive slices of samples covering 0..N, about BLOCK_NUMBERS / D samples each."""
+    size = max(1, BLOCK_NUMBERS // D)
+    return (slice(start, min(start + size, N)) for start in range(0, N, size))
 
 
 def _e_step(XT: np.ndarray, params: GMMParams) -> tuple[np.ndarray, np.ndarray]:
     """The E-step from X^T (D, N): resp (K, N) and the per-sample :math:`\\log p(x_n)` (N,)."""
-    N = XT.shape[1]
+    D, N = XT.shape
     resp = np.empty((params.n_components, N))
     log_norm = np.empty(N)
     prec_chol = _precision_cholesky(params.covariances, params.covariance_type)
-    for block in _blocks(N):
+    for block in _blocks(N, D):
         log_prob = _log_prob(XT[:, block], params, prec_chol)
         resp[:, block], log_norm[block] = _responsibilities(log_prob, params.weights)
     return resp, log_norm
@@ -415,7 +418,7 @@ def _m_step(XT: np.ndarray, resp: np.ndarray, covariance_type: str, reg_covar: f
     scatter = np.empty((K, D, D) if covariance_type in ("full", "tied") else (K, D))
     for k in range(K):
         scatter[k] = 0.0
-        for block in _blocks(XT.shape[1]):
+        for block in _blocks(XT.shape[1], D):
             diff = XT[:, block] - means[k][:, None]  # (x_n - mu_k) for every n, as columns
             weighted = diff * resp[k, block]
             if covariance_type in ("full", "tied"):

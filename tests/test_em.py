@@ -94,8 +94,8 @@ def test_fresh_sklearn_fit_for_each_iteration_count(covariance_type):
 
 @pytest.mark.parametrize("covariance_type", em.COVARIANCE_TYPES)
 def test_large_data_swept_in_blocks_matches_sklearn(covariance_type):
-    """N larger than em.BLOCK: the E-step and M-step add up several blocks of samples."""
-    X = data.blobs(3 * em.BLOCK + 123, 3, 3, seed=4)
+    """N beyond one block: the E-step and M-step add up several blocks of samples."""
+    X = data.blobs(em.BLOCK_NUMBERS + 123, 3, 3, seed=4)  # 3 full blocks of 5461 samples and a part
     start = next(em.em_steps(X, 3, seed=0, covariance_type=covariance_type)).params
     model = em.fit(X, 3, init=start, covariance_type=covariance_type, tol=0.0, max_iter=3)
     gmm = sklearn_fit(sklearn_from(start, tol=0.0, max_iter=3), X)
@@ -107,7 +107,7 @@ def test_large_data_swept_in_blocks_matches_sklearn(covariance_type):
 def test_block_size_does_not_change_the_result(covariance_type, monkeypatch):
     X = iris()
     whole = em.fit(X, 3, seed=2, covariance_type=covariance_type, tol=0.0, max_iter=8)
-    monkeypatch.setattr(em, "BLOCK", 7)  # 150 samples: 21 full blocks and a partial one
+    monkeypatch.setattr(em, "BLOCK_NUMBERS", 14)  # 7 samples of 2 features: 21 blocks and a part
     blocked = em.fit(X, 3, seed=2, covariance_type=covariance_type, tol=0.0, max_iter=8)
     np.testing.assert_allclose(blocked.history, whole.history, rtol=1e-12)
     for a, b in zip(blocked.steps, whole.steps, strict=True):
