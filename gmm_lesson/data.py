@@ -41,11 +41,21 @@ def _read_csv(filename: str) -> tuple[list[str], list[list[str]]]:
     return rows[0], rows[1:]
 
 
-def load_iris_sepal(return_species: bool = False):
-    """Iris sepal length and width in cm, shape (150, 2).
+def load_iris_sepal(return_species: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    """Iris sepal length and width in cm.
 
-    With ``return_species=True`` also returns the species name of each row, a
-    (150,) array of ``"setosa"``, ``"versicolor"`` or ``"virginica"``.
+    Parameters
+    ----------
+    return_species : bool, default False
+        Also return the species of each row.
+
+    Returns
+    -------
+    X : array, shape (150, 2)
+        Sepal length and sepal width, in cm.
+    species : array of str, shape (150,)
+        Only with ``return_species=True``: ``"setosa"``, ``"versicolor"`` or
+        ``"virginica"``, 50 rows each.
     """
     _, rows = _read_csv("iris_sepal.csv")
     X = np.array([[float(r[0]), float(r[1])] for r in rows])
@@ -55,13 +65,24 @@ def load_iris_sepal(return_species: bool = False):
 
 
 def load_old_faithful() -> np.ndarray:
-    """Old Faithful eruptions, shape (272, 2): duration and waiting time, in minutes."""
+    """Old Faithful eruptions.
+
+    Returns
+    -------
+    X : array, shape (272, 2)
+        Eruption duration and waiting time to the next eruption, both in minutes.
+    """
     _, rows = _read_csv("old_faithful.csv")
     return np.array([[float(v) for v in r] for r in rows])
 
 
 def two_clusters_1d() -> np.ndarray:
-    """The lesson's 1-D data ``[[1],[2],[3],[10],[11],[12]]`` as a (6, 1) float array."""
+    """The lesson's 1-D data ``[[1],[2],[3],[10],[11],[12]]``.
+
+    Returns
+    -------
+    X : array, shape (6, 1)
+    """
     return np.array([[1.0], [2.0], [3.0], [10.0], [11.0], [12.0]])
 
 
@@ -72,20 +93,37 @@ def blobs(
     seed: int | None = 0,
     spread: float = 4.0,
     return_labels: bool = False,
-):
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Points drawn from a random mixture of ``n_components`` Gaussians.
 
     Centres are drawn uniformly in a box of half-width ``spread``; each cluster gets a
     random covariance (so shapes and orientations differ) and a random share of the
     points. The same ``seed`` gives the same points.
 
-    Returns ``X`` of shape (n_samples, n_features), and the true cluster of each point
-    when ``return_labels=True``.
+    Parameters
+    ----------
+    n_samples : int >= 1
+    n_components : int, 1 <= n_components <= n_samples
+    n_features : int >= 1
+    seed : int >= 0 or None
+        None draws different points each call.
+    spread : float >= 0
+        Half-width of the box the centres are drawn in.
+    return_labels : bool, default False
+        Also return the cluster each point was drawn from.
+
+    Returns
+    -------
+    X : array, shape (n_samples, n_features)
+    labels : int array, shape (n_samples,)
+        Only with ``return_labels=True``.
     """
     n_samples = em._check_int(n_samples, "n_samples", 1)
     n_components = em._check_int(n_components, "n_components", 1)
     n_features = em._check_int(n_features, "n_features", 1)
     spread = em._check_float(spread, "spread")
+    if seed is not None:
+        em._check_int(seed, "seed", 0)
     if n_components > n_samples:
         raise ValueError(f"n_components={n_components} is larger than n_samples={n_samples}")
     rng = np.random.default_rng(seed)
@@ -104,10 +142,21 @@ def blobs(
 def standardize(X) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Scale every feature to zero mean and unit variance.
 
-    Returns ``(Z, mean, scale)`` with ``Z = (X - mean) / scale``; ``scale`` is the
-    population standard deviation (``ddof=0``, as scikit-learn's ``StandardScaler``).
-    A constant feature cannot be scaled to unit variance: it gets ``scale = 1``, so it
-    is centred to all zeros rather than divided by zero.
+    ``scale`` is the population standard deviation (``ddof=0``, as scikit-learn's
+    ``StandardScaler``). A constant feature cannot be scaled to unit variance: it gets
+    ``scale = 1``, so it is centred to all zeros rather than divided by zero.
+
+    Parameters
+    ----------
+    X : array-like, shape (N, D)
+        Lists of lists are accepted.
+
+    Returns
+    -------
+    Z : array, shape (N, D)
+        ``(X - mean) / scale``; undo with ``Z * scale + mean``.
+    mean : array, shape (D,)
+    scale : array, shape (D,)
     """
     X = em._check_data(X)
     mean = X.mean(axis=0)
@@ -125,7 +174,17 @@ DATASETS = {
 
 
 def load(name: str) -> np.ndarray:
-    """Load one of :data:`DATASETS` by its name."""
+    """Load one of :data:`DATASETS` by its name.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`DATASETS`, e.g. ``"Iris sepal (150 x 2)"``.
+
+    Returns
+    -------
+    X : array, shape (N, D)
+    """
     if name not in DATASETS:
         raise ValueError(f"name must be one of {list(DATASETS)}, got {name!r}")
     return DATASETS[name]()

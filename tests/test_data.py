@@ -81,6 +81,8 @@ def test_blobs_spread_scales_the_centres():
         ({"n_features": "2"}, TypeError, "n_features must be an integer"),
         ({"spread": -1.0}, ValueError, "spread must be a finite number >= 0"),
         ({"spread": float("inf")}, ValueError, "spread must be a finite number >= 0"),
+        ({"seed": -3}, ValueError, "seed must be >= 0"),
+        ({"seed": "abc"}, TypeError, "seed must be an integer"),
     ],
 )
 def test_blobs_refuses_bad_arguments(kwargs, error, match):
