@@ -558,6 +558,17 @@ def em_steps(
         Threshold on the change of the mean log-likelihood per sample.
     reg_covar : float >= 0
         Added to the diagonal of every covariance.
+
+    Yields
+    ------
+    EMStep
+        ``init``, then ``E`` and ``M`` for each iteration. The arrays it holds are
+        read-only, so a list of steps can be replayed safely.
+
+    Raises
+    ------
+    ValueError, TypeError
+        At the call, before the first step, when an argument is invalid.
     """
     X, K, covariance_type, max_iter, tol, reg_covar, params = _check_fit_args(
         X, n_components, init, seed, covariance_type, max_iter, tol, reg_covar
@@ -601,8 +612,10 @@ def _em_steps(X, K, init, seed, covariance_type, max_iter, tol, reg_covar, param
     # Each E-step computes the log-likelihood of the parameters it is given, so one
     # E-step per iteration serves both the M-step's report and the next E-step.
     new_resp, log_norm = _e_step(XT, params)
+    new_resp.flags.writeable = False  # kept in the steps for replay: nobody may change it
     total = float(log_norm.sum())
     if init in INITS:
+        resp.flags.writeable = False
         yield EMStep(0, "init", params, resp.T, total)
     else:
         yield EMStep(0, "init", params, new_resp.T, total)
@@ -611,6 +624,7 @@ def _em_steps(X, K, init, seed, covariance_type, max_iter, tol, reg_covar, param
         yield EMStep(iteration, "E", params, resp.T, total)
         params = _m_step(XT, resp, covariance_type, reg_covar)
         new_resp, log_norm = _e_step(XT, params)
+        new_resp.flags.writeable = False
         new_total = float(log_norm.sum())
         converged = abs(new_total - total) / N < tol
         total = new_total
@@ -643,14 +657,17 @@ class FittedGMM:
 
     @property
     def history(self) -> list[float]:
+        """Total log-likelihood of the initial parameters and after each iteration's M-step."""
         return [s.log_likelihood for s in self.steps if s.phase in ("init", "M")]
 
     @property
     def n_iter(self) -> int:
+        """Number of EM iterations run (0 <= n_iter <= max_iter)."""
         return self.steps[-1].iteration
 
     @property
     def converged(self) -> bool:
+        """True when the last iteration changed the mean log-likelihood by less than ``tol``."""
         return self.steps[-1].converged
 
     def _check(self, X) -> np.ndarray:
@@ -659,25 +676,73 @@ class FittedGMM:
         return X
 
     def predict_proba(self, X) -> np.ndarray:
-        """Responsibilities of the fitted components for each row of ``X``, shape (N, K)."""
+        """Responsibilities of the fitted components for each row of ``X``.
+
+        Parameters
+        ----------
+        X : array-like, shape (N, D)
+
+        Returns
+        -------
+        array, shape (N, K)
+            Rows sum to 1.
+        """
         return e_step(self._check(X), self.params)[0]
 
     def predict(self, X) -> np.ndarray:
-        """Most probable component for each row of ``X``."""
+        """Most probable component for each row of ``X``.
+
+        Parameters
+        ----------
+        X : array-like, shape (N, D)
+
+        Returns
+        -------
+        int array, shape (N,)
+        """
         return self.predict_proba(X).argmax(axis=1)
 
     def score(self, X) -> float:
-        """Mean log-likelihood per sample, as scikit-learn's ``score``."""
+        """Mean log-likelihood per sample, as scikit-learn's ``score``.
+
+        Parameters
+        ----------
+        X : array-like, shape (N, D)
+
+        Returns
+        -------
+        float
+        """
         X = self._check(X)
         return e_step(X, self.params)[1] / X.shape[0]
 
     def bic(self, X) -> float:
-        """Bayesian information criterion, :math:`-2\\log L + p\\log N` (lower is better)."""
+        """Bayesian information criterion, :math:`-2\\log L + p\\log N` (lower is better).
+
+        ``p`` is :meth:`GMMParams.n_parameters`, counted as scikit-learn counts it.
+
+        Parameters
+        ----------
+        X : array-like, shape (N, D)
+
+        Returns
+        -------
+        float
+        """
         X = self._check(X)
         return -2 * self.score(X) * X.shape[0] + self.params.n_parameters() * np.log(X.shape[0])
 
     def aic(self, X) -> float:
-        """Akaike information criterion, :math:`-2\\log L + 2p` (lower is better)."""
+        """Akaike information criterion, :math:`-2\\log L + 2p` (lower is better).
+
+        Parameters
+        ----------
+        X : array-like, shape (N, D)
+
+        Returns
+        -------
+        float
+        """
         X = self._check(X)
         return -2 * self.score(X) * X.shape[0] + 2 * self.params.n_parameters()
 
@@ -693,7 +758,19 @@ def fit(
     tol: float = 1e-3,
     reg_covar: float = 1e-6,
 ) -> FittedGMM:
-    """Fit a Gaussian mixture by EM; see :func:`em_steps` for the parameters."""
+    """Fit a Gaussian mixture by EM.
+
+    Parameters
+    ----------
+    X, n_components, init, seed, covariance_type, max_iter, tol, reg_covar
+        As for :func:`em_steps`.
+
+    Returns
+    -------
+    FittedGMM
+        The final parameters, every step, the log-likelihood history and
+        ``predict``/``predict_proba``/``score``/``bic``/``aic``.
+    """
     steps = list(
         em_steps(
             X,

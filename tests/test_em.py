@@ -166,6 +166,18 @@ def test_steps_are_consistent(covariance_type, init):
     assert model.params is steps[-1].params
 
 
+def test_steps_hold_read_only_arrays():
+    """A list of steps is a record for replay: changing one step's arrays must not be possible."""
+    model = em.fit(iris(), 3, seed=0, max_iter=3)
+    for step in model.steps:
+        with pytest.raises(ValueError, match="read-only"):
+            step.resp[0, 0] = 0.5
+        with pytest.raises(ValueError, match="read-only"):
+            step.params.means[0, 0] = 0.5
+    resp, _ = em.e_step(iris(), model.params)
+    resp[0] = [1.0, 0.0, 0.0]  # what e_step hands out is the caller's own
+
+
 def test_convergence_flag_and_iteration_count():
     X = iris()
     model = em.fit(X, 3, seed=0, tol=1e-3, max_iter=500)
