@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import re
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -466,3 +468,13 @@ def test_iris_k3_ends_where_sklearn_ends_from_the_same_kind_of_start():
     assert high > low > single  # three components explain Iris better than one
     for s, value in zip(seeds, ours, strict=True):
         assert low - 0.5 <= value <= high + 0.5, f"seed {s}: {value:.2f} outside [{low:.2f}, {high:.2f}]"
+
+
+def test_library_readme_example_runs():
+    """The code in docs/README-library.md runs as printed and shows label switching undone."""
+    text = (Path(__file__).resolve().parents[1] / "docs" / "README-library.md").read_text(encoding="utf-8")
+    code = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    namespace: dict = {"print": lambda *args: None}
+    exec(compile(code, "README-library.md", "exec"), namespace)
+    split = [0, 0, 0, 1, 1, 1]
+    np.testing.assert_array_equal(em.match_labels(split, namespace["labels"]), split)
