@@ -151,6 +151,12 @@ class GMMParams:
             raise ValueError(f"GMMParams.weights must be >= 0 and sum to 1, got {weights}")
         for name, arr in arrays.items():
             object.__setattr__(self, name, arr)
+        if cov_type in ("full", "tied"):
+            asymmetry = np.abs(covs - np.swapaxes(covs, -1, -2)).max()
+            if asymmetry > 1e-8 * np.abs(covs).max():
+                raise ValueError(
+                    f"GMMParams.covariances must be symmetric, got an asymmetry of {asymmetry:.3g}"
+                )
         _precision_cholesky(self.covariances, cov_type)  # raises if not positive definite
 
     @property

@@ -252,7 +252,7 @@ def test_predict_is_argmax_of_predict_proba():
 
 def test_lists_of_lists_are_accepted():
     rows = data.load_iris_sepal().tolist()
-    from_list = em.fit(rows, 2, seed=0)
+    from_list = em.fit(rows, np.int64(2), seed=np.int64(0), max_iter=np.int32(100))  # numpy integers too
     from_array = em.fit(np.array(rows), 2, seed=0)
     assert from_list.history == from_array.history
     assert from_list.predict(rows[:3]).shape == (3,)
@@ -391,6 +391,12 @@ def test_bad_fit_arguments_are_refused_when_called(entry, changes, error, match)
         ({"covariances": np.eye(2)}, ValueError, r"GMMParams.covariances must have shape \(2, 2, 2\)"),
         ({"covariances": np.stack([-np.eye(2)] * 2)}, ValueError, "covariances must be symmetric positive"),
         ({"covariance_type": "round"}, ValueError, "covariance_type must be one of"),
+        ({"covariances": [[[1, 0.5], [0, 1]]] * 2}, ValueError, "GMMParams.covariances must be symmetric"),
+        (
+            {"covariances": [[1, 0.5], [0, 1]], "covariance_type": "tied"},
+            ValueError,
+            "GMMParams.covariances must be symmetric",
+        ),
         (
             {"covariances": [1.0, -1.0], "covariance_type": "spherical"},
             ValueError,
