@@ -59,6 +59,20 @@ def test_source_notebook_is_committed_clean(name):
 
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_deleted_test_cells_can_be_put_back(name):
+    """nbgrader 0.9.6 (OverwriteCells.add_missing_grade_cells) re-inserts a deleted test
+    cell after the nbgrader cell before it in the source, and fails with a KeyError
+    unless that cell is an answer or a test cell. A read-only cell that is neither (say
+    a locked markdown cell) just before a test cell would crash autograding for any
+    student who deletes that test."""
+    cells = [c for c in h.read(h.source_notebook_path(name)).cells if h.nbgrader_meta(c)]
+    for before, cell in zip(cells, cells[1:], strict=False):
+        if h.nbgrader_meta(cell).get("grade"):
+            meta = h.nbgrader_meta(before)
+            assert meta.get("grade") or meta.get("solution"), f"{name}: {before.id} before {cell.id}"
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_source_notebook_runs_top_to_bottom(name, tmp_path):
     folder = shutil.copytree(h.COURSE / "source" / name, tmp_path / name)
     nb = h.execute(folder / f"{name}.ipynb")

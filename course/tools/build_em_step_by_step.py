@@ -645,13 +645,14 @@ def build():
 
             Answer each question with one letter, for example `answer_q1 = "A"`.
 
-            **Question 1.** From one EM iteration (E-step then M-step) to the next, the total
-            log-likelihood of the data
+            **Question 1.** After an E-step on the 272 Old Faithful eruptions, the
+            responsibilities of component 2 add up to $\sum_n r_{n2} = 68$. Which weight
+            $\pi_2$ does the next M-step give component 2?
 
-            - A. can go down whenever a component's weight shrinks
-            - B. never goes down (up to floating-point rounding)
-            - C. goes up by the same amount every iteration
-            - D. always ends at the highest log-likelihood any parameters can reach
+            - A. 68
+            - B. 0.25
+            - C. 0.5, because there are two components
+            - D. it depends on the means, so it cannot be told from this
             """,
         ),
         solution(
