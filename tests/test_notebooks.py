@@ -88,17 +88,16 @@ def test_source_notebook_runs_top_to_bottom(name, tmp_path):
 @pytest.fixture(scope="module")
 def released(tmp_path_factory):
     """Student versions of every assignment, made the way a self-paced learner makes them:
-    ``nbgrader generate_assignment <name> --no-db --force
-    --CourseDirectory.release_directory=<folder>`` run in (a copy of) course/, no gradebook."""
+    ``nbgrader generate_assignment <name> --no-db --CourseDirectory.release_directory=<folder>``
+    run in (a copy of) course/: no gradebook, nothing written in the course."""
     tmp = tmp_path_factory.mktemp("generated")
     course = h.copy_course(tmp / "course")
     folder = tmp / "student-versions"
     env = h.nbgrader_env(tmp)
     for name in ASSIGNMENTS:
-        args = ["generate_assignment", name, "--no-db", "--force"]
+        args = ["generate_assignment", name, "--no-db"]
         h.nbgrader([*args, f"--CourseDirectory.release_directory={folder}"], cwd=course, env=env)
-    assert not (course / "gradebook.db").exists()
-    assert not (course / "release").exists()
+    assert sorted(p.name for p in course.iterdir()) == ["nbgrader_config.py", "source", "tools"]
     return folder
 
 
