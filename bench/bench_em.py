@@ -12,10 +12,11 @@ kernel; unset them for representative figures (the BLAS in use is printed).
 For each size both libraries fit the same data from the same starting parameters
 (``init=GMMParams`` here; ``weights_init``, ``means_init``, ``precisions_init`` there)
 with ``tol=0`` and the same fixed ``max_iter``, so they do exactly the same EM
-iterations. Each fit is timed ``--repeat`` times and the fastest run is kept (the
-least disturbed by other processes); the per-iteration time is that run's wall time
-divided by ``max_iter``. Both do ``max_iter + 1`` E-steps and ``max_iter`` M-steps
-(scikit-learn's final E-step labels the data; ours scores the last parameters).
+iterations. Each fit is timed ``--repeat`` times, the two libraries taking turns,
+and the fastest run is kept (the least disturbed by other processes); the
+per-iteration time is that run's wall time divided by ``max_iter``. Both do
+``max_iter + 1`` E-steps and ``max_iter`` M-steps (scikit-learn's final E-step labels
+the data; ours scores the last parameters).
 
 Peak memory is measured separately with ``tracemalloc`` (numpy reports its array
 buffers to it): the peak of traced allocations during one fit, above what was
@@ -81,13 +82,16 @@ def fit_sklearn(X: np.ndarray, start: em.GMMParams, max_iter: int) -> GaussianMi
         return gmm.fit(X)
 
 
-def best_time(func, repeat: int) -> float:
-    times = []
+def best_times(funcs, repeat: int) -> list[float]:
+    """Fastest of ``repeat`` runs of each function, the runs interleaved (a, b, a, b, ...)
+    so that a burst of load from other processes hits both alike."""
+    best = [float("inf")] * len(funcs)
     for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        for i, func in enumerate(funcs):
+            start = time.perf_counter()
+            func()
+            best[i] = min(best[i], time.perf_counter() - start)
+    return best
 
 
 def peak_mib(func) -> float:
@@ -117,11 +121,11 @@ def describe_machine() -> None:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-iter", type=int, default=10, help="EM iterations per fit (default 10)")
-    parser.add_argument("--repeat", type=int, default=3, help="timed runs per fit, best kept (default 3)")
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs per fit, best kept (default 5)")
     parser.add_argument("--quick", action="store_true", help="only the two smallest sizes")
     args = parser.parse_args(argv)
     describe_machine()
-    print(f"covariance_type=full, tol=0, max_iter={args.max_iter}, best of {args.repeat}\n")
+    print(f"covariance_type=full, tol=0, max_iter={args.max_iter}, best of {args.repeat} (interleaved)\n")
     header = (
         f"{'N':>9} {'D':>3} {'K':>3} | {'em ms/iter':>10} {'sklearn ms/iter':>15} {'ratio':>6} | "
         f"{'em.fit':>7} {'em_steps':>8} {'sklearn':>8}  (peak MiB)"
@@ -136,8 +140,16 @@ def main(argv: list[str]) -> int:
         theirs = fit_sklearn(X, start, args.max_iter)
         np.testing.assert_allclose(ours.means, theirs.means_, rtol=1e-6, atol=1e-9)
         np.testing.assert_allclose(ours.covariances, theirs.covariances_, rtol=1e-6, atol=1e-9)
-        t_ours = best_time(lambda X=X, s=start: fit_ours(X, s, args.max_iter), args.repeat) / args.max_iter
-        t_sk = best_time(lambda X=X, s=start: fit_sklearn(X, s, args.max_iter), args.repeat) / args.max_iter
+        t_ours, t_sk = (
+            t / args.max_iter
+            for t in best_times(
+                [
+                    lambda X=X, s=start: fit_ours(X, s, args.max_iter),
+                    lambda X=X, s=start: fit_sklearn(X, s, args.max_iter),
+                ],
+                args.repeat,
+            )
+        )
         m_ours = peak_mib(lambda X=X, s=start: fit_ours(X, s, args.max_iter))
         m_gen = peak_mib(lambda X=X, s=start: run_generator(X, s, args.max_iter))
         m_sk = peak_mib(lambda X=X, s=start: fit_sklearn(X, s, args.max_iter))
