@@ -21,7 +21,6 @@ in course/source) get a full solution and an untouched release.
 from __future__ import annotations
 
 import csv
-import re
 import time
 from pathlib import Path
 
@@ -389,10 +388,10 @@ def test_feedback_shows_scores(course):
     html = (course.root / "feedback" / "carol" / EM / f"{EM}.html").read_text(encoding="utf-8")
     with course.gradebook() as gb:
         submission = gb.find_submission(EM, "carol")
-        score, max_score = submission.score, submission.max_score
-    assert re.search(rf"Score:\s*{score:g}\s*/\s*{max_score:g}", html.replace("&nbsp;", " ")) or (
-        f"{score:g}" in html and f"{max_score:g}" in html
-    )
+        assert f"{EM} (Score: {submission.score:.1f} / {submission.max_score:.1f})" in html
+    for gid, score in actual_scores(course, EM, "carol").items():
+        points = h.autograded_points(h.read(h.source_notebook_path(EM)))[gid]
+        assert f'<a href="#{gid}">Test cell</a> (Score: {score:.1f} / {points:.1f})' in html
 
 
 def test_export_csv_matches_gradebook(course):
