@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 
 import numpy as np
 import pytest
@@ -11,7 +12,9 @@ from hypothesis import strategies as st
 
 from gmm_lesson import em
 
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# GMM_HYPOTHESIS_EXAMPLES=500 runs a longer search (the default keeps the suite quick)
+EXAMPLES = int(os.environ.get("GMM_HYPOTHESIS_EXAMPLES", "40"))
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite
@@ -135,7 +138,7 @@ def degenerate_data(kind: str, rng: np.random.Generator) -> np.ndarray:
     raise AssertionError(kind)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=max(30, EXAMPLES // 2), deadline=None)
 @given(
     kind=st.sampled_from(["duplicates", "collapse", "constant column", "all identical"]),
     covariance_type=st.sampled_from(em.COVARIANCE_TYPES),
@@ -168,7 +171,7 @@ def test_component_collapsing_onto_one_point_is_caught_by_reg_covar():
         em.fit(X, 2, init=start, max_iter=10, reg_covar=0.0)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=max(25, EXAMPLES // 4), deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), distance=st.sampled_from([1e2, 1e3, 1e5]))
 def test_far_points_keep_responsibilities_normalised(seed, distance):
     rng = np.random.default_rng(seed)
@@ -182,7 +185,7 @@ def test_far_points_keep_responsibilities_normalised(seed, distance):
     np.testing.assert_allclose(resp.sum(axis=1), 1.0, rtol=0, atol=1e-12)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=max(25, EXAMPLES // 4), deadline=None)
 @given(K=st.integers(1, 8), seed=st.integers(0, 2**32 - 1), n=st.integers(1, 200))
 def test_match_labels_recovers_a_permuted_labelling(K, seed, n):
     rng = np.random.default_rng(seed)
