@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Set up and run gmm-lesson with nothing but Python and pip.
 
-    python3 run.py lab     # create .venv if needed, install, open the lesson in JupyterLab
+    python3 run.py lab     # create .venv if needed, install, make the exercises, open them in JupyterLab
     python3 run.py test    # create .venv if needed, install, run every test (extra args go to pytest)
 
 The virtual environment lives in ``.venv`` beside this file and is reinstalled
@@ -25,6 +25,9 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / "python"
 STAMP = VENV / ".gmm-lesson-installed"
 CHROMIUM = "/usr/bin/chromium"
+COURSE = ROOT / "course"
+# where `lab` puts the student versions; GMM_LESSON_EXERCISES moves it (the tests use a temp dir)
+EXERCISES = Path(os.environ.get("GMM_LESSON_EXERCISES", ROOT / "exercises")).resolve()
 
 
 def say(msg: str) -> None:
@@ -61,6 +64,37 @@ def ensure_chromium() -> None:
         say(f"{CHROMIUM} is missing: install Debian's chromium (sudo apt-get install chromium)")
 
 
+def venv_env() -> dict[str, str]:
+    """The environment with .venv/bin first on PATH (nbgrader shells out to alembic)."""
+    return {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
+def make_exercises() -> None:
+    """Student versions of every assignment in exercises/, for self-paced learners.
+
+    nbgrader replaces the solutions by ``raise NotImplementedError()`` and removes the
+    hidden tests. An assignment already in exercises/ is skipped (no --force), so
+    running this again never overwrites a learner's work.
+    """
+    for source in sorted((COURSE / "source").iterdir()):
+        if not source.is_dir() or (EXERCISES / source.name).exists():
+            continue
+        say(f"making the student version of {source.name} in {EXERCISES}")
+        subprocess.run(
+            [
+                BIN / "nbgrader",
+                "generate_assignment",
+                source.name,
+                "--no-db",
+                "--log-level=WARN",
+                f"--CourseDirectory.release_directory={EXERCISES}",
+            ],
+            check=True,
+            cwd=COURSE,
+            env=venv_env(),
+        )
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ("lab", "test"):
         print(__doc__)
@@ -70,7 +104,8 @@ def main(argv: list[str]) -> int:
     if command == "test":
         ensure_chromium()
         return subprocess.call([PYTHON, "-m", "pytest", *rest], cwd=ROOT)
-    return subprocess.call([BIN / "jupyter", "lab", *rest], cwd=ROOT / "course" / "source")
+    make_exercises()
+    return subprocess.call([BIN / "jupyter", "lab", *rest], cwd=EXERCISES, env=venv_env())
 
 
 if __name__ == "__main__":

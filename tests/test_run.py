@@ -1,0 +1,89 @@
+"""The README's first promise: `python3 run.py lab` sets up and opens the lesson."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+ASSIGNMENTS = sorted(p.name for p in (ROOT / "course" / "source").iterdir() if p.is_dir())
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_run_py_lab_serves_student_versions_of_every_assignment(tmp_path):
+    exercises = tmp_path / "exercises"
+    port, token = _free_port(), "gmm-lesson-test-token"
+    env = {**os.environ, "GMM_LESSON_EXERCISES": str(exercises), "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt")}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "run.py"),
+            "lab",
+            "--no-browser",
+            "--allow-root",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={port}",
+            f"--IdentityProvider.token={token}",
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        contents = None
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                url = f"http://127.0.0.1:{port}/api/contents?token={token}"
+                with urllib.request.urlopen(url, timeout=5) as reply:
+                    contents = json.load(reply)
+                break
+            except OSError:
+                time.sleep(1)
+        assert proc.poll() is None, proc.stdout.read().decode(errors="replace")
+        assert contents is not None, "JupyterLab did not answer within 240 s"
+        # the server's root is the exercises folder, with one folder per assignment
+        assert sorted(item["name"] for item in contents["content"]) == ASSIGNMENTS
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/lab?token={token}", timeout=30) as reply:
+            assert reply.status == 200
+            assert b"JupyterLab" in reply.read()
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    for name in ASSIGNMENTS:
+        student = nbformat.read(exercises / name / f"{name}.ipynb", as_version=4)
+        text = "\n".join(cell.source for cell in student.cells)
+        # student versions: solutions stripped, hidden tests (and their keys) gone
+        assert "### BEGIN SOLUTION" not in text and "### BEGIN HIDDEN TESTS" not in text
+        assert "expected =" not in text
+
+
+def test_run_py_lab_never_overwrites_a_learners_work(tmp_path):
+    exercises = tmp_path / "exercises"
+    env = {**os.environ, "GMM_LESSON_EXERCISES": str(exercises)}
+    code = "import run; run.make_exercises()"
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True)
+    notebook = exercises / ASSIGNMENTS[0] / f"{ASSIGNMENTS[0]}.ipynb"
+    notebook.write_text(notebook.read_text().replace("NotImplementedError", "MyAnswer", 1))
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True)
+    assert "MyAnswer" in notebook.read_text()
