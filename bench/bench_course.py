@@ -10,6 +10,8 @@
    run grades them all. Target: <= 2 s per submission. The fixed cost of one nbgrader
    run (Python start-up, gradebook) is measured separately with a single submission, and
    the per-submission figure is the marginal cost of the other N - 1.
+3. The floor: the same for a two-cell notebook (``x = 1`` / ``assert x == 1``), i.e. what
+   nbgrader itself costs per submission (a fresh kernel, sanitising, the gradebook).
 
 Everything happens in a temporary directory; the repository is not touched.
 """
@@ -73,6 +75,35 @@ def time_autograde(tmp: Path, n_students: int) -> dict[str, tuple[float, float, 
     return results
 
 
+def time_autograde_floor(tmp: Path, n_students: int) -> tuple[float, float]:
+    """(seconds for 1 submission, marginal seconds per extra one) of a trivial assignment."""
+    course = tmp / "floor"
+    (course / "source" / "trivial").mkdir(parents=True)
+    shutil.copy(h.COURSE / "nbgrader_config.py", course)
+    new_cell = nbformat.v4.new_code_cell
+    cells = [new_cell("x = 1", id="answer"), new_cell("assert x == 1", id="test")]
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.cells[1].metadata["nbgrader"] = {
+        "grade": True, "solution": False, "locked": True, "points": 1,
+        "grade_id": "test", "schema_version": 3, "task": False,
+    }
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, course / "source" / "trivial" / "trivial.ipynb")
+    env = h.nbgrader_env(tmp)
+    h.nbgrader(["generate_assignment", "trivial"], cwd=course, env=env)
+    for i in range(n_students + 1):
+        folder = course / "submitted" / f"s{i:02d}" / "trivial"
+        folder.mkdir(parents=True)
+        shutil.copy(course / "release" / "trivial" / "trivial.ipynb", folder)
+    start = time.perf_counter()
+    h.nbgrader(["autograde", "trivial", "--student=s00"], cwd=course, env=env)
+    one = time.perf_counter() - start
+    start = time.perf_counter()
+    h.nbgrader(["autograde", "trivial"], cwd=course, env=env)  # the n others: s00 is skipped
+    many = time.perf_counter() - start
+    return one, (many - one) / (n_students - 1) if n_students > 1 else many
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=5, help="submissions per assignment (default 5)")
@@ -98,6 +129,8 @@ def main() -> int:
             )
         verdict = "met" if worst <= 2 else "MISSED"
         print(f"  worst marginal cost {worst:.1f} s per submission (target <= 2 s: {verdict})")
+        one, marginal = time_autograde_floor(tmp, args.students)
+        print(f"  floor, a two-cell notebook: 1 submission {one:.1f} s; {marginal:.1f} s per extra one")
     return 0
 
 
