@@ -257,6 +257,30 @@ def test_basics_q3_log_likelihood_never_decreases(load):
         assert (np.diff(history) >= -1e-9 * np.abs(history[1:])).all()
 
 
+def _largest_dip(history) -> float:
+    return max(0.0, *(a - b for a, b in itertools.pairwise(history)))
+
+
+def test_reg_covar_dip_only_matters_for_a_component_squeezed_onto_almost_a_point():
+    """gmm_basics, em_step_by_step, choosing_k: "never goes down (the tiny reg_covar aside,
+    which only matters for a component squeezed onto almost a single point)"."""
+    tiny = np.array([[0.00012573], [-0.0001321], [0.00064042]])  # variance 1e-7, below reg_covar
+    for scale, visible in ((1, True), (10, True), (1e4, False)):  # variance 1e-7, 1e-5, 10
+        X = tiny * scale
+        regularised = em.fit(X, 2, seed=0, tol=0.0, max_iter=10).history  # default reg_covar=1e-6
+        exact = em.fit(X, 2, seed=0, tol=0.0, max_iter=10, reg_covar=0.0).history
+        assert _largest_dip(exact) <= 1e-9 * max(1.0, abs(exact[-1]))  # exact EM: no dip
+        assert (_largest_dip(regularised) > 1e-6) is visible, scale
+    # the course's own data, default reg_covar, ten starts each: no dip beyond rounding,
+    # including the choosing_k runs that squeeze a component onto three identical points
+    rng = np.random.default_rng(0)
+    X_dup = np.vstack([rng.normal(0.0, 1.0, size=(40, 2)), [[5.0, 5.0]] * 3])
+    for X, K in ((data.standardize(data.load_iris_sepal())[0], 3), (X_dup, 2)):
+        for seed in range(10):
+            history = em.fit(X, K, seed=seed).history
+            assert _largest_dip(history) <= 1e-9 * max(1.0, abs(history[-1]))
+
+
 def test_basics_q3_log_likelihood_ends_below_zero_and_stops_at_tol():
     Z, _, _ = data.standardize(data.load_iris_sepal())
     model = em.fit(Z, 3, seed=0)

@@ -1,6 +1,10 @@
 """gmm_lesson.quiz: keys only as digests, solutions only sealed, and they agree with the
 hidden tests of the course's source notebooks (the keys are parsed from there, never
-written in this file)."""
+written in this file).
+
+The self-check exists only for the formative assignment (practice): a learner can try all
+four letters, so a summative multiple-choice question (gmm_basics, choosing_k, or any
+other assignment) must have neither a quiz record nor a quiz.check cell."""
 
 from __future__ import annotations
 
@@ -20,9 +24,13 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "course" / "source"
 TOOLS = ROOT / "course" / "tools"
 ASSIGNMENTS = {name: f"build_{name}" for name in ("gmm_basics", "practice", "choosing_k")}
+FORMATIVE = "practice"  # the one assignment whose multiple-choice questions have a self-check
+SUMMATIVE = sorted(p.parent.name for p in SOURCE.glob("*/*.ipynb") if p.stem == p.parent.name != FORMATIVE)
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
 SOLUTION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
 EXPECTED = re.compile(r'^expected = "([A-D])"$', re.M)
+ANSWER_VARIABLE = re.compile(r"isinstance\((\w+), str\)")
+USES_QUIZ = re.compile(r"\bquiz\b")
 
 
 def _notebook(name: str):
@@ -37,30 +45,105 @@ def _build_module(name: str):
         sys.path.remove(str(TOOLS))
 
 
-def _keys_from_notebooks() -> dict[str, str]:
-    """question id -> the letter in its graded cell's hidden ``expected = "X"`` line."""
+def _choice_cells(name: str) -> list:
+    """The graded multiple-choice test cells of a notebook: a hidden ``expected = "X"`` line."""
+    return [
+        cell
+        for cell in _notebook(name).cells
+        if cell.metadata.get("nbgrader", {}).get("grade") and EXPECTED.search(cell.source)
+    ]
+
+
+def _keys_from_notebooks(names) -> dict[str, str]:
+    """grade id -> the letter in its graded cell's hidden ``expected = "X"`` line."""
     keys = {}
-    for name in ASSIGNMENTS:
-        for cell in _notebook(name).cells:
-            meta = cell.metadata.get("nbgrader", {})
-            if meta.get("grade") and meta.get("grade_id") in quiz.question_ids():
-                hidden = HIDDEN.findall(cell.source)
-                assert len(hidden) == 1, f"{meta['grade_id']}: expected one hidden region"
-                found = EXPECTED.findall(hidden[0])
-                assert len(found) == 1, f"{meta['grade_id']}: expected one `expected = ...` line"
-                assert meta["grade_id"] not in keys, f"{meta['grade_id']} is graded twice"
-                keys[meta["grade_id"]] = found[0]
+    for name in names:
+        for cell in _choice_cells(name):
+            grade_id = cell.metadata["nbgrader"]["grade_id"]
+            hidden = HIDDEN.findall(cell.source)
+            assert len(hidden) == 1, f"{grade_id}: expected one hidden region"
+            found = EXPECTED.findall(hidden[0])
+            assert len(found) == 1, f"{grade_id}: expected one `expected = ...` line"
+            assert EXPECTED.findall(cell.source) == found, f"{grade_id}: the key must be hidden"
+            assert grade_id not in keys, f"{grade_id} is graded twice"
+            keys[grade_id] = found[0]
     return keys
 
 
-KEYS = _keys_from_notebooks()
-SOLUTIONS = {
+ALL_KEYS = _keys_from_notebooks(ASSIGNMENTS)
+KEYS = {qid: key for qid, key in ALL_KEYS.items() if qid in quiz.question_ids()}
+# every worked solution in the build scripts, self-checked (practice) or not
+ALL_SOLUTIONS = {
     qid: text.strip() for name in ASSIGNMENTS for qid, (_, text) in _build_module(name).SOLUTIONS.items()
 }
+SOLUTIONS = {qid: text for qid, text in ALL_SOLUTIONS.items() if qid in quiz.question_ids()}
 
 
 def test_every_question_is_graded_in_exactly_one_notebook():
     assert sorted(KEYS) == sorted(quiz.question_ids())
+
+
+# --------------------------------------------------------------------------- formative only
+def test_quiz_holds_exactly_the_practice_questions():
+    practice = [cell.metadata["nbgrader"]["grade_id"] for cell in _choice_cells(FORMATIVE)]
+    assert len(practice) == 5
+    assert quiz.question_ids() == practice
+    assert sorted(quiz._SEALED) == sorted(practice)  # no record left behind for a removed question
+
+
+def test_every_practice_question_keeps_its_self_check():
+    cells = _notebook(FORMATIVE).cells
+    assert "from gmm_lesson import" in cells[1].source and "quiz" in cells[1].source
+    ids = [cell.id for cell in cells]
+    for cell in _choice_cells(FORMATIVE):
+        qid = cell.metadata["nbgrader"]["grade_id"]
+        (variable,) = ANSWER_VARIABLE.findall(cell.source)
+        before = cells[ids.index(cell.id) - 1]  # answer, self-check, then the graded test
+        assert before.cell_type == "code" and f'quiz.check("{qid}", {variable})' in before.source, qid
+
+
+def test_summative_assignments_are_the_rest_of_the_course():
+    assert {"gmm_basics", "choosing_k", "em_step_by_step"} <= set(SUMMATIVE)
+    assert FORMATIVE not in SUMMATIVE
+
+
+@pytest.mark.parametrize("name", SUMMATIVE)
+def test_summative_multiple_choice_has_no_self_check(name):
+    """A learner could try every letter with quiz.check before submitting: summative
+    multiple-choice questions must have no quiz record and no quiz cell at all."""
+    nb = _notebook(name)
+    choices = _choice_cells(name)
+    if name in ("gmm_basics", "choosing_k"):
+        assert len(choices) == 3
+    for cell in choices:
+        grade_id = cell.metadata["nbgrader"]["grade_id"]
+        (variable,) = ANSWER_VARIABLE.findall(cell.source)
+        assert grade_id not in quiz.question_ids() and grade_id not in quiz._SEALED, grade_id
+        for letter in quiz.LETTERS:
+            with pytest.raises(ValueError, match="question_id must be one of"):
+                quiz.check(grade_id, letter)
+        for other in nb.cells:
+            if other.cell_type == "code":
+                assert grade_id not in other.source or other is cell or other.id == f"{grade_id}_answer", (
+                    f"{name}/{other.id} mentions {grade_id}"
+                )
+                assert not re.search(rf"quiz\.\w+\([^)]*\b{variable}\b", other.source), f"{name}/{other.id}"
+    for other in nb.cells:
+        if other.cell_type == "code":
+            assert not USES_QUIZ.search(other.source), f"{name}/{other.id} uses gmm_lesson.quiz"
+
+
+@pytest.mark.parametrize("name", sorted(set(ASSIGNMENTS) - {FORMATIVE}))
+def test_summative_worked_solutions_are_in_the_hidden_tests_only(name):
+    """No self-check, so the worked solution reaches a learner in nbgrader's feedback,
+    which shows the hidden tests after grading."""
+    for cell in _choice_cells(name):
+        grade_id = cell.metadata["nbgrader"]["grade_id"]
+        (hidden,) = HIDDEN.findall(cell.source)
+        solution = ALL_SOLUTIONS[grade_id]
+        assert f"Answer: {ALL_KEYS[grade_id]}" in solution
+        for line in solution.splitlines():
+            assert f"# {line}".rstrip() in hidden.splitlines(), f"{grade_id}: {line!r} not hidden"
 
 
 @pytest.mark.parametrize("qid", quiz.question_ids())
@@ -116,12 +199,12 @@ def test_sealed_records_are_up_to_date_with_the_build_scripts(qid):
 
 def test_quiz_source_holds_no_plaintext_solution_or_key():
     source = (ROOT / "gmm_lesson" / "quiz.py").read_text()
-    for qid, solution in SOLUTIONS.items():
+    for qid, solution in ALL_SOLUTIONS.items():
         for line in solution.splitlines():
             line = line.strip()
             if len(line) > 20:
                 assert line not in source, f"{qid}: solution text in quiz.py: {line!r}"
-        key = KEYS[qid]
+        key = ALL_KEYS[qid]
         for pattern in (f'"{qid}": "{key}"', f"'{qid}': '{key}'", f'expected = "{key}"'):
             assert pattern not in source
     assert "expected =" not in source
@@ -190,7 +273,7 @@ def test_released_parts_of_notebooks_hold_no_key_or_solution(name):
     released = "\n".join(_released_view(cell.source) for cell in nb.cells)
     assert "expected =" not in released
     assert not re.search(r'answer_q\d+\s*=\s*["\'][A-D]["\']', released)
-    for solution in SOLUTIONS.values():
+    for solution in ALL_SOLUTIONS.values():
         for line in solution.splitlines():
             if len(line.strip()) > 20:
                 assert line.strip() not in released

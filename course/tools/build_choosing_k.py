@@ -1,22 +1,49 @@
 """Build course/source/choosing_k/choosing_k.ipynb: BIC/AIC, covariance types, starts.
 
     python course/tools/build_choosing_k.py                 # write the notebook
-    python course/tools/build_choosing_k.py --update-quiz   # also reseal the quiz records
 
 How many components? BIC and AIC over K and covariance type (lower is better, as in
 scikit-learn); several starts and their local optima; a component collapsing onto
 duplicated points and what ``reg_covar`` does about it. Everything is fitted with
-``gmm_lesson.em``. This file holds the answer keys and worked solutions; it is not
-part of the package or of a released notebook.
+``gmm_lesson.em``. The multiple-choice questions are summative: no self-check in
+``gmm_lesson.quiz``; the worked solutions are comments in the hidden tests, so learners
+read them in nbgrader's feedback. This file holds the answer keys and worked solutions;
+it is not part of the package or of a released notebook.
 """
 
 from __future__ import annotations
 
 import sys
 
-from content_cells import answer, code, md, multiple_choice, notebook, test, update_quiz, write
+from content_cells import answer, code, graded_choice, md, notebook, question_markdown, test, write
 
 NAME = "choosing_k"
+
+# question id -> (level, question, options A-D); graded only, no self-check
+QUESTIONS = {
+    "choosing_q1": ("easy", "`FittedGMM.bic(X)` here and scikit-learn's `GaussianMixture.bic(X)` both "
+                    "compute BIC = -2 log L + p log N. Comparing models fitted on the same data, which do "
+                    "you prefer?", [
+        "The model with the highest BIC.",
+        "The model with the lowest BIC.",
+        "The model whose BIC is closest to 0.",
+        "None: BIC cannot compare models with different K.",
+    ]),
+    "choosing_q2": ("medium", "You run EM with K = 3 from ten different seeds and get ten different final "
+                    "log-likelihoods. What is the usual remedy?", [
+        "Keep the run with the lowest log-likelihood.",
+        "Average the parameters of the ten runs.",
+        "Keep the run with the highest log-likelihood (scikit-learn's `n_init` does this).",
+        "Nothing can be done: EM is broken on this data.",
+    ]),
+    "choosing_q3": ("medium", "What does `reg_covar` (default 1e-6) do in the M-step?", [
+        "It removes outliers before fitting.",
+        "It sets the number of components.",
+        "It makes EM find the global optimum.",
+        "It adds a small number to the diagonal of every covariance, so a component that "
+        "collapses onto a few identical points still has a usable covariance.",
+    ]),
+}
 
 # question id -> (key, worked solution in Markdown); claims checked in tests/test_course_facts.py
 SOLUTIONS = {
@@ -30,8 +57,8 @@ SOLUTIONS = {
 4. **Answer: B.**
 """),
     "choosing_q2": ("C", """
-1. **Local optima.** EM only promises that the log-likelihood never goes down, so each
-   start climbs to the top of its own hill.
+1. **Local optima.** EM only promises that the log-likelihood never goes down (the tiny
+   `reg_covar` aside, see below), so each start climbs to the top of its own hill.
 2. **The remedy.** Run several starts and keep the one with the highest log-likelihood;
    `GaussianMixture(n_init=10)` does exactly that. Check the winner has no collapsed
    component (next section): a collapse also gives a very high log-likelihood.
@@ -54,8 +81,13 @@ SOLUTIONS = {
 }
 
 
+def _graded(question_id: str, variable: str) -> list:
+    key, solution = SOLUTIONS[question_id]
+    return graded_choice(question_id, variable, key, question_markdown(question_id, *QUESTIONS[question_id]),
+                         solution.strip())
+
+
 def cells() -> list:
-    keys = {qid: key for qid, (key, _) in SOLUTIONS.items()}
     return [
         md("title", """
 # Choosing K, the covariance type and the start
@@ -68,7 +100,7 @@ happens when a component collapses onto a few points.
 import matplotlib.pyplot as plt
 import numpy as np
 
-from gmm_lesson import data, em, plots, quiz
+from gmm_lesson import data, em, plots
 """),
         md("bic_intro", """
 ## BIC and AIC: fit, minus a charge for parameters
@@ -83,7 +115,7 @@ with $\\log L$ the total log-likelihood, $p$ the number of free parameters and $
 number of samples. **Lower is better**, the same sign convention as scikit-learn's
 `GaussianMixture.bic` and `.aic`. `em.fit(...).bic(X)` and `.aic(X)` compute them.
 """),
-        *multiple_choice("choosing_q1", "answer_q1", keys["choosing_q1"]),
+        *_graded("choosing_q1", "answer_q1"),
         md("faithful_intro", """
 ## Which K for Old Faithful?
 
@@ -193,7 +225,8 @@ little (next section), so a close call between two models is not decisive.
         md("starts_intro", """
 ## Starts and local optima
 
-EM never lowers the log-likelihood, but it only climbs the hill it starts on. Ten starts
+EM never lowers the log-likelihood (the tiny `reg_covar` aside, next section), but it only
+climbs the hill it starts on. Ten starts
 (`seed` 0 to 9, k-means++ initialisation) with K = 3 on the standardised Iris sepal data:
 """),
         code("starts", """
@@ -211,7 +244,7 @@ for ax, seed in zip(axes, [best_seed, worst_seed], strict=True):
     ax.set_title(f"seed {seed}: log-likelihood {runs[seed].history[-1]:.1f}")
 plt.show()
 """),
-        *multiple_choice("choosing_q2", "answer_q2", keys["choosing_q2"]),
+        *_graded("choosing_q2", "answer_q2"),
         md("collapse_intro", """
 ## A collapsing component and `reg_covar`
 
@@ -260,6 +293,11 @@ except ValueError as error:
 Without the floor the covariance is singular and EM cannot go on (scikit-learn stops with
 a `ValueError` too). A larger `reg_covar` is a higher floor: a less extreme needle and a
 lower log-likelihood.
+
+The floor bends EM's promise a little: with `reg_covar` > 0 the M-step no longer gives the
+exact maximum, so the log-likelihood can dip very slightly from one iteration to the next,
+but only noticeably when a component's variance is tiny, close to `reg_covar` (a component
+squeezed onto almost a single point, or data measured on a tiny scale).
 """),
         code("collapse_reg_values", """
 for reg_covar in [1e-6, 1e-3, 1e-1]:
@@ -267,7 +305,7 @@ for reg_covar in [1e-6, 1e-3, 1e-1]:
     variance = np.linalg.eigvalsh(run.params.covariances).min()
     print(f"reg_covar={reg_covar:g}: smallest variance {variance:.2g}, log-likelihood {run.history[-1]:.2f}")
 """),
-        *multiple_choice("choosing_q3", "answer_q3", keys["choosing_q3"]),
+        *_graded("choosing_q3", "answer_q3"),
         md("summary", """
 ## Summary
 
@@ -284,7 +322,7 @@ for reg_covar in [1e-6, 1e-3, 1e-1]:
 
 def main(argv: list[str]) -> None:
     if "--update-quiz" in argv:
-        update_quiz({qid: (key, text.strip()) for qid, (key, text) in SOLUTIONS.items()})
+        print("choosing_k is summative: no self-check records in gmm_lesson/quiz.py, nothing to reseal")
     print("wrote", write(notebook(cells()), NAME))
 
 

@@ -579,7 +579,9 @@ def build():
             ## Step 5: your EM
 
             Alternate the two steps from the poor start. EM's guarantee: the log-likelihood
-            **never goes down** from one iteration to the next.
+            **never goes down** from one iteration to the next (the tiny `reg_covar` your
+            M-step adds aside, which only matters for a component squeezed onto almost a
+            single point).
             """,
         ),
         code(

@@ -1,22 +1,48 @@
 """Build course/source/gmm_basics/gmm_basics.ipynb: what a Gaussian mixture is.
 
     python course/tools/build_gmm_basics.py                 # write the notebook
-    python course/tools/build_gmm_basics.py --update-quiz   # also reseal the quiz records
 
 A mixture of bell curves in 1-D, then 2-D; the lesson's six-stage pipeline, training
 and prediction traces computed on the Iris sepal data (with the lesson's typed-in
 numbers beside the real ones); the key insight; the three-question model quiz.
-This file holds the answer keys and worked solutions; it is not part of the package
-or of a released notebook.
+The quiz is summative: no self-check in ``gmm_lesson.quiz``; the worked solutions are
+comments in the hidden tests, so learners read them in nbgrader's feedback. This file
+holds the answer keys and worked solutions; it is not part of the package or of a
+released notebook.
 """
 
 from __future__ import annotations
 
 import sys
 
-from content_cells import code, md, multiple_choice, notebook, update_quiz, write
+from content_cells import code, graded_choice, md, notebook, question_markdown, write
 
 NAME = "gmm_basics"
+
+# question id -> (level, question, options A-D); graded only, no self-check
+QUESTIONS = {
+    "basics_q1": ("easy", "What does a Gaussian Mixture Model assume about the data?", [
+        "The data is made of several bell-shaped (Gaussian) groups mixed together.",
+        "The data lies on a straight line.",
+        "The data has no structure at all.",
+        "The data is one single cluster.",
+    ]),
+    "basics_q2": ("easy", "After fitting a GMM with K = 3 components, `model.predict_proba(x)` for one point "
+                  "`x` returns...", [
+        "a single label: 0, 1 or 2.",
+        "three distances, from `x` to each component's mean.",
+        "three probabilities, one per component, that sum to 1.",
+        "three probabilities that sum to 3.",
+    ]),
+    "basics_q3": ("medium", "What happens to the total log-likelihood as EM runs, iteration after "
+                  "iteration?", [
+        "It goes down, like the loss of a neural network.",
+        "It jumps up and down at random until EM stops.",
+        "It rises to exactly 0 when the model fits perfectly.",
+        "It never goes down (up to rounding and the tiny `reg_covar`), and EM stops when it barely "
+        "changes any more.",
+    ]),
+}
 
 # question id -> (key, worked solution in Markdown); claims checked in tests/test_course_facts.py
 SOLUTIONS = {
@@ -38,7 +64,9 @@ SOLUTIONS = {
 """),
     "basics_q3": ("D", """
 1. **EM climbs.** Each iteration (an E-step, then an M-step) never lowers the
-   log-likelihood: the training trace above only goes up.
+   log-likelihood: the training trace above only goes up. (`gmm_lesson` adds a tiny
+   `reg_covar`, 1e-6, to every variance; that can cost a sliver of log-likelihood, but
+   only noticeably for a component squeezed onto almost a single point.)
 2. **Not a loss, not random, not 0.** It is a sum of log-densities, so it can be any real
    number; on the Iris data it ends below 0.
 3. **When it stops.** EM stops once the mean log-likelihood per sample changes by less
@@ -48,8 +76,13 @@ SOLUTIONS = {
 }
 
 
+def _graded(question_id: str, variable: str) -> list:
+    key, solution = SOLUTIONS[question_id]
+    return graded_choice(question_id, variable, key, question_markdown(question_id, *QUESTIONS[question_id]),
+                         solution.strip())
+
+
 def cells() -> list:
-    keys = {qid: key for qid, (key, _) in SOLUTIONS.items()}
     return [
         md("title", """
 # Gaussian Mixture Models: the basics
@@ -65,7 +98,7 @@ lesson's "model pipeline" on real data, with every number computed, not typed in
 import matplotlib.pyplot as plt
 import numpy as np
 
-from gmm_lesson import data, em, plots, quiz, trace
+from gmm_lesson import data, em, plots, trace
 """),
         md("one_d_intro", """
 ## One dimension: a mixture of bell curves
@@ -179,23 +212,25 @@ A Gaussian Mixture Model finds hidden groups by fitting bell-shaped curves to th
 It assigns points **softly**: every point gets a probability for each group, and those
 probabilities sum to 1. Each group has its own weight, centre and covariance, so groups
 may overlap and differ in size and shape. EM fits the model by alternating E-steps and
-M-steps, and the log-likelihood never goes down; it climbs to a *local* optimum, so the
-start matters (see the `choosing_k` assignment).
+M-steps, and the log-likelihood never goes down (the tiny `reg_covar` aside, which only
+matters for a component squeezed onto almost a single point); it climbs to a *local*
+optimum, so the start matters (see the `choosing_k` assignment).
 """),
         md("quiz_intro", """
 ## Model quiz: three questions
 
-Write one letter per answer cell, then run the feedback cell below it.
+Write one letter per answer cell. This quiz is graded, so it has no self-check: after
+grading, your feedback shows the right letter and a worked solution for each question.
 """),
-        *multiple_choice("basics_q1", "answer_q1", keys["basics_q1"]),
-        *multiple_choice("basics_q2", "answer_q2", keys["basics_q2"]),
-        *multiple_choice("basics_q3", "answer_q3", keys["basics_q3"]),
+        *_graded("basics_q1", "answer_q1"),
+        *_graded("basics_q2", "answer_q2"),
+        *_graded("basics_q3", "answer_q3"),
     ]
 
 
 def main(argv: list[str]) -> None:
     if "--update-quiz" in argv:
-        update_quiz({qid: (key, text.strip()) for qid, (key, text) in SOLUTIONS.items()})
+        print("gmm_basics is summative: no self-check records in gmm_lesson/quiz.py, nothing to reseal")
     print("wrote", write(notebook(cells()), NAME))
 
 

@@ -3,7 +3,9 @@
     python course/tools/build_practice.py                 # write the notebook
     python course/tools/build_practice.py --update-quiz   # also reseal the quiz records
 
-Questions 3 and 4 are corrected (see /DESIGN.md, "Facts the seed gets wrong"):
+Formative: every multiple-choice question has a self-check (``gmm_lesson.quiz``), so
+its points measure engagement, not mastery; Q3's code is the one part graded without a
+self-check. Questions 3 and 4 are corrected (see /DESIGN.md, "Facts the seed gets wrong"):
 Q3 is answered by code and graded on the split, not on the label names; Q4 asks
 what the list-of-lists snippet really does (it runs). This file holds the answer
 keys and worked solutions; it is not part of the package or of a released notebook.
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import sys
 
-from content_cells import answer, code, md, multiple_choice, notebook, test, update_quiz, write
+from content_cells import answer, code, md, notebook, self_check_choice, test, update_quiz, write
 
 NAME = "practice"
 
@@ -80,6 +82,11 @@ reveals the **worked solution**. Question 3 is answered with code.
 
 The locked cells after each answer are the autograder's; they only check the format
 of your answer here.
+
+**This assignment is formative: it is for learning.** The self-check lets you find every
+multiple-choice answer, so those points (questions 1, 2, 3b, 4 and 5, one each) count
+your engagement, not your mastery. Question 3's code (2 points) is checked by a hidden
+test. The summative grades come from `gmm_basics`, `em_step_by_step` and `choosing_k`.
 """),
         code("imports", """
 import matplotlib.pyplot as plt
@@ -90,9 +97,9 @@ from sklearn.mixture import GaussianMixture
 from gmm_lesson import data, em, plots, quiz
 """),
         md("q1_intro", "## Question 1 (easy)"),
-        *multiple_choice("practice_q1", "answer_q1", keys["practice_q1"]),
+        *self_check_choice("practice_q1", "answer_q1", keys["practice_q1"]),
         md("q2_intro", "## Question 2 (easy)"),
-        *multiple_choice("practice_q2", "answer_q2", keys["practice_q2"]),
+        *self_check_choice("practice_q2", "answer_q2", keys["practice_q2"]),
         md("q3_intro", """
 ## Question 3 (medium): two clusters in one dimension
 
@@ -159,14 +166,14 @@ print("different label lists:", label_lists)
 print("different splits after renaming:", len(splits))
 """),
         md("q3_mc_intro", "So what *is* guaranteed?"),
-        *multiple_choice("practice_q3", "answer_q3", keys["practice_q3"]),
+        *self_check_choice("practice_q3", "answer_q3", keys["practice_q3"]),
         md("q4_intro", """
 ## Question 4 (medium): what does this snippet do?
 
 The original lesson asked for "the error" in this snippet and answered that `X` should
 be a NumPy array. Read it, choose, then run it below.
 """),
-        *multiple_choice("practice_q4", "answer_q4", keys["practice_q4"]),
+        *self_check_choice("practice_q4", "answer_q4", keys["practice_q4"]),
         md("q4_run_intro", """
 Now run the snippet five times. `random_state` is left out, as in the question, so each
 run draws its start from NumPy's global random generator; seeding that generator first
@@ -201,7 +208,7 @@ shared = (model_q5.predict_proba(X_q5).max(axis=1) < 0.9).sum()
 print("fitted weights (group sizes):", model_q5.params.weights.round(2))
 print(f"points with no component above 90% responsibility: {shared} of {len(X_q5)}")
 """),
-        *multiple_choice("practice_q5", "answer_q5", keys["practice_q5"]),
+        *self_check_choice("practice_q5", "answer_q5", keys["practice_q5"]),
         md("summary", """
 ## Summary
 

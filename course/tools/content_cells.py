@@ -3,13 +3,23 @@
 Kept out of the package: these scripts hold the graded answer keys and the
 plain-text worked solutions, which must never ship in ``gmm_lesson``.
 
-A multiple-choice question becomes four cells:
+Two kinds of multiple-choice question:
 
-1. the question (Markdown, from :func:`gmm_lesson.quiz.ask`),
-2. the answer cell ``answer_qN = "X"`` inside ``### BEGIN SOLUTION`` / ``### END SOLUTION``
-   (students get ``raise NotImplementedError()``),
-3. a self-check cell calling :func:`gmm_lesson.quiz.check` (instant feedback),
-4. a locked, graded test cell: a visible format check and, hidden, ``expected = "X"``.
+* **Formative** (``practice``), :func:`self_check_choice`, four cells:
+
+  1. the question (Markdown, from :func:`gmm_lesson.quiz.ask`),
+  2. the answer cell ``answer_qN = "X"`` inside ``### BEGIN SOLUTION`` / ``### END SOLUTION``
+     (students get ``raise NotImplementedError()``),
+  3. a self-check cell calling :func:`gmm_lesson.quiz.check` (instant feedback),
+  4. a locked, graded test cell: a visible format check and, hidden, ``expected = "X"``.
+
+  A learner can try every letter with the self-check, so these points measure
+  engagement, not mastery.
+
+* **Summative** (``gmm_basics``, ``choosing_k``), :func:`graded_choice`: cells 1, 2 and 4
+  only, the question written in the build script, and no record in ``gmm_lesson.quiz``.
+  The worked solution is a comment in the hidden tests, so a learner reads it in
+  nbgrader's feedback, after grading.
 """
 
 from __future__ import annotations
@@ -74,30 +84,63 @@ def test(grade_id: str, source: str, points: int):
     )
 
 
-def multiple_choice(question_id: str, variable: str, key: str, points: int = 1) -> list:
-    """The four cells of one multiple-choice question (see the module docstring)."""
+def question_markdown(question_id: str, level: str, text: str, options: list[str]) -> str:
+    """A question and its options A-D as Markdown, laid out as :meth:`gmm_lesson.quiz.Question.markdown`."""
+    if len(options) != len(quiz.LETTERS):
+        raise ValueError(f"{question_id}: expected {len(quiz.LETTERS)} options, got {len(options)}")
+    pairs = zip(quiz.LETTERS, options, strict=True)
+    lines = "\n".join(f"- **{letter}.** {option}" for letter, option in pairs)
+    return f"**{question_id}** ({level})\n\n{text}\n\n{lines}"
+
+
+def _choice_cells(
+    question_id: str, variable: str, key: str, points: int, question: str, explanation: str = ""
+) -> tuple:
+    """(question, answer, test) cells; ``explanation`` goes, commented, into the hidden tests."""
     if key not in quiz.LETTERS:
         raise ValueError(f"key must be one of {quiz.LETTERS}, got {key!r}")
-    question = quiz.ask(question_id)
-    return [
-        md(f"{question_id}_text", question.markdown()
-           + f"\n\nIn the next cell, set `{variable}` to your letter, as a string in quotes."),
-        answer(f"{question_id}_answer", f'### BEGIN SOLUTION\n{variable} = "{key}"\n### END SOLUTION'),
-        code(f"{question_id}_feedback", f'# instant feedback: a hint if wrong, the worked solution if right\n'
-             f'quiz.check("{question_id}", {variable})'),
-        test(
-            question_id,
-            f'assert isinstance({variable}, str) and {variable}.strip().upper() in ("A", "B", "C", "D"), \\\n'
-            f'    "{variable} must be one of the letters A, B, C, D"\n'
-            "### BEGIN HIDDEN TESTS\n"
-            "import builtins as _builtins\n\n"
-            f'expected = "{key}"\n'
-            f"assert _builtins.type({variable}) is _builtins.str\n"
-            f"assert _builtins.str.upper(_builtins.str.strip({variable})) == expected\n"
-            "### END HIDDEN TESTS",
-            points,
-        ),
-    ]
+    comment = "".join(f"# {line}".rstrip() + "\n" for line in explanation.strip("\n").splitlines())
+    if comment:
+        comment = "# Worked solution (shown in the feedback after grading):\n" + comment + "\n"
+    text = md(f"{question_id}_text", question
+              + f"\n\nIn the next cell, set `{variable}` to your letter, as a string in quotes.")
+    solution = answer(f"{question_id}_answer", f'### BEGIN SOLUTION\n{variable} = "{key}"\n### END SOLUTION')
+    graded = test(
+        question_id,
+        f'assert isinstance({variable}, str) and {variable}.strip().upper() in ("A", "B", "C", "D"), \\\n'
+        f'    "{variable} must be one of the letters A, B, C, D"\n'
+        "### BEGIN HIDDEN TESTS\n"
+        + comment
+        + "import builtins as _builtins\n\n"
+        f'expected = "{key}"\n'
+        f"assert _builtins.type({variable}) is _builtins.str\n"
+        f"assert _builtins.str.upper(_builtins.str.strip({variable})) == expected\n"
+        "### END HIDDEN TESTS",
+        points,
+    )
+    return text, solution, graded
+
+
+def self_check_choice(question_id: str, variable: str, key: str, points: int = 1) -> list:
+    """A formative question: question from ``gmm_lesson.quiz``, answer, self-check, graded test."""
+    question = quiz.ask(question_id).markdown()
+    text, solution, graded = _choice_cells(question_id, variable, key, points, question)
+    feedback = code(
+        f"{question_id}_feedback",
+        "# instant feedback: a hint if wrong, the worked solution if right\n"
+        f'quiz.check("{question_id}", {variable})',
+    )
+    return [text, solution, feedback, graded]
+
+
+def graded_choice(
+    question_id: str, variable: str, key: str, question: str, explanation: str, points: int = 1
+) -> list:
+    """A summative question: no self-check; ``question`` from :func:`question_markdown`,
+    ``explanation`` (the worked solution) only in the hidden tests."""
+    if question_id in quiz.question_ids():
+        raise ValueError(f"{question_id} is summative: it must not have a record in gmm_lesson/quiz.py")
+    return list(_choice_cells(question_id, variable, key, points, question, explanation))
 
 
 def notebook(cells: list):
@@ -146,8 +189,10 @@ def update_quiz(solutions: dict[str, tuple[str, str]]) -> None:
     for qid, (key, solution) in solutions.items():
         salt, dig, sealed = record(qid, key, solution)
         entries[qid] = f'    "{qid}": ("{salt}", "{dig}", "{sealed}"),  # noqa: E501'
-    order = quiz.question_ids() if quiz.question_ids() else list(entries)
-    ordered = [entries[q] for q in order if q in entries] + [v for q, v in entries.items() if q not in order]
+    if quiz.question_ids():  # drop the records of questions removed from quiz.py, in its order
+        ordered = [entries[q] for q in quiz.question_ids() if q in entries]
+    else:  # bootstrapping an empty quiz.py
+        ordered = list(entries.values())
     start = text.index("_SEALED: dict[str, tuple[str, str, str]] = {\n") + len(
         "_SEALED: dict[str, tuple[str, str, str]] = {\n"
     )
