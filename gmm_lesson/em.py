@@ -7,7 +7,8 @@ A Gaussian mixture with :math:`K` components models a point :math:`x \\in \\math
     p(x) = \\sum_{k=1}^{K} \\pi_k \\, \\mathcal{N}(x \\mid \\mu_k, \\Sigma_k),
 
 with weights :math:`\\pi_k` (summing to 1), means :math:`\\mu_k` and covariances
-:math:`\\Sigma_k`. EM alternates two steps that never lower the log-likelihood:
+:math:`\\Sigma_k`. EM alternates two steps that never lower the log-likelihood
+(exactly so with ``reg_covar=0``; see :func:`m_step`):
 
 * **E-step** -- responsibilities, how much component *k* explains point *n*:
   :math:`r_{nk} = \\pi_k \\mathcal{N}(x_n|\\mu_k,\\Sigma_k) /
@@ -389,6 +390,9 @@ def m_step(X, resp, covariance_type: str = "full", reg_covar: float = 1e-6) -> G
     ``tied`` shares one :math:`\\Sigma = \\frac1N\\sum_k N_k\\Sigma_k` between components.
     :math:`\\epsilon` is ``reg_covar``: it keeps a component that collapses onto one
     point (or a constant feature) from getting a singular covariance.
+    With :math:`\\epsilon = 0` this is the exact maximiser, so the log-likelihood never
+    decreases; with :math:`\\epsilon > 0` it can dip slightly, noticeably only when a
+    component's variance is as small as a few :math:`\\epsilon`.
 
     Parameters
     ----------
