@@ -18,13 +18,11 @@ self-contained: a student can redefine any name between two test cells.
 from __future__ import annotations
 
 import textwrap
-from pathlib import Path
 
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from content_cells import nbgrader_metadata, notebook, write
+from nbformat.v4 import new_code_cell, new_markdown_cell
 
 NAME = "em_step_by_step"
-OUT = Path(__file__).resolve().parents[1] / "source" / NAME / f"{NAME}.ipynb"
 
 
 def _clean(text: str) -> str:
@@ -39,24 +37,10 @@ def code(cell_id: str, source: str):
     return new_code_cell(_clean(source), id=cell_id)
 
 
-def _nbgrader(grade_id: str, *, grade: bool, solution: bool, locked: bool, points: int | None = None) -> dict:
-    meta = {
-        "grade": grade,
-        "grade_id": grade_id,
-        "locked": locked,
-        "schema_version": 3,
-        "solution": solution,
-        "task": False,
-    }
-    if points is not None:
-        meta["points"] = points
-    return {"nbgrader": meta}
-
-
 def solution(grade_id: str, source: str):
     """An answer cell: the part between the markers is replaced by a stub for students."""
     cell = code(grade_id, source)
-    cell.metadata.update(_nbgrader(grade_id, grade=False, solution=True, locked=False))
+    cell.metadata.update(nbgrader_metadata(grade_id, grade=False, solution=True, locked=False))
     return cell
 
 
@@ -161,7 +145,7 @@ def test(grade_id: str, points: int, visible: str, hidden: str):
         + "\n### END HIDDEN TESTS"
     )
     cell = new_code_cell(source, id=grade_id)
-    cell.metadata.update(_nbgrader(grade_id, grade=True, solution=False, locked=True, points=points))
+    cell.metadata.update(nbgrader_metadata(grade_id, grade=True, solution=False, locked=True, points=points))
     return cell
 
 
@@ -179,7 +163,7 @@ def choice_test(grade_id: str, answer_name: str, key: str):
         '''
     )
     cell = new_code_cell(source, id=grade_id)
-    cell.metadata.update(_nbgrader(grade_id, grade=True, solution=False, locked=True, points=1))
+    cell.metadata.update(nbgrader_metadata(grade_id, grade=True, solution=False, locked=True, points=1))
     return cell
 
 
@@ -708,20 +692,11 @@ def build():
             """,
         ),
     ]
-    nb = new_notebook(cells=cells)
-    nb.nbformat, nb.nbformat_minor = 4, 5
-    nb.metadata = {
-        "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
-        "language_info": {"name": "python"},
-    }
-    nbformat.validate(nb)
-    return nb
+    return notebook(cells)
 
 
 def main() -> None:
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(build(), OUT)
-    print(f"wrote {OUT}")
+    print(f"wrote {write(build(), NAME)}")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sys
 
-from content_cells import code, graded_choice, md, notebook, question_markdown, write
+from content_cells import code, graded_from, md, notebook, write
 
 NAME = "gmm_basics"
 
@@ -77,9 +77,7 @@ SOLUTIONS = {
 
 
 def _graded(question_id: str, variable: str) -> list:
-    key, solution = SOLUTIONS[question_id]
-    return graded_choice(question_id, variable, key, question_markdown(question_id, *QUESTIONS[question_id]),
-                         solution.strip())
+    return graded_from(question_id, variable, QUESTIONS, SOLUTIONS)
 
 
 def cells() -> list:

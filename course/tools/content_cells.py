@@ -40,7 +40,10 @@ from gmm_lesson import quiz  # noqa: E402
 QUIZ_PY = REPO / "gmm_lesson" / "quiz.py"
 
 
-def _nbgrader(grade_id: str, *, grade: bool, solution: bool, locked: bool, points: int | None = None) -> dict:
+def nbgrader_metadata(
+    grade_id: str, *, grade: bool, solution: bool, locked: bool, points: int | None = None
+) -> dict:
+    """nbgrader's cell metadata (schema 3) for an answer or a graded test cell."""
     meta = {
         "grade": grade,
         "solution": solution,
@@ -71,7 +74,7 @@ def answer(grade_id: str, source: str):
     return new_code_cell(
         source.strip("\n"),
         id=grade_id,
-        metadata=_nbgrader(grade_id, grade=False, solution=True, locked=False),
+        metadata=nbgrader_metadata(grade_id, grade=False, solution=True, locked=False),
     )
 
 
@@ -80,7 +83,7 @@ def test(grade_id: str, source: str, points: int):
     return new_code_cell(
         source.strip("\n"),
         id=grade_id,
-        metadata=_nbgrader(grade_id, grade=True, solution=False, locked=True, points=points),
+        metadata=nbgrader_metadata(grade_id, grade=True, solution=False, locked=True, points=points),
     )
 
 
@@ -141,6 +144,13 @@ def graded_choice(
     if question_id in quiz.question_ids():
         raise ValueError(f"{question_id} is summative: it must not have a record in gmm_lesson/quiz.py")
     return list(_choice_cells(question_id, variable, key, points, question, explanation))
+
+
+def graded_from(question_id: str, variable: str, questions: dict, solutions: dict) -> list:
+    """:func:`graded_choice` for a question of a build script's ``QUESTIONS``/``SOLUTIONS`` tables."""
+    key, solution = solutions[question_id]
+    return graded_choice(question_id, variable, key, question_markdown(question_id, *questions[question_id]),
+                         solution.strip())
 
 
 def notebook(cells: list):
