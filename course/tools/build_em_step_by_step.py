@@ -157,8 +157,11 @@ def choice_test(grade_id: str, answer_name: str, key: str):
             "answer with one letter, for example {answer_name} = \\"A\\""
         )
         ### BEGIN HIDDEN TESTS
+        import builtins as _builtins
+
         expected = "{key}"
-        assert {answer_name}.strip().upper() == expected
+        assert _builtins.type({answer_name}) is _builtins.str
+        assert _builtins.str.upper(_builtins.str.strip({answer_name})) == expected
         ### END HIDDEN TESTS
         '''
     )

@@ -1,0 +1,60 @@
+"""Every graded multiple-choice test cell refuses a letter that only pretends to be right.
+
+A student can answer with a ``str`` subclass whose ``==``, ``strip`` and ``upper`` are
+rigged, so that ``answer == "A"`` holds for every letter. The hidden tests must compare
+plain strings through ``builtins`` and so refuse it, while the right plain letter passes.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+KEY = re.compile(r'^expected = "([A-D])"$', re.M)
+VARIABLE = re.compile(r"isinstance\((\w+), str\)")
+
+
+def _choice_cells():
+    for path in sorted((ROOT / "course" / "source").glob("*/*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            graded = cell.metadata.get("nbgrader", {}).get("grade")
+            if cell.cell_type == "code" and graded and KEY.search(cell.source):
+                yield pytest.param(cell.source, id=f"{path.stem}:{cell.metadata['nbgrader']['grade_id']}")
+
+
+class _Rigged(str):
+    def __eq__(self, other):
+        return True
+
+    __hash__ = str.__hash__
+
+    def strip(self, *args):
+        return self
+
+    def upper(self):
+        return self
+
+
+CELLS = list(_choice_cells())
+
+
+def test_every_assignment_with_multiple_choice_is_covered():
+    names = {p.id.split(":")[0] for p in CELLS}
+    assert {"gmm_basics", "em_step_by_step", "practice", "choosing_k"} <= names
+
+
+@pytest.mark.parametrize("source", CELLS)
+def test_hidden_key_accepts_the_right_letter_and_refuses_a_rigged_one(source):
+    (variable,) = set(VARIABLE.findall(source))
+    key = KEY.search(source).group(1)
+    exec(compile(source, "<test cell>", "exec"), {variable: key})  # the right letter passes
+    wrong = next(letter for letter in "ABCD" if letter != key)
+    with pytest.raises(AssertionError):
+        exec(compile(source, "<test cell>", "exec"), {variable: wrong})
+    for letter in "ABCD":
+        with pytest.raises(AssertionError):
+            exec(compile(source, "<test cell>", "exec"), {variable: _Rigged(letter)})
