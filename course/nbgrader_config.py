@@ -30,10 +30,47 @@ c.Exchange.root = os.environ.get("GMM_LESSON_EXCHANGE", str(COURSE_ROOT / "excha
 
 # Autograding: every cell gets 30 s, then the kernel is interrupted and the cell
 # records a CellTimeoutError (that test scores 0, the rest of the notebook still runs).
-c.Execute.timeout = 30
+c.Execute.timeout = 30  # JudgedExecute inherits these
 c.Execute.interrupt_on_timeout = True
 
 # A student who deletes a read-only test cell does not lose those points silently and
 # does not escape the test: the cell is put back from the gradebook and graded.
 # (Edited read-only cells are always restored from their checksum.)
 c.OverwriteCells.add_missing_cells = True
+
+# Grading that a student's code cannot forge (docs/README-instructors.md, "Trust"):
+# nbgrader's Execute is replaced by gmm_lesson.grading.JudgedExecute. Each student's
+# kernel runs in a bubblewrap sandbox (its own unprivileged uid, no network, no view of
+# this folder, the gradebook or the exchange) and only runs the student's functions on
+# inputs the grader picks; the hidden check(...) lines of the test cells are judged here,
+# outside the kernel, and the answer keys never enter it.
+from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (  # noqa: E402
+    AssignLatePenalties,
+    CheckCellMetadata,
+    IgnorePattern,
+    LimitOutput,
+    SaveAutoGrades,
+)
+
+from gmm_lesson.grading import JudgedExecute  # noqa: E402
+
+# nbgrader 0.9's list, with Execute replaced
+c.Autograde.autograde_preprocessors = [
+    JudgedExecute,
+    IgnorePattern,
+    ClearMetadataPreprocessor,
+    LimitOutput,
+    SaveAutoGrades,
+    AssignLatePenalties,
+    CheckCellMetadata,
+]
+# What each assignment's grading kernel may import. em_step_by_step asks students to write
+# the E-step and M-step with numpy, so its sandbox holds no implementation of them:
+# gmm_lesson keeps only its parameters and data (em.GMMParams, no EM maths), and neither
+# scikit-learn nor scipy is there. The other assignments use the library as learners do.
+c.JudgedExecute.allowed_modules = {"em_step_by_step": ["params", "checks", "data", "probe"]}
+c.JudgedExecute.hidden_packages = {"em_step_by_step": ["sklearn", "scipy"]}
+# "none" grades without a sandbox: student code then runs with your rights and can read
+# the keys and rewrite the gradebook. Only for a trusted single-user setting.
+c.JudgedExecute.sandbox = os.environ.get("GMM_LESSON_GRADING_SANDBOX", "bubblewrap")

@@ -27,12 +27,12 @@ This module imports nothing but numpy; it never draws or prints.
 from __future__ import annotations
 
 import itertools
-import numbers
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from .checks import check_data, check_float, check_int
 from .params import (
     COVARIANCE_TYPES,
     GMMParams,
@@ -59,46 +59,8 @@ _LOG_2PI = np.log(2 * np.pi)
 
 
 # --------------------------------------------------------------------------- checks
-def _check_data(X, name: str = "X") -> np.ndarray:
-    """Return ``X`` as a 2-D float array, or raise a clear error naming ``name``."""
-    if isinstance(X, str | bytes):
-        raise TypeError(f"{name} must be a 2-D array of numbers, got a string")
-    try:
-        arr = np.asarray(X)
-    except ValueError as exc:  # ragged lists
-        raise ValueError(f"{name} must be a rectangular 2-D array of numbers: {exc}") from None
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(
-            f"{name} must contain real numbers, got an array of dtype {arr.dtype} "
-            "(strings, objects or complex numbers are not data EM can fit)"
-        )
-    if arr.ndim != 2:
-        hint = " Use X.reshape(-1, 1) for a single feature." if arr.ndim == 1 else ""
-        raise ValueError(
-            f"{name} must be 2-D (n_samples, n_features), got {arr.ndim}-D with shape {arr.shape}.{hint}"
-        )
-    if arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise ValueError(f"{name} is empty: shape {arr.shape}; need at least one sample and one feature")
-    arr = arr.astype(float, copy=False)
-    if not np.isfinite(arr).all():
-        raise ValueError(f"{name} contains NaN or infinity; remove or impute those values first")
-    return arr
-
-
-def _check_int(value, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
-
-
-def _check_float(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value}")
-    return float(value)
+# Argument checks live in checks.py (shared by every module of the library).
+_check_data, _check_int, _check_float = check_data, check_int, check_float
 
 
 # --------------------------------------------------------------------------- parameters

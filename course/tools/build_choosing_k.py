@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sys
 
-from content_cells import answer, code, graded_from, md, notebook, test, write
+from content_cells import hidden_checks, answer, code, graded_from, md, notebook, test, write
 
 NAME = "choosing_k"
 
@@ -139,34 +139,8 @@ best_k
         test("choosing_best_k", """
 assert isinstance(best_k, int | np.integer), "best_k must be an integer"
 assert 1 <= best_k <= 6, "best_k must be one of the K you tried, 1 to 6"
-### BEGIN HIDDEN TESTS
-import importlib.util as _ilu
-import sys as _sys
-
-
-def _fresh(name):
-    # a module object straight from its file, untouched by any answer cell
-    spec = _ilu.spec_from_file_location("_fresh_" + name, _ilu.find_spec("gmm_lesson." + name).origin)
-    module = _ilu.module_from_spec(spec)
-    _sys.modules[spec.name] = module  # dataclasses look their module up while it runs
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        del _sys.modules[spec.name]
-    return module
-
-
-_em = _fresh("em")
-_csv = _ilu.find_spec("gmm_lesson").submodule_search_locations[0] + "/data/old_faithful.csv"
-with open(_csv, encoding="utf-8") as _f:
-    _rows = [_line.split(",") for _line in _f.read().splitlines() if _line and not _line.startswith("#")]
-_X = _em.np.array(_rows[1:], dtype=float)
-_Z = (_X - _X.mean(axis=0)) / _X.std(axis=0)
-_bics = [_em.fit(_Z, _k, seed=0).bic(_Z) for _k in range(1, 7)]
-_expected = 1 + min(range(6), key=_bics.__getitem__)
-assert int(best_k) == _expected, "best_k is not the K with the lowest BIC"
-### END HIDDEN TESTS
-""", points=2),
+"""
+        + hidden_checks('check("best_k_bic", best_k)'), points=2),
         md("bic_curve_intro", """
 Here are both criteria for every K. AIC charges 2 per parameter, BIC charges
 $\\log N$ per parameter (more than 2 as soon as $N > e^2 \\approx 7.4$), so BIC never

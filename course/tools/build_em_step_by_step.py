@@ -7,19 +7,19 @@ of one Gaussian, the log-likelihood, the E-step and the M-step -- then run their
 and watch the library's explorer. The notebook is written without outputs.
 
 Every graded test cell has a visible part (shapes, a case small enough to check by hand)
-and a hidden part that compares the answer with ``gmm_lesson.em`` loaded afresh from its
-file, with plain Python arithmetic. So an answer cell that replaces ``np.allclose``,
-``math.isclose`` or ``gmm_lesson.em.e_step`` does not pass, and neither does an answer
-that hands the work to ``gmm_lesson.em`` or scikit-learn's ``GaussianMixture`` (the
-hidden part watches the call with ``sys.setprofile``). The hidden part of each cell is
-self-contained: a student can redefine any name between two test cells.
+and a hidden ``check(...)`` line (gmm_lesson.judge). When the notebook is autograded the
+grader reads that line without running it: the student's sandboxed kernel runs the
+student's function on inputs the grader picks and reports the numbers, which the grader
+compares with ``gmm_lesson.em`` outside the kernel. The sandbox for this assignment holds
+no reference (no EM maths in ``gmm_lesson``, no scikit-learn, no scipy), so an answer
+that hands the work to a library fails by construction.
 """
 
 from __future__ import annotations
 
 import textwrap
 
-from content_cells import nbgrader_metadata, notebook, write
+from content_cells import hidden_checks, nbgrader_metadata, notebook, write
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
 NAME = "em_step_by_step"
@@ -44,106 +44,13 @@ def solution(grade_id: str, source: str):
     return cell
 
 
-# The start of every hidden block: fresh reference, plain comparison, a watch on calls.
-HIDDEN_HELPERS = '''
-### BEGIN HIDDEN TESTS
-import importlib.util as _ilu
-import sys as _sys
-
-
-def _fresh_reference():
-    """gmm_lesson.em run again from its file: a module object no answer cell has touched."""
-    spec = _ilu.spec_from_file_location("_gmm_reference_em", _ilu.find_spec("gmm_lesson.em").origin)
-    module = _ilu.module_from_spec(spec)
-    _sys.modules[spec.name] = module  # dataclasses look their module up while it runs
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        del _sys.modules[spec.name]
-    return module
-
-
-def _close(got, want, tol=1e-6):
-    """Nested lists of numbers equal within tol (relative to 1 + |want|), in plain Python."""
-    if isinstance(want, list):
-        return isinstance(got, list) and len(got) == len(want) and all(
-            _close(g, w, tol) for g, w in zip(got, want, strict=True)
-        )
-    bound = tol * (1.0 + (want if want >= 0 else -want))
-    return -bound <= got - want <= bound
-
-
-def _alone(function, *args, **kwargs):
-    """Call an answer; fail if it hands the work to gmm_lesson.em or scikit-learn's mixtures.
-
-    Any call into em.py from outside it counts, except building a GMMParams and reading
-    its properties; so does any call into sklearn.mixture.
-    """
-    library = _ilu.find_spec("gmm_lesson.em").origin
-    allowed = {"__post_init__", "n_components", "n_features", "full_covariances", "n_parameters"}
-    borrowed = []
-
-    def watch(frame, event, arg):
-        if event != "call":
-            return
-        where = frame.f_code.co_filename
-        if where == library and frame.f_code.co_name not in allowed:
-            if frame.f_back is None or frame.f_back.f_code.co_filename != library:
-                borrowed.append(frame.f_code.co_name)
-        elif "sklearn/mixture/" in where.replace(chr(92), "/"):
-            borrowed.append(frame.f_code.co_name)
-
-    previous = _sys.getprofile()
-    _sys.setprofile(watch)
-    try:
-        result = function(*args, **kwargs)
-    finally:
-        _sys.setprofile(previous)
-    assert not borrowed, f"compute this step yourself: your answer calls the library's {borrowed[0]}"
-    return result
-
-
-def _as_list(value):
-    return np.array(value, dtype=float).tolist()
-
-
-_ref = _fresh_reference()
-_rng = np.random.default_rng(20240611)
-
-
-def _random_params(K, D):
-    """Well-separated random full-covariance parameters from the fresh reference."""
-    A = _rng.normal(size=(K, D, D))
-    covariances = A @ np.swapaxes(A, 1, 2) + 0.5 * np.eye(D)
-    weights = _rng.dirichlet(np.full(K, 4.0))
-    return _ref.GMMParams(weights, _rng.normal(scale=3.0, size=(K, D)), covariances)
-
-
-def _sample(params, N):
-    """N points drawn from a mixture (fresh reference parameters)."""
-    counts = _rng.multinomial(N, params.weights)
-    return np.concatenate([
-        _rng.multivariate_normal(m, c, size=n) for m, c, n in
-        zip(params.means, params.covariances, counts, strict=True)
-    ])
-
-
-def _mine(params):
-    """The same parameters as the notebook's own em.GMMParams, which the answers expect."""
-    return em.GMMParams(_as_list(params.weights), _as_list(params.means), _as_list(params.covariances))
-'''
-
-
 def test(grade_id: str, points: int, visible: str, hidden: str):
-    """A read-only graded test cell: visible checks, then self-contained hidden ones."""
-    source = (
-        _clean(visible)
-        + "\n"
-        + HIDDEN_HELPERS.rstrip("\n")
-        + "\n\n"
-        + _clean(hidden)
-        + "\n### END HIDDEN TESTS"
-    )
+    """A read-only graded test cell: visible checks, then the hidden ``check(...)`` line.
+
+    The grader reads the check line without running it (see gmm_lesson.judge): the
+    student's kernel only runs the student's function on inputs the grader picks.
+    """
+    source = _clean(visible) + "\n" + hidden_checks(hidden)
     cell = new_code_cell(source, id=grade_id)
     cell.metadata.update(nbgrader_metadata(grade_id, grade=True, solution=False, locked=True, points=points))
     return cell
@@ -156,15 +63,8 @@ def choice_test(grade_id: str, answer_name: str, key: str):
         assert isinstance({answer_name}, str) and {answer_name}.strip().upper() in {{"A", "B", "C", "D"}}, (
             "answer with one letter, for example {answer_name} = \\"A\\""
         )
-        ### BEGIN HIDDEN TESTS
-        import builtins as _builtins
-
-        expected = "{key}"
-        assert _builtins.type({answer_name}) is _builtins.str
-        assert _builtins.str.upper(_builtins.str.strip({answer_name})) == expected
-        ### END HIDDEN TESTS
         '''
-    )
+    ) + "\n" + hidden_checks(f'check("choice", {answer_name}, key="{key}")')
     cell = new_code_cell(source, id=grade_id)
     cell.metadata.update(nbgrader_metadata(grade_id, grade=True, solution=False, locked=True, points=1))
     return cell
@@ -313,14 +213,7 @@ def build():
             wider = log_gaussian(np.zeros((1, 2)), np.zeros(2), 2 * np.eye(2))
             assert np.isclose(wider[0], -np.log(2 * np.pi) - np.log(2))
             """,
-            """
-            for _D in (1, 2, 3):
-                _p = _random_params(1, _D)
-                _X = _sample(_p, 40)
-                _got = _alone(log_gaussian, _X, np.array(_p.means[0]), np.array(_p.covariances[0]))
-                _want = _ref.estimate_log_prob(_X, _p)[:, 0]
-                assert _close(_as_list(_got), _as_list(_want)), f"log_gaussian is wrong in {_D}-D"
-            """,
+            'check("log_gaussian", log_gaussian)',
         ),
         md(
             "step2-md",
@@ -373,18 +266,7 @@ def build():
             twins = em.GMMParams([0.3, 0.7], [[0.0, 0.0], [0.0, 0.0]], [np.eye(2), np.eye(2)])
             assert np.isclose(log_likelihood(X, twins), value)
             """,
-            """
-            for _K, _D in ((1, 2), (2, 2), (3, 3)):
-                _p = _random_params(_K, _D)
-                _X = _sample(_p, 60)
-                _got = _alone(log_likelihood, _X, _mine(_p))
-                assert _close(float(_got), float(_ref.log_likelihood(_X, _p))), f"K={_K}, D={_D}"
-            # far from every component: still finite, thanks to log-sum-exp
-            _p = _random_params(2, 2)
-            _far = _p.means[0] + np.array([[60.0, 60.0], [-70.0, 10.0]])
-            _got = float(_alone(log_likelihood, _far, _mine(_p)))
-            assert _close(_got, float(_ref.log_likelihood(_far, _p))), "far points: use the log-sum-exp trick"
-            """,
+            'check("log_likelihood", log_likelihood)',
         ),
         md(
             "step3-md",
@@ -436,15 +318,7 @@ def build():
             # a point on the second mean belongs (mostly) to the second component
             assert e_step(np.array([[0.5, -0.5]]), start)[0][0, 1] > 0.5
             """,
-            """
-            for _K, _D in ((2, 2), (3, 2), (3, 4)):
-                _p = _random_params(_K, _D)
-                _X = _sample(_p, 80)
-                _resp, _total = _alone(e_step, _X, _mine(_p))
-                _want_resp, _want_total = _ref.e_step(_X, _p)
-                assert _close(_as_list(_resp), _as_list(_want_resp)), f"resp differs, K={_K}, D={_D}"
-                assert _close(float(_total), float(_want_total)), f"log-likelihood differs, K={_K}, D={_D}"
-            """,
+            'check("e_step", e_step)',
         ),
         test(
             "test_e_step_far_points",
@@ -456,13 +330,7 @@ def build():
             assert np.all(np.isfinite(resp)) and np.isfinite(total), "use the log-sum-exp trick"
             assert resp[0, 1] > 0.99 and resp[1, 0] > 0.99, "each far point belongs to the nearer mean"
             """,
-            """
-            _p = _random_params(3, 2)
-            _far = np.array([[80.0, -75.0], [-90.0, 5.0], [3.0, 120.0]])
-            _resp, _total = _alone(e_step, _far, _mine(_p))
-            _want_resp, _want_total = _ref.e_step(_far, _p)
-            assert _close(_as_list(_resp), _as_list(_want_resp)) and _close(float(_total), float(_want_total))
-            """,
+            'check("e_step_far", e_step)',
         ),
         md("look-md", "The first E-step from our poor start: five points' responsibilities, and $\\log L$."),
         code(
@@ -528,15 +396,7 @@ def build():
             assert np.allclose(new.weights, [0.75, 0.25]), "pi_k = N_k / N"
             assert np.allclose(new.means, [[1.0, 1.0], [10.0, 10.0]]), "mu_k = weighted mean of the points"
             """,
-            """
-            for _K, _D in ((2, 2), (3, 3)):
-                _X = _rng.normal(size=(50, _D))
-                _resp = _rng.dirichlet(np.ones(_K), size=50)
-                _got = _alone(m_step, _X, _resp)
-                _want = _ref.m_step(_X, _resp)
-                assert _close(_as_list(_got.weights), _as_list(_want.weights)), "weights differ"
-                assert _close(_as_list(_got.means), _as_list(_want.means)), "means differ"
-            """,
+            'check("m_step_weights_means", m_step)',
         ),
         test(
             "test_m_step_covariances",
@@ -551,14 +411,7 @@ def build():
             # component 1 has a single point: only reg_covar keeps it invertible
             assert np.allclose(m_step(toy, hard, reg_covar=0.1).covariances[1], 0.1 * np.eye(2))
             """,
-            """
-            for _K, _D, _reg in ((2, 2, 1e-6), (3, 3, 1e-3)):
-                _X = _rng.normal(size=(50, _D)) * np.arange(1, _D + 1)
-                _resp = _rng.dirichlet(np.ones(_K), size=50)
-                _got = _alone(m_step, _X, _resp, reg_covar=_reg)
-                _want = _ref.m_step(_X, _resp, reg_covar=_reg)
-                assert _close(_as_list(_got.covariances), _as_list(_want.covariances)), f"K={_K}, D={_D}"
-            """,
+            'check("m_step_covariances", m_step)',
         ),
         md(
             "step5-md",
@@ -614,18 +467,7 @@ def build():
             assert np.all(np.diff(history) >= -1e-9), "the log-likelihood went down"
             assert history[-1] > history[0], "ten iterations from a poor start should improve the fit"
             """,
-            """
-            _p = _random_params(3, 2)
-            _X = _sample(_p, 120)
-            _start = _random_params(3, 2)
-            _params = _mine(_start)
-            for _ in range(8):
-                _resp, _ = _alone(e_step, _X, _params)
-                _params = _alone(m_step, _X, _resp)
-            _want = _ref.fit(_X, 3, init=_start, max_iter=8, tol=0.0).params
-            assert _close(_as_list(_params.means), _as_list(_want.means), 1e-5), "means after 8 iterations"
-            assert _close(_as_list(_params.covariances), _as_list(_want.covariances), 1e-5), "covariances"
-            """,
+            'check("em_loop", e_step, m_step)',
         ),
         md(
             "questions-md",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sys
 
-from content_cells import answer, code, md, notebook, self_check_choice, test, update_quiz, write
+from content_cells import hidden_checks, answer, code, md, notebook, self_check_choice, test, update_quiz, write
 
 NAME = "practice"
 
@@ -127,16 +127,8 @@ labels_q3
         test("practice_q3_code", """
 assert len(labels_q3) == 6, "labels_q3 must hold one label for each of the 6 points"
 assert all(int(v) == v and int(v) in (0, 1) for v in labels_q3), "every label must be 0 or 1"
-### BEGIN HIDDEN TESTS
-# the split of the 1-D data at its largest gap, computed here in plain Python
-_x = [1.0, 2.0, 3.0, 10.0, 11.0, 12.0]
-_s = sorted(_x)
-_cut = max(range(len(_s) - 1), key=lambda i: _s[i + 1] - _s[i])
-_low_is_0 = [0 if v <= _s[_cut] else 1 for v in _x]
-_labels = [int(v) for v in labels_q3]
-assert _labels in (_low_is_0, [1 - v for v in _low_is_0]), "the labels do not split {1,2,3} from {10,11,12}"
-### END HIDDEN TESTS
-""", points=2),
+"""
+        + hidden_checks('check("two_cluster_split", labels_q3)'), points=2),
         md("q3_lesson", """
 ### What the original lesson said
 

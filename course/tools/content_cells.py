@@ -87,6 +87,21 @@ def test(grade_id: str, source: str, points: int):
     )
 
 
+def hidden_checks(checks: str, comment: str = "") -> str:
+    """The hidden part of a test cell: ``check(...)`` lines that the grader reads, never runs.
+
+    In an autograded notebook only the student's values reach the student's kernel; the
+    judge (``gmm_lesson.judge``) and its options, such as the key, stay with the grader.
+    """
+    return (
+        "### BEGIN HIDDEN TESTS\n"
+        + comment
+        + "from gmm_lesson.judge import check\n\n"
+        + checks.strip()
+        + "\n### END HIDDEN TESTS"
+    )
+
+
 def question_markdown(question_id: str, level: str, text: str, options: list[str]) -> str:
     """A question and its options A-D as Markdown, laid out as :meth:`gmm_lesson.quiz.Question.markdown`."""
     if len(options) != len(quiz.LETTERS):
@@ -112,13 +127,7 @@ def _choice_cells(
         question_id,
         f'assert isinstance({variable}, str) and {variable}.strip().upper() in ("A", "B", "C", "D"), \\\n'
         f'    "{variable} must be one of the letters A, B, C, D"\n'
-        "### BEGIN HIDDEN TESTS\n"
-        + comment
-        + "import builtins as _builtins\n\n"
-        f'expected = "{key}"\n'
-        f"assert _builtins.type({variable}) is _builtins.str\n"
-        f"assert _builtins.str.upper(_builtins.str.strip({variable})) == expected\n"
-        "### END HIDDEN TESTS",
+        + hidden_checks(f'check("choice", {variable}, key="{key}")', comment),
         points,
     )
     return text, solution, graded

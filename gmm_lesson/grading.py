@@ -1,0 +1,317 @@
+"""Autograding that a student's code cannot forge: nbgrader's Execute, judged outside.
+
+:class:`JudgedExecute` takes the place of nbgrader's ``Execute`` preprocessor in
+``nbgrader autograde`` (see ``course/nbgrader_config.py``). For each notebook it
+
+1. reads the hidden checks of every graded test cell (``check("e_step", e_step)``
+   lines, :mod:`gmm_lesson.judge`) **without running them**, asks each judge for a
+   request (fresh random inputs) and keeps the judge's side to itself;
+2. sends the kernel the test cells with their hidden part replaced by
+   ``probe.emit(token, e_step)``: run the student's code on the request, report plain data;
+3. runs the notebook in a :mod:`gmm_lesson.sandbox` kernel; a cell that kills its kernel
+   or runs past the time limit costs only that cell: a new kernel re-runs the cells
+   before it and grading goes on;
+4. decides every graded test cell itself: it passes when the cell raised nothing and
+   every check's report is right. The cell's outputs are rewritten so that nbgrader's
+   own scoring (an ``error`` output scores 0, anything else full points) gives exactly
+   that verdict, whatever the kernel printed; the original cell source is put back.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import json
+import secrets
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from nbclient import NotebookClient
+from nbclient.exceptions import CellControlSignal, DeadKernelError
+from nbclient.util import run_sync
+from nbformat import NotebookNode
+from nbgrader.preprocessors import Execute
+from nbgrader.utils import setenv
+from traitlets import Dict, Integer, List, Unicode
+
+from . import judge, probe, sandbox
+
+BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+#: exception name of the error output that records a failed hidden check
+FAILED = "HiddenTestFailed"
+
+
+class GradingConfigError(ValueError):
+    """A test cell the grader cannot judge (no check, or a hidden part it cannot read)."""
+
+
+@dataclass
+class Check:
+    """One ``check(name, *values, **options)`` line of a hidden test."""
+
+    name: str
+    values: list[str]  # source of each value expression, evaluated in the student's kernel
+    options: dict[str, Any]
+    token: str = field(default_factory=lambda: secrets.token_hex(8))
+    request: dict = field(default_factory=dict)
+
+
+def parse_checks(source: str, cell_id: str) -> tuple[str, list[Check]]:
+    """Split a test cell into its visible part and its hidden checks.
+
+    The hidden part may hold only comments, ``from gmm_lesson.judge import check`` and
+    ``check("name", value, ..., option=literal)`` lines; anything else is refused.
+    """
+    if BEGIN not in source:
+        return source, []
+    visible, _, rest = source.partition(BEGIN)
+    hidden, _, after = rest.partition(END)
+    if after.strip():
+        raise GradingConfigError(f"{cell_id}: nothing may follow {END!r}")
+    try:
+        tree = ast.parse(hidden)
+    except SyntaxError as exc:
+        raise GradingConfigError(f"{cell_id}: the hidden tests are not valid Python: {exc}") from None
+    checks = []
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module == "gmm_lesson.judge":
+            continue
+        call = node.value if isinstance(node, ast.Expr) else None
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "check"):
+            raise GradingConfigError(
+                f"{cell_id}: hidden tests may only hold check(...) lines, found {ast.unparse(node)!r}"
+            )
+        if (
+            not call.args
+            or not isinstance(call.args[0], ast.Constant)
+            or call.args[0].value not in judge.JUDGES
+        ):
+            raise GradingConfigError(
+                f"{cell_id}: check's first argument must name a judge in gmm_lesson.judge"
+            )
+        try:
+            options = {kw.arg: ast.literal_eval(kw.value) for kw in call.keywords}
+        except ValueError:
+            raise GradingConfigError(f"{cell_id}: check's options must be literals") from None
+        values = [ast.unparse(arg) for arg in call.args[1:]]
+        checks.append(Check(call.args[0].value, values, options))
+    if not checks:
+        raise GradingConfigError(f"{cell_id}: the hidden tests hold no check(...) line")
+    return visible, checks
+
+
+def _is_test_cell(cell: NotebookNode) -> bool:
+    meta = cell.metadata.get("nbgrader", {})
+    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
+def _error(message: str) -> NotebookNode:
+    return NotebookNode(output_type="error", ename=FAILED, evalue=message, traceback=[f"{FAILED}: {message}"])
+
+
+def _as_scored_safely(output: NotebookNode) -> NotebookNode | None:
+    """A kernel output as it may stay in a graded cell without deciding its score.
+
+    stderr becomes stdout (nbgrader zeroes a cell with stderr), an ``execute_result``
+    becomes ``display_data`` (nbgrader reads a number there as partial credit), and
+    report outputs are dropped (they are read separately).
+    """
+    if output.output_type == "stream" and output.get("name") == "stderr":
+        return NotebookNode(output_type="stream", name="stdout", text=output.text)
+    if output.output_type == "execute_result":
+        return NotebookNode(output_type="display_data", data=output.data, metadata=output.get("metadata", {}))
+    if output.output_type == "display_data" and probe.MIME in output.get("data", {}):
+        return None
+    return output
+
+
+def verdict(cell: NotebookNode, checks: list[Check]) -> str | None:
+    """None if every check of this executed cell passed, else the first problem."""
+    if any(out.output_type == "error" for out in cell.outputs):
+        return "the cell raised an error before its hidden tests could run"
+    reports: dict[str, list] = {}
+    for out in cell.outputs:
+        if out.output_type == "display_data" and probe.MIME in out.get("data", {}):
+            body = out.data[probe.MIME]
+            if isinstance(body, dict) and isinstance(body.get("token"), str):
+                reports.setdefault(body["token"], []).append(body.get("report"))
+    for check in checks:
+        found = reports.get(check.token, [])
+        if len(found) != 1 or not isinstance(found[0], dict):
+            return f"hidden test {check.name!r}: no single report came back from your code"
+        try:
+            problem = judge.JUDGES[check.name].verdict(check.request, found[0], **check.options)
+        except Exception as exc:  # a malformed report must fail the check, not the grader
+            problem = f"your code's results could not be read ({type(exc).__name__})"
+        if problem:
+            return f"hidden test {check.name!r}: {problem}"
+    return None
+
+
+class JudgedExecute(Execute):
+    """nbgrader's Execute, with the kernel sandboxed and every test cell judged outside it."""
+
+    sandbox = Unicode(
+        "bubblewrap",
+        help="'bubblewrap' (default) or 'none': no sandbox, UNSAFE, for a trusted single user only",
+    ).tag(config=True)
+    allowed_modules = Dict(
+        help="assignment -> gmm_lesson modules its grading kernel may import (default: all)"
+    ).tag(config=True)
+    hidden_packages = Dict(
+        help="assignment -> site packages hidden from its grading kernel (e.g. ['sklearn'])"
+    ).tag(config=True)
+    always_hidden = List(Unicode(), help="site packages hidden from every grading kernel").tag(config=True)
+    output_limit = Integer(2_000_000, help="bytes of output kept per cell").tag(config=True)
+    max_restarts = Integer(3, help="new kernels per notebook after a crash or time-out").tag(config=True)
+
+    # -------------------------------------------------------------- the notebook
+    def preprocess(self, nb, resources=None, km=None):
+        plan = self._plan(nb)
+        assignment = resources.get("nbgrader", {}).get("assignment", "")
+        path = Path(resources.get("metadata", {}).get("path") or ".")
+        with tempfile.TemporaryDirectory(prefix="gmm-grading-") as root:
+            self._sandbox = None
+            if self.sandbox == "none":
+                self.log.warning(
+                    "GRADING WITHOUT A SANDBOX (JudgedExecute.sandbox='none'): student code "
+                    "runs with your rights and can read keys and rewrite the gradebook"
+                )
+                requests = Path(root) / "requests"
+                requests.mkdir()
+            else:
+                if self.sandbox != "bubblewrap":
+                    raise GradingConfigError(
+                        f"JudgedExecute.sandbox must be 'bubblewrap' or 'none', got {self.sandbox!r}"
+                    )
+                sandbox.check_available()
+                allowed = self.allowed_modules.get(assignment)
+                self._sandbox = sandbox.Sandbox(
+                    Path(root) / "box",
+                    path,
+                    allowed_modules=None if allowed is None else tuple(allowed),
+                    hidden_packages=(*self.always_hidden, *self.hidden_packages.get(assignment, ())),
+                )
+                requests = self._sandbox.requests
+            rng = np.random.default_rng(secrets.randbits(128))
+            for index, (_, visible, checks) in plan.items():
+                for check in checks:
+                    check.request = judge.JUDGES[check.name].request(rng, **check.options)
+                    (requests / f"{check.token}.json").write_text(json.dumps(judge.for_kernel(check.request)))
+                probes = "".join(
+                    f"__import__('gmm_lesson.probe').probe.emit({c.token!r}, {', '.join(c.values)})\n"
+                    for c in checks
+                )
+                nb.cells[index].source = visible + probes
+            try:
+                with setenv(**{probe.REQUESTS_ENV: str(requests)}):  # read by probe.emit without a sandbox
+                    self._run_all(nb, resources, km)
+            finally:
+                for index, (original, _, _) in plan.items():
+                    nb.cells[index].source = original
+        for index, (_, _, checks) in plan.items():
+            self._judge_cell(nb.cells[index], checks)
+        return self.nb, self.resources
+
+    def _plan(self, nb) -> dict[int, tuple[str, str, list[Check]]]:
+        """Every graded test cell: (original source, visible part, hidden checks)."""
+        plan = {}
+        for index, cell in enumerate(nb.cells):
+            if _is_test_cell(cell):
+                cell_id = cell.metadata["nbgrader"].get("grade_id", f"cell {index}")
+                visible, checks = parse_checks(cell.source, cell_id)
+                if not checks:
+                    raise GradingConfigError(
+                        f"{cell_id}: a graded test cell needs hidden check(...) lines; a test that "
+                        "only runs in the student's kernel could be forged by that kernel"
+                    )
+                plan[index] = (cell.source, visible, checks)
+        return plan
+
+    def _judge_cell(self, cell: NotebookNode, checks: list[Check]) -> None:
+        problem = verdict(cell, checks)
+        outputs = [safe for out in cell.outputs if (safe := _as_scored_safely(out)) is not None]
+        if problem and not any(out.output_type == "error" for out in outputs):
+            outputs.append(_error(problem))
+        if problem is None:
+            outputs = [out for out in outputs if out.output_type != "error"]
+        cell.outputs = outputs
+
+    # -------------------------------------------------------------- the kernel
+    def create_kernel_manager(self):
+        if self._sandbox is None:
+            return super().create_kernel_manager()
+        self.km = sandbox.SandboxKernelManager(
+            kernel_name=self.kernel_name or self.nb.metadata.get("kernelspec", {}).get("name", "python3"),
+            config=self.config,
+            sandbox=self._sandbox,
+        )
+        return self.km
+
+    def _run_all(self, nb, resources, km) -> None:
+        """Run every cell; after a crash or time-out start a new kernel and go on."""
+        NotebookClient.__init__(self, nb, km)  # as nbconvert's ExecutePreprocessor.preprocess does
+        self.reset_execution_trackers()
+        self._check_assign_resources(resources)
+        cells, done, index, restarts = nb.cells, [], 0, 0
+        while index < len(cells) and restarts <= self.max_restarts:
+            with self.setup_kernel():
+                info = self.wait_for_reply(self.kc.kernel_info())
+                nb.metadata["language_info"] = info["content"]["language_info"]
+                for earlier in list(done):  # a new kernel: re-run what the old one had run
+                    if self._run_cell(copy.deepcopy(cells[earlier]), earlier) is not None:
+                        done.remove(earlier)
+                while index < len(cells):
+                    cell, index = cells[index], index + 1
+                    stopped = self._run_cell(cell, index - 1)
+                    if stopped is not None:
+                        cell.outputs.append(_error(stopped))
+                        restarts += 1
+                        break
+                    if cell.cell_type == "code":
+                        done.append(index - 1)
+        for cell in cells[index:]:
+            if cell.cell_type == "code":
+                cell.outputs = [_error("not run: the kernel had to be restarted too often")]
+        self.set_widgets_metadata()
+
+    def _run_cell(self, cell: NotebookNode, index: int) -> str | None:
+        """Run one cell; None if its kernel is still usable, else why it is not."""
+        self._output_bytes = 0
+        try:
+            self.preprocess_cell(cell, self.resources, index)
+        except DeadKernelError:
+            return "the kernel died while running this cell (os._exit, a crash or a resource limit)"
+        except (CellControlSignal, TimeoutError):
+            return f"this cell ran past the time limit of {self.timeout} s; the kernel was restarted"
+        except Exception as exc:  # never let one student's cell stop the batch
+            self.log.warning("cell %d could not be run: %r", index, exc)
+            return f"this cell could not be run ({type(exc).__name__})"
+        if any(
+            out.output_type == "error" and out.ename == "CellTimeoutError" for out in cell.get("outputs", [])
+        ):
+            return f"this cell ran past the time limit of {self.timeout} s; the kernel was restarted"
+        if not run_sync(self.km.is_alive)():
+            return "the kernel died while running this cell (os._exit, a crash or a resource limit)"
+        return None
+
+    def output(self, outs, msg, display_id, cell_index):
+        """Keep at most ``output_limit`` bytes of one cell's output (reports are kept apart)."""
+        content = msg.get("content", {})
+        size = len(json.dumps(content, default=str))
+        is_report = msg.get("msg_type") == "display_data" and probe.MIME in content.get("data", {})
+        if is_report:
+            if size > 20 * self.output_limit:
+                return None
+        else:
+            self._output_bytes = getattr(self, "_output_bytes", 0) + size
+            if self._output_bytes > self.output_limit:
+                if self._output_bytes - size <= self.output_limit:
+                    outs.append(
+                        NotebookNode(output_type="stream", name="stdout", text="\n[output truncated]\n")
+                    )
+                return None
+        return super().output(outs, msg, display_id, cell_index)

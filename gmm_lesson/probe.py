@@ -1,0 +1,139 @@
+"""The kernel's side of grading: run the student's code on given inputs, report plain data.
+
+When a notebook is autograded, each hidden check of a test cell becomes one call to
+:func:`emit`. It reads the grader's request (which inputs to call the student's
+function with), runs the student's code on them, and sends back what came out as
+plain JSON data (numbers, lists, strings) under :data:`MIME`. Nothing here decides
+anything: the grader compares the report with its reference outside the student's
+kernel, so patching this module can only change what is reported, never what a
+correct report must contain. :func:`run` is the same work without the transport; the
+instructor's own run of a source notebook uses it through :func:`gmm_lesson.judge.check`.
+
+This module may import only numpy, :mod:`gmm_lesson.params` and IPython.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .params import GMMParams
+
+MIME = "application/vnd.gmm-lesson.report+json"
+#: where the sandbox puts the grader's requests (read-only inside the sandbox)
+REQUESTS_ENV = "GMM_LESSON_REQUESTS"
+
+
+# ------------------------------------------------------------------ inputs: decode
+def decode(value: Any) -> Any:
+    """Turn a request's plain data into the arguments the student's code expects.
+
+    ``{"array": nested list}`` becomes a float array and ``{"GMMParams": {...}}`` an
+    :class:`~gmm_lesson.params.GMMParams`; lists and dicts are decoded item by item.
+    """
+    if isinstance(value, dict):
+        if "array" in value:
+            return np.array(value["array"], dtype=float)
+        if "GMMParams" in value:
+            fields = value["GMMParams"]
+            return GMMParams(**{name: np.array(fields[name], dtype=float) for name in fields})
+        return {key: decode(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [decode(item) for item in value]
+    return value
+
+
+# ------------------------------------------------------------------ outputs: encode
+def encode(value: Any, depth: int = 0) -> Any:
+    """A JSON-safe description of what the student's code returned.
+
+    Numbers stay numbers (non-finite floats become the strings ``"nan"``, ``"inf"``,
+    ``"-inf"``), arrays become ``{"array": nested list, "shape": [...]}``, tuples
+    ``{"tuple": [...]}``, parameters ``{"GMMParams": {...}}``; anything else is named
+    by its type, so the grader can say what was wrong.
+    """
+    if depth > 8:
+        return {"object": "too deeply nested"}
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in "biuf" or value.size > 100_000:
+            return {"object": f"ndarray of dtype {value.dtype} and shape {list(value.shape)}"}
+        as_float = value.astype(float)
+        nested = np.where(np.isfinite(as_float), as_float, 0.0).tolist()
+        report = {"array": nested, "shape": list(value.shape), "dtype": str(value.dtype)}
+        if not np.isfinite(as_float).all():
+            report["finite"] = False
+        return report
+    if isinstance(value, tuple):
+        return {"tuple": [encode(item, depth + 1) for item in value]}
+    if isinstance(value, list):
+        return [encode(item, depth + 1) for item in value[:10_000]]
+    if isinstance(value, GMMParams):
+        return {
+            "GMMParams": {
+                name: encode(getattr(value, name), depth + 1) for name in ("weights", "means", "covariances")
+            }
+        }
+    return {"object": type(value).__name__}
+
+
+# ------------------------------------------------------------------ the work
+def _call(function: Callable, args: list, kwargs: dict) -> Any:
+    try:
+        return {"returned": encode(function(*decode(args), **decode(kwargs)))}
+    except Exception as exc:  # the student's error, reported rather than raised
+        return {"raised": f"{type(exc).__name__}: {exc}"[:500]}
+
+
+def run(request: dict, *values: Any) -> dict:
+    """Do what ``request`` asks with the student's ``values``; return the report.
+
+    ``request["kind"]`` is one of
+
+    * ``"value"``: report each value as it is;
+    * ``"call"``: ``values[0]`` is the student's function; call it once per entry of
+      ``request["calls"]`` (``{"args": [...], "kwargs": {...}}``);
+    * ``"em_loop"``: ``values`` are the student's ``e_step`` and ``m_step``; alternate
+      them ``request["n_iter"]`` times from ``request["start"]`` on ``request["X"]``.
+    """
+    kind = request["kind"]
+    if kind == "value":
+        return {"values": [encode(value) for value in values]}
+    if kind == "call":
+        function = values[0]
+        if not callable(function):
+            return {"not_callable": type(function).__name__}
+        return {"calls": [_call(function, call["args"], call.get("kwargs", {})) for call in request["calls"]]}
+    if kind == "em_loop":
+        e_step, m_step = values
+        X, params = decode(request["X"]), decode(request["start"])
+        try:
+            for _ in range(request["n_iter"]):
+                resp, _total = e_step(X, params)
+                params = m_step(X, resp)
+        except Exception as exc:
+            return {"raised": f"{type(exc).__name__}: {exc}"[:500]}
+        return {"returned": encode(params)}
+    raise ValueError(f"unknown request kind {kind!r}")
+
+
+def emit(token: str, *values: Any) -> None:
+    """Read the grader's request ``token``, run it, and display the report for the grader."""
+    from IPython.display import display
+
+    path = Path(os.environ.get(REQUESTS_ENV, "/grading")) / f"{token}.json"
+    report = run(json.loads(path.read_text()), *values)
+    display({MIME: {"token": token, "report": report}}, raw=True)

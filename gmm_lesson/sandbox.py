@@ -1,0 +1,436 @@
+"""The box a student's kernel runs in while it is graded (bubblewrap, rlimits, cgroups).
+
+Everything inside a student's kernel is the student's: it can patch, hook and read
+whatever its process can reach. So the kernel that runs a submission gets:
+
+* its **own user id** (a fresh unprivileged uid per kernel, not the grader's root),
+  its own user, PID, network, IPC and UTS namespaces (``bwrap --unshare-all``): it
+  cannot see or signal the grader, and it has no network;
+* a **read-only system**: ``/usr``, the Python installation and the virtual
+  environment, and nothing else of the machine: no course folder, no gradebook, no
+  exchange, no other submission, no home directory, a short list of ``/etc`` files;
+* a **private writable copy** of the submission's files, in a size-limited tmpfs;
+* **no reference**: the ``gmm_lesson`` it imports is a copy holding only the modules
+  the assignment allows (others are stubs that say they are not available while work
+  is graded), and the assignment's hidden site packages (say scikit-learn) are
+  replaced by empty directories;
+* **limits**: address space, CPU seconds, file size, open files and processes
+  (rlimits), plus memory and process-count cgroups where the machine offers them.
+
+The kernel talks to the grader over ZeroMQ IPC sockets in one bind-mounted directory,
+the only one it can write to outside its tmpfs. :class:`SandboxKernelManager` is a
+jupyter_client kernel manager that starts kernels this way.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import sysconfig
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import Any as AnyTrait
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+#: modules of gmm_lesson that never enter a grading sandbox (the grader's own side)
+TRUSTED_MODULES = ("judge", "grading", "sandbox")
+#: where the sandboxed kernel finds its copy of gmm_lesson, its requests and its work
+SANDBOX_SITE = "/opt/gmm-lesson"
+SANDBOX_REQUESTS = "/grading"
+SANDBOX_HOME = "/home/student"
+SANDBOX_WORK = "/home/student/work"
+SANDBOX_SUBMISSION = "/submission"
+# /etc entries a Python kernel needs (dynamic linker, users, time zone, fonts); no more
+ETC_FILES = (
+    "ld.so.cache",
+    "ld.so.conf",
+    "ld.so.conf.d",
+    "localtime",
+    "nsswitch.conf",
+    "passwd",
+    "group",
+    "hosts",
+    "fonts",
+    "alternatives",
+    "mime.types",
+)
+
+
+class SandboxUnavailable(RuntimeError):
+    """The grading sandbox cannot start here; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits for one sandboxed kernel."""
+
+    address_space: int = 4 * 2**30  #: bytes of virtual memory per process (RLIMIT_AS)
+    cpu_seconds: int = 900  #: CPU seconds per process (RLIMIT_CPU)
+    processes: int = 128  #: threads and processes of the kernel's uid (RLIMIT_NPROC)
+    file_size: int = 64 * 2**20  #: bytes per written file (RLIMIT_FSIZE)
+    open_files: int = 512  #: RLIMIT_NOFILE
+    tmpfs_size: int = 256 * 2**20  #: bytes of the writable work folder and of /tmp
+    memory: int = 3 * 2**30  #: bytes of RAM for the whole sandbox (cgroup, where available)
+
+
+@dataclass
+class Sandbox:
+    """One grading sandbox: a folder on the grader's side holding what the kernel may see.
+
+    Parameters
+    ----------
+    root : Path
+        An empty folder owned by the grader; everything below it is removed afterwards.
+    submission : Path
+        The submission's folder; its files except notebooks are copied in.
+    allowed_modules : sequence of str or None
+        Modules of ``gmm_lesson`` the kernel may import (``None``: all but the trusted
+        ones). ``em`` not in the list still gives ``em.GMMParams``, without the maths.
+    hidden_packages : sequence of str
+        Top-level site packages replaced by empty directories (e.g. ``"sklearn"``).
+    limits : Limits
+    """
+
+    root: Path
+    submission: Path
+    allowed_modules: tuple[str, ...] | None = None
+    hidden_packages: tuple[str, ...] = ()
+    limits: Limits = field(default_factory=Limits)
+    uid: int = field(default_factory=lambda: 200_000 + secrets.randbelow(100_000))
+
+    def __post_init__(self) -> None:
+        self.root = Path(self.root)
+        self.requests = self.root / "requests"
+        self.sockets = self.root / "sockets"
+        self.files = self.root / "submission"
+        self.site = self.root / "site"
+        for folder in (self.requests, self.sockets, self.files, self.site):
+            folder.mkdir(parents=True)
+        _copy_submission(Path(self.submission), self.files)
+        _copy_package(self.site / "gmm_lesson", self.allowed_modules)
+        os.chown(self.sockets, self.uid, self.uid)
+        for folder in (self.root, self.requests, self.files, self.site):
+            folder.chmod(0o755)
+
+    def command(self, kernel_cmd: list[str], cgroup_procs: list[str]) -> list[str]:
+        """The command that starts ``kernel_cmd`` inside this sandbox."""
+        limits = self.limits
+        env = {
+            "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+            "HOME": SANDBOX_HOME,
+            "PYTHONPATH": SANDBOX_SITE,
+            "PYTHONNOUSERSITE": "1",
+            "MPLCONFIGDIR": "/tmp/matplotlib",
+            "MPLBACKEND": "agg",
+            "OPENBLAS_NUM_THREADS": "1",
+            "OMP_NUM_THREADS": "1",
+            "NBGRADER_EXECUTION": "autograde",
+            "GMM_LESSON_GRADING": "sandbox",
+            "GMM_LESSON_REQUESTS": SANDBOX_REQUESTS,
+            "LANG": "C.UTF-8",
+        }
+        for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # machine quirks, see docs
+            if name in os.environ:
+                env[name] = os.environ[name]
+        binds = [(prefix, prefix) for prefix in _python_prefixes() if not prefix.startswith("/usr/")]
+        binds += [
+            (str(self.site), SANDBOX_SITE),
+            (str(self.requests), SANDBOX_REQUESTS),
+            (str(self.files), SANDBOX_SUBMISSION),
+        ]
+        # bwrap runs as root to build the box (it can reach /root/.pyenv and the grader's
+        # temporary folders); the kernel itself runs as self.uid, without capabilities.
+        bwrap = [
+            shutil.which("bwrap") or "bwrap",
+            "--unshare-pid",
+            "--unshare-net",
+            "--unshare-ipc",
+            "--unshare-uts",
+            "--unshare-cgroup-try",
+            "--die-with-parent",
+            "--new-session",
+            "--clearenv",
+            "--ro-bind",
+            "/usr",
+            "/usr",
+        ]
+        for name in ("bin", "lib", "lib64", "sbin"):
+            path = Path("/") / name
+            if path.is_symlink():
+                bwrap += ["--symlink", os.readlink(path), str(path)]
+            elif path.is_dir():
+                bwrap += ["--ro-bind", str(path), str(path)]
+        for name in ETC_FILES:
+            if (Path("/etc") / name).exists():
+                bwrap += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
+        bwrap += ["--proc", "/proc", "--dev", "/dev"]
+        tmpfs = ["--perms", "1777", "--size", str(limits.tmpfs_size), "--tmpfs"]  # kernel-writable
+        bwrap += [*tmpfs, "/tmp"]
+        for parent in _parents([dest for _, dest in binds] + [str(self.sockets), SANDBOX_HOME]):
+            if parent != "/tmp":
+                bwrap += ["--perms", "0755", "--dir", parent]
+        bwrap += [*tmpfs, SANDBOX_HOME]
+        for source, dest in binds:
+            bwrap += ["--ro-bind", source, dest]
+        for folder in _empty_over():
+            bwrap += ["--tmpfs", folder, "--remount-ro", folder]
+        for site in _site_dirs():
+            for package in (*self.hidden_packages, "gmm_lesson"):
+                if (Path(site) / package).is_dir():
+                    bwrap += ["--tmpfs", f"{site}/{package}", "--remount-ro", f"{site}/{package}"]
+        bwrap += ["--bind", str(self.sockets), str(self.sockets), "--chdir", SANDBOX_HOME]
+        for name, value in env.items():
+            bwrap += ["--setenv", name, value]
+        setpriv = [
+            "/usr/bin/setpriv",
+            f"--reuid={self.uid}",
+            f"--regid={self.uid}",
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--bounding-set=-all",
+            "--no-new-privs",
+        ]
+        # as the kernel's uid: copy the submission into the writable work folder, then start
+        start = (
+            f"mkdir -p {SANDBOX_WORK} && cp -R {SANDBOX_SUBMISSION}/. {SANDBOX_WORK}/ 2>/dev/null; "
+            f'cd {SANDBOX_WORK} && exec "$@"'
+        )
+        prlimit = [
+            shutil.which("prlimit") or "prlimit",
+            f"--as={limits.address_space}",
+            f"--cpu={limits.cpu_seconds}",
+            f"--nproc={limits.processes}",
+            f"--fsize={limits.file_size}",
+            f"--nofile={limits.open_files}",
+            "--core=0",
+        ]
+        join = []
+        if cgroup_procs:  # join the cgroups first, then exec the rest
+            writes = "; ".join(f'echo $$ > "{p}"' for p in cgroup_procs)
+            join = ["/bin/sh", "-c", f'{writes}; exec "$@"', "sh"]
+        return [
+            *join,
+            *prlimit,
+            "--",
+            *bwrap,
+            "--",
+            *setpriv,
+            "--",
+            "/bin/sh",
+            "-c",
+            start,
+            "sh",
+            *kernel_cmd,
+        ]
+
+
+def _python_prefixes() -> list[str]:
+    """The interpreter's installation and the virtual environment, to mount read-only."""
+    return sorted({os.path.realpath(p) for p in (sys.base_prefix, sys.prefix)})
+
+
+def _parents(paths: list[str]) -> list[str]:
+    """Every folder above the given mount points, shallowest first (bwrap makes them 0700)."""
+    parents = {str(parent) for path in paths for parent in Path(path).parents if str(parent) != "/"}
+    return sorted(parents, key=lambda p: (p.count("/"), p))
+
+
+def _site_dirs() -> list[str]:
+    """Site-packages folders of the virtual environment."""
+    paths = sysconfig.get_paths()
+    return sorted({os.path.realpath(paths["purelib"]), os.path.realpath(paths["platlib"])})
+
+
+def _empty_over() -> list[str]:
+    """The base interpreter's own site-packages, when it is not the environment's: hidden."""
+    base = sysconfig.get_paths(vars={"base": sys.base_prefix, "platbase": sys.base_prefix})
+    folders = {os.path.realpath(base["purelib"]), os.path.realpath(base["platlib"])}
+    return sorted(f for f in folders - set(_site_dirs()) if Path(f).is_dir())
+
+
+def _copy_submission(source: Path, dest: Path) -> None:
+    """The submission's files, without notebooks (the kernel is sent their cells)."""
+    for path in sorted(source.rglob("*")):
+        relative = path.relative_to(source)
+        if path.is_symlink() or path.suffix == ".ipynb" or ".ipynb_checkpoints" in relative.parts:
+            continue
+        if path.is_dir():
+            (dest / relative).mkdir(parents=True, exist_ok=True)
+        elif path.is_file():
+            (dest / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, dest / relative)
+
+
+STUB = '''"""gmm_lesson.{module} is not available while your work is graded."""
+{imports}
+
+def __getattr__(name):
+    if name.startswith("__"):
+        raise AttributeError(name)
+    raise ImportError(
+        f"gmm_lesson.{module}.{{name}} is not available while your work is graded: "
+        "this assignment asks you to compute it yourself"
+    )
+'''
+
+
+def _copy_package(dest: Path, allowed: tuple[str, ...] | None) -> None:
+    """A copy of gmm_lesson with only the allowed modules; stubs stand in for the rest."""
+    dest.mkdir(parents=True)
+    shutil.copytree(PACKAGE_DIR / "data", dest / "data", ignore=shutil.ignore_patterns("__pycache__"))
+    for path in sorted(PACKAGE_DIR.glob("*.py")):
+        module = path.stem
+        if module == "__init__" or (module not in TRUSTED_MODULES and (allowed is None or module in allowed)):
+            shutil.copyfile(path, dest / path.name)
+        else:
+            imports = (
+                "from gmm_lesson.params import COVARIANCE_TYPES, GMMParams  # parameters only"
+                if (module == "em")
+                else ""
+            )
+            (dest / path.name).write_text(STUB.format(module=module, imports=imports))
+
+
+class Cgroups:
+    """Memory and process-count cgroups (v1) for one sandbox, where the machine allows it."""
+
+    def __init__(self, name: str, limits: Limits):
+        self.dirs: list[Path] = []
+        for controller, settings in (
+            ("memory", {"memory.limit_in_bytes": limits.memory, "memory.memsw.limit_in_bytes": None}),
+            ("pids", {"pids.max": limits.processes * 2}),
+        ):
+            base = _own_cgroup(controller)
+            if base is None:
+                continue
+            folder = base / name
+            try:
+                folder.mkdir()
+                for key, value in settings.items():
+                    if value is not None and (folder / key).exists():
+                        (folder / key).write_text(str(value))
+            except OSError:
+                continue
+            self.dirs.append(folder)
+
+    @property
+    def procs(self) -> list[str]:
+        return [str(folder / "cgroup.procs") for folder in self.dirs]
+
+    def remove(self) -> None:
+        for folder in self.dirs:
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+
+
+def _own_cgroup(controller: str) -> Path | None:
+    """This process's cgroup folder for a v1 controller, if it is there and writable."""
+    try:
+        lines = Path("/proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        if controller in controllers.split(","):
+            folder = Path("/sys/fs/cgroup") / controller / path.lstrip("/")
+            return folder if os.access(folder, os.W_OK) else None
+    return None
+
+
+def check_available() -> None:
+    """Raise :class:`SandboxUnavailable`, naming the fix, unless a sandbox can start here."""
+    for tool, package in (("bwrap", "bubblewrap"), ("setpriv", "util-linux"), ("prlimit", "util-linux")):
+        if shutil.which(tool) is None:
+            raise SandboxUnavailable(
+                f"grading needs `{tool}` to sandbox each student's kernel; install it "
+                f"(Debian/Ubuntu: sudo apt-get install {package}). Grading without a sandbox "
+                "lets student code read answer keys and rewrite the gradebook; only for a trusted "
+                "single-user setting, set c.JudgedExecute.sandbox = 'none'."
+            )
+    if os.geteuid() != 0:
+        raise SandboxUnavailable(
+            "the grading sandbox gives every kernel its own unprivileged user id, which needs "
+            "root: run nbgrader autograde as root (or with sudo)."
+        )
+    probe = subprocess.run(
+        [
+            shutil.which("bwrap"),
+            "--unshare-pid",
+            "--unshare-net",
+            "--die-with-parent",
+            "--ro-bind",
+            "/usr",
+            "/usr",
+            "--symlink",
+            "usr/bin",
+            "/bin",
+            "--symlink",
+            "usr/lib",
+            "/lib",
+            "--symlink",
+            "usr/lib64",
+            "/lib64",
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            "--",
+            "/usr/bin/setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--",
+            "/bin/true",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    if probe.returncode != 0:
+        raise SandboxUnavailable(
+            "bubblewrap cannot create a sandbox on this machine (it needs to create PID and "
+            f"network namespaces, as root): {probe.stderr.strip()}"
+        )
+
+
+class SandboxKernelManager(AsyncKernelManager):
+    """A kernel manager that starts its kernel in a :class:`Sandbox`, over IPC sockets."""
+
+    sandbox = AnyTrait(help="the Sandbox this kernel runs in")
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.transport = "ipc"
+        self.ip = str(self.sandbox.sockets / "kernel")
+        self.connection_file = str(self.sandbox.sockets / "kernel.json")
+        self._cgroups: Cgroups | None = None
+
+    async def _async_pre_start_kernel(self, **kw):
+        kernel_cmd, kw = await super()._async_pre_start_kernel(**kw)
+        os.chmod(self.connection_file, 0o644)  # the kernel, another uid, must read it
+        self._cgroups = Cgroups(f"gmm-lesson-{self.sandbox.uid}-{secrets.token_hex(4)}", self.sandbox.limits)
+        kw["cwd"] = str(self.sandbox.root)
+        kw["stdout"] = kw["stderr"] = subprocess.DEVNULL  # the kernel's own fds never reach the grader
+        kw["stdin"] = subprocess.DEVNULL
+        return self.sandbox.command(kernel_cmd, self._cgroups.procs), kw
+
+    async def _async_interrupt_kernel(self) -> None:
+        # A sandboxed kernel is not interrupted (it could ignore SIGINT): a cell past its
+        # time limit has its kernel killed, and the grader starts a new one.
+        await self._async_kill_kernel()
+
+    interrupt_kernel = _async_interrupt_kernel
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        if self._cgroups is not None:
+            self._cgroups.remove()
+
+    cleanup_resources = _async_cleanup_resources
