@@ -5,8 +5,9 @@
     python3 run.py test    # create .venv if needed, install, run every test (extra args go to pytest)
 
 The virtual environment lives in ``.venv`` beside this file and is reinstalled
-whenever ``pyproject.toml`` changes. The browser tests need Debian's ``chromium``;
-when it is missing and we are root with ``apt-get``, it is installed.
+whenever ``pyproject.toml`` changes. The browser tests need Debian's ``chromium`` and
+the grading tests Debian's ``bubblewrap``; when they are missing and we are root with
+``apt-get``, they are installed.
 """
 
 from __future__ import annotations
@@ -64,6 +65,22 @@ def ensure_chromium() -> None:
         say(f"{CHROMIUM} is missing: install Debian's chromium (sudo apt-get install chromium)")
 
 
+def ensure_bubblewrap() -> None:
+    """Autograding sandboxes each student's kernel with bubblewrap; install it when we can."""
+    if shutil.which("bwrap"):
+        return
+    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        say("installing bubblewrap for the grading sandbox (apt-get)")
+        subprocess.run(["apt-get", "update", "-qq"], check=True)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "bubblewrap"],
+            check=True,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        )
+    else:
+        say("bwrap is missing: grading needs Debian's bubblewrap (sudo apt-get install bubblewrap)")
+
+
 def venv_env() -> dict[str, str]:
     """The environment with .venv/bin first on PATH (nbgrader shells out to alembic)."""
     return {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
@@ -103,6 +120,7 @@ def main(argv: list[str]) -> int:
     ensure_venv()
     if command == "test":
         ensure_chromium()
+        ensure_bubblewrap()
         return subprocess.call([PYTHON, "-m", "pytest", *rest], cwd=ROOT)
     make_exercises()
     return subprocess.call([BIN / "jupyter", "lab", *rest], cwd=EXERCISES, env=venv_env())

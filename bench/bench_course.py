@@ -4,14 +4,18 @@
 
 1. Seconds to execute each source notebook top to bottom (nbclient, a real kernel,
    kernel start-up included). Target: the whole course in <= 60 s.
-2. Seconds per submission for ``nbgrader autograde``: every assignment is generated in
-   a temporary copy of the course, N full-solution submissions are placed in
-   ``submitted/`` (what ``nbgrader collect`` produces), and one ``nbgrader autograde``
-   run grades them all. Target: <= 2 s per submission. The fixed cost of one nbgrader
-   run (Python start-up, gradebook) is measured separately with a single submission, and
-   the per-submission figure is the marginal cost of the other N - 1.
-3. The floor: the same for a two-cell notebook (``x = 1`` / ``assert x == 1``), i.e. what
-   nbgrader itself costs per submission (a fresh kernel, sanitising, the gradebook).
+2. Seconds per submission for ``nbgrader autograde`` with the course's config: every
+   assignment is generated in a temporary copy of the course, N full-solution
+   submissions are placed in ``submitted/`` (what ``nbgrader collect`` produces), and one
+   ``nbgrader autograde`` run grades them all. Target: <= 2 s per submission. The fixed
+   cost of one nbgrader run (Python start-up, gradebook) is measured separately with a
+   single submission, and the per-submission figure is the marginal cost of the other
+   N - 1. Measured twice in the same run: with the sandbox (the default) and without it
+   (``GMM_LESSON_GRADING_SANDBOX=none``, still judged outside the kernel); target: the
+   sandbox costs at most 1.5x.
+3. The floor: stock nbgrader (its own config, its own Execute) on a two-cell notebook
+   (``x = 1`` / ``assert x == 1``), i.e. what nbgrader itself costs per submission (a
+   fresh kernel, sanitising, the gradebook).
 
 Everything happens in a temporary directory; the repository is not touched.
 """
@@ -54,10 +58,11 @@ def place_submissions(course: Path, name: str, students: list[str]) -> None:
         (folder / "timestamp.txt").write_text("2026-01-01 12:00:00.000000 UTC")
 
 
-def time_autograde(tmp: Path, n_students: int) -> dict[str, tuple[float, float, float]]:
+def time_autograde(tmp: Path, n_students: int, sandbox: str) -> dict[str, tuple[float, float, float]]:
     """{assignment: (seconds for 1 submission, seconds for n, marginal s/submission)}."""
-    course = h.copy_course(tmp / "course")
+    course = h.copy_course(tmp / f"course-{sandbox}")
     env = h.nbgrader_env(tmp)
+    env["GMM_LESSON_GRADING_SANDBOX"] = sandbox
     results = {}
     for name in h.assignments():
         h.nbgrader(["generate_assignment", name], cwd=course, env=env)
@@ -79,7 +84,7 @@ def time_autograde_floor(tmp: Path, n_students: int) -> tuple[float, float]:
     """(seconds for 1 submission, marginal seconds per extra one) of a trivial assignment."""
     course = tmp / "floor"
     (course / "source" / "trivial").mkdir(parents=True)
-    shutil.copy(h.COURSE / "nbgrader_config.py", course)
+    (course / "nbgrader_config.py").write_text('c = get_config()\nc.CourseDirectory.course_id = "floor"\n')
     new_cell = nbformat.v4.new_code_cell
     cells = [new_cell("x = 1", id="answer"), new_cell("assert x == 1", id="test")]
     nb = nbformat.v4.new_notebook(cells=cells)
@@ -118,19 +123,26 @@ def main() -> int:
         verdict = "met" if total <= 60 else "MISSED"
         print(f"  {'whole course':<18} {total:6.1f} s   (target <= 60 s: {verdict})")
 
-        print(f"\nnbgrader autograde, {args.students} full-solution submissions per assignment:")
-        worst = 0.0
-        for name, (one, many, marginal) in time_autograde(tmp, args.students).items():
-            worst = max(worst, marginal)
-            print(
-                f"  {name:<18} 1 submission {one:5.1f} s; {args.students} submissions {many:5.1f} s; "
-                f"{marginal:4.1f} s per extra submission; "
-                f"{many / args.students:4.1f} s per submission overall"
-            )
-        verdict = "met" if worst <= 2 else "MISSED"
-        print(f"  worst marginal cost {worst:.1f} s per submission (target <= 2 s: {verdict})")
+        timed = {}
+        for sandbox in ("bubblewrap", "none"):
+            print(f"\nnbgrader autograde, sandbox={sandbox}, {args.students} full-solution submissions each:")
+            timed[sandbox] = time_autograde(tmp, args.students, sandbox)
+            for name, (one, many, marginal) in timed[sandbox].items():
+                print(
+                    f"  {name:<18} 1 submission {one:5.1f} s; {args.students} submissions {many:5.1f} s; "
+                    f"{marginal:4.1f} s per extra submission; "
+                    f"{many / args.students:4.1f} s per submission overall"
+                )
+            worst = max(marginal for _, _, marginal in timed[sandbox].values())
+            verdict = "met" if worst <= 2 else "MISSED"
+            print(f"  worst marginal cost {worst:.1f} s per submission (target <= 2 s: {verdict})")
+        print("\nthe sandbox's cost, s per submission overall, sandboxed / unsandboxed (target <= 1.5x):")
+        for name in timed["bubblewrap"]:
+            boxed, bare = (timed[mode][name][1] / args.students for mode in ("bubblewrap", "none"))
+            print(f"  {name:<18} {boxed:4.2f} / {bare:4.2f} = {boxed / bare:4.2f}x")
         one, marginal = time_autograde_floor(tmp, args.students)
-        print(f"  floor, a two-cell notebook: 1 submission {one:.1f} s; {marginal:.1f} s per extra one")
+        print(f"\nfloor, stock nbgrader on a two-cell notebook: 1 submission {one:.1f} s; ", end="")
+        print(f"{marginal:.1f} s per extra one")
     return 0
 
 

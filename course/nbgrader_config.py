@@ -48,13 +48,24 @@ from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
     AssignLatePenalties,
     CheckCellMetadata,
+    ClearOutput,
     IgnorePattern,
     LimitOutput,
+    OverwriteCells,
+    OverwriteKernelspec,
     SaveAutoGrades,
 )
 
-from gmm_lesson.grading import JudgedExecute  # noqa: E402
+from gmm_lesson.grading import DeduplicateCells, JudgedExecute  # noqa: E402
 
+# nbgrader 0.9's list, with DeduplicateIds replaced (a copied answer cell crashed it)
+c.Autograde.sanitize_preprocessors = [
+    ClearOutput,
+    DeduplicateCells,
+    OverwriteKernelspec,
+    OverwriteCells,
+    CheckCellMetadata,
+]
 # nbgrader 0.9's list, with Execute replaced
 c.Autograde.autograde_preprocessors = [
     JudgedExecute,

@@ -33,7 +33,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellControlSignal, DeadKernelError
 from nbclient.util import run_sync
 from nbformat import NotebookNode
-from nbgrader.preprocessors import Execute
+from nbgrader.preprocessors import DeduplicateIds, Execute
 from nbgrader.utils import setenv
 from traitlets import Dict, Integer, List, Unicode
 
@@ -108,8 +108,14 @@ def _is_test_cell(cell: NotebookNode) -> bool:
     return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
 
 
-def _error(message: str) -> NotebookNode:
-    return NotebookNode(output_type="error", ename=FAILED, evalue=message, traceback=[f"{FAILED}: {message}"])
+DIED = (
+    "the kernel died in this cell (os._exit, a crash or a resource limit); it was replaced",
+    "DeadKernelError",
+)
+
+
+def _error(message: str, ename: str = FAILED) -> NotebookNode:
+    return NotebookNode(output_type="error", ename=ename, evalue=message, traceback=[f"{ename}: {message}"])
 
 
 def _as_scored_safely(output: NotebookNode) -> NotebookNode | None:
@@ -149,6 +155,23 @@ def verdict(cell: NotebookNode, checks: list[Check]) -> str | None:
         if problem:
             return f"hidden test {check.name!r}: {problem}"
     return None
+
+
+class DeduplicateCells(DeduplicateIds):
+    """nbgrader's DeduplicateIds, without the crash: a copied answer cell is graded as run.
+
+    A learner who copies an answer cell (JupyterLab copies its nbgrader metadata too)
+    submits two cells with one grade id. nbgrader 0.9.6 empties the metadata of all but
+    the last, and then ``OverwriteCells.add_missing_cells`` fails on the empty metadata,
+    so the whole notebook went ungraded. Here the metadata is removed instead: both cells
+    run in order, as they did for the learner.
+    """
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        cell, resources = super().preprocess_cell(cell, resources, cell_index)
+        if cell.metadata.get("nbgrader") == {}:
+            del cell.metadata["nbgrader"]
+        return cell, resources
 
 
 class JudgedExecute(Execute):
@@ -261,6 +284,8 @@ class JudgedExecute(Execute):
             with self.setup_kernel():
                 info = self.wait_for_reply(self.kc.kernel_info())
                 nb.metadata["language_info"] = info["content"]["language_info"]
+                if self._sandbox is not None:
+                    self._sandbox.lock_sockets()  # bound: the kernel may create no more files there
                 for earlier in list(done):  # a new kernel: re-run what the old one had run
                     if self._run_cell(copy.deepcopy(cells[earlier]), earlier) is not None:
                         done.remove(earlier)
@@ -268,35 +293,42 @@ class JudgedExecute(Execute):
                     cell, index = cells[index], index + 1
                     stopped = self._run_cell(cell, index - 1)
                     if stopped is not None:
-                        cell.outputs.append(_error(stopped))
+                        if not any(out.output_type == "error" for out in cell.outputs):
+                            cell.outputs.append(_error(*stopped))
                         restarts += 1
                         break
                     if cell.cell_type == "code":
                         done.append(index - 1)
         for cell in cells[index:]:
             if cell.cell_type == "code":
-                cell.outputs = [_error("not run: the kernel had to be restarted too often")]
+                cell.outputs = [_error("not run: the kernel had to be restarted too often", "NotRun")]
         self.set_widgets_metadata()
 
-    def _run_cell(self, cell: NotebookNode, index: int) -> str | None:
-        """Run one cell; None if its kernel is still usable, else why it is not."""
+    def _run_cell(self, cell: NotebookNode, index: int) -> tuple[str, str] | None:
+        """Run one cell; None if its kernel is still usable, else (why not, error name)."""
         self._output_bytes = 0
         try:
             self.preprocess_cell(cell, self.resources, index)
         except DeadKernelError:
-            return "the kernel died while running this cell (os._exit, a crash or a resource limit)"
+            return DIED
         except (CellControlSignal, TimeoutError):
-            return f"this cell ran past the time limit of {self.timeout} s; the kernel was restarted"
+            return self._timed_out()
         except Exception as exc:  # never let one student's cell stop the batch
             self.log.warning("cell %d could not be run: %r", index, exc)
-            return f"this cell could not be run ({type(exc).__name__})"
+            return f"this cell could not be run ({type(exc).__name__})", "NotRun"
         if any(
             out.output_type == "error" and out.ename == "CellTimeoutError" for out in cell.get("outputs", [])
         ):
-            return f"this cell ran past the time limit of {self.timeout} s; the kernel was restarted"
+            return self._timed_out()
         if not run_sync(self.km.is_alive)():
-            return "the kernel died while running this cell (os._exit, a crash or a resource limit)"
+            return DIED
         return None
+
+    def _timed_out(self) -> tuple[str, str]:
+        return (
+            f"this cell ran past the time limit of {self.timeout} s; its kernel was replaced",
+            "CellTimeoutError",
+        )
 
     def output(self, outs, msg, display_id, cell_index):
         """Keep at most ``output_limit`` bytes of one cell's output (reports are kept apart)."""

@@ -60,7 +60,9 @@ def encode(value: Any, depth: int = 0) -> Any:
     """
     if depth > 8:
         return {"object": "too deeply nested"}
-    if value is None or isinstance(value, bool | str):
+    if isinstance(value, str):
+        return str.__str__(value)  # a plain copy: a str subclass cannot rig ==, strip or upper
+    if value is None or isinstance(value, bool):
         return value
     if isinstance(value, np.generic):
         value = value.item()

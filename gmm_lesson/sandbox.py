@@ -113,9 +113,22 @@ class Sandbox:
             folder.mkdir(parents=True)
         _copy_submission(Path(self.submission), self.files)
         _copy_package(self.site / "gmm_lesson", self.allowed_modules)
-        os.chown(self.sockets, self.uid, self.uid)
         for folder in (self.root, self.requests, self.files, self.site):
             folder.chmod(0o755)
+
+    def unlock_sockets(self) -> None:
+        """Let a new kernel create its socket files."""
+        os.chown(self.sockets, self.uid, self.uid)
+        self.sockets.chmod(0o755)
+
+    def lock_sockets(self) -> None:
+        """Once the kernel has bound its sockets, it may not create any more files here.
+
+        This folder is the only place on the grader's disk the kernel can write to; the
+        grader's connections to the existing sockets keep working.
+        """
+        os.chown(self.sockets, 0, 0)
+        self.sockets.chmod(0o755)
 
     def command(self, kernel_cmd: list[str], cgroup_procs: list[str]) -> list[str]:
         """The command that starts ``kernel_cmd`` inside this sandbox."""
@@ -273,10 +286,20 @@ def __getattr__(name):
     if name.startswith("__"):
         raise AttributeError(name)
     raise ImportError(
-        f"gmm_lesson.{module}.{{name}} is not available while your work is graded: "
-        "this assignment asks you to compute it yourself"
+        f"gmm_lesson.{module}.{{name}} is not available while your work is graded: the grading "
+        "sandbox leaves it out so that every graded step is your own work (cells that are not "
+        "graded cost no points)"
     )
 '''
+
+
+STUB_EXTRAS = {
+    "em": "from gmm_lesson.params import COVARIANCE_TYPES, GMMParams  # parameters only",
+    "widgets": (
+        "def show_explorer(*args, **kwargs):\n"
+        '    print("The explorer is not shown while your work is graded.")'
+    ),
+}
 
 
 def _copy_package(dest: Path, allowed: tuple[str, ...] | None) -> None:
@@ -288,12 +311,8 @@ def _copy_package(dest: Path, allowed: tuple[str, ...] | None) -> None:
         if module == "__init__" or (module not in TRUSTED_MODULES and (allowed is None or module in allowed)):
             shutil.copyfile(path, dest / path.name)
         else:
-            imports = (
-                "from gmm_lesson.params import COVARIANCE_TYPES, GMMParams  # parameters only"
-                if (module == "em")
-                else ""
-            )
-            (dest / path.name).write_text(STUB.format(module=module, imports=imports))
+            extras = STUB_EXTRAS.get(module, "")
+            (dest / path.name).write_text(STUB.format(module=module, imports=extras))
 
 
 class Cgroups:
@@ -413,6 +432,7 @@ class SandboxKernelManager(AsyncKernelManager):
         self._cgroups: Cgroups | None = None
 
     async def _async_pre_start_kernel(self, **kw):
+        self.sandbox.unlock_sockets()
         kernel_cmd, kw = await super()._async_pre_start_kernel(**kw)
         os.chmod(self.connection_file, 0o644)  # the kernel, another uid, must read it
         self._cgroups = Cgroups(f"gmm-lesson-{self.sandbox.uid}-{secrets.token_hex(4)}", self.sandbox.limits)

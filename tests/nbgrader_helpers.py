@@ -28,7 +28,7 @@ BEGIN_SOLUTION = "### BEGIN SOLUTION"
 END_SOLUTION = "### END SOLUTION"
 BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
 END_HIDDEN = "### END HIDDEN TESTS"
-KEY_LINE = re.compile(r"^\s*expected\s*=.*$", re.MULTILINE)
+KEY_LINE = re.compile(r"^\s*check\(.*\bkey=.*$", re.MULTILINE)
 
 # Generous: two cores shared with other jobs. Per cell, not per notebook.
 CELL_TIMEOUT = 180
@@ -181,7 +181,7 @@ def hidden_blocks(text: str) -> list[str]:
 
 
 def key_lines(nb) -> set[str]:
-    """Every ``expected = ...`` line inside a hidden-test block of a source notebook."""
+    """Every ``check(..., key=...)`` line inside a hidden-test block of a source notebook."""
     keys = set()
     for cell in nb.cells:
         for block in hidden_blocks(cell.source):

@@ -1,8 +1,10 @@
 """Every graded multiple-choice test cell refuses a letter that only pretends to be right.
 
 A student can answer with a ``str`` subclass whose ``==``, ``strip`` and ``upper`` are
-rigged, so that ``answer == "A"`` holds for every letter. The hidden tests must compare
-plain strings through ``builtins`` and so refuse it, while the right plain letter passes.
+rigged, so that ``answer == "A"`` holds for every letter. The hidden ``check("choice", ...)``
+line must compare a plain copy of the string and so refuse it, while the right plain
+letter passes. (Under autograding the answer reaches the grader as JSON, so no object
+crosses at all; this runs the same check in-process, as an instructor's kernel does.)
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-KEY = re.compile(r'^expected = "([A-D])"$', re.M)
+KEY = re.compile(r'^check\("choice", \w+, key="([A-D])"\)$', re.M)
 VARIABLE = re.compile(r"isinstance\((\w+), str\)")
 
 

@@ -28,7 +28,7 @@ FORMATIVE = "practice"  # the one assignment whose multiple-choice questions hav
 SUMMATIVE = sorted(p.parent.name for p in SOURCE.glob("*/*.ipynb") if p.stem == p.parent.name != FORMATIVE)
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
 SOLUTION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
-EXPECTED = re.compile(r'^expected = "([A-D])"$', re.M)
+EXPECTED = re.compile(r'^check\("choice", \w+, key="([A-D])"\)$', re.M)
 ANSWER_VARIABLE = re.compile(r"isinstance\((\w+), str\)")
 USES_QUIZ = re.compile(r"\bquiz\b")
 
@@ -46,7 +46,7 @@ def _build_module(name: str):
 
 
 def _choice_cells(name: str) -> list:
-    """The graded multiple-choice test cells of a notebook: a hidden ``expected = "X"`` line."""
+    """The graded multiple-choice test cells of a notebook: a hidden ``check("choice", ...)`` line."""
     return [
         cell
         for cell in _notebook(name).cells
@@ -55,7 +55,7 @@ def _choice_cells(name: str) -> list:
 
 
 def _keys_from_notebooks(names) -> dict[str, str]:
-    """grade id -> the letter in its graded cell's hidden ``expected = "X"`` line."""
+    """grade id -> the letter in its graded cell's hidden ``key="X"``."""
     keys = {}
     for name in names:
         for cell in _choice_cells(name):
@@ -63,7 +63,7 @@ def _keys_from_notebooks(names) -> dict[str, str]:
             hidden = HIDDEN.findall(cell.source)
             assert len(hidden) == 1, f"{grade_id}: expected one hidden region"
             found = EXPECTED.findall(hidden[0])
-            assert len(found) == 1, f"{grade_id}: expected one `expected = ...` line"
+            assert len(found) == 1, f"{grade_id}: expected one `check(\"choice\", ...)` line"
             assert EXPECTED.findall(cell.source) == found, f"{grade_id}: the key must be hidden"
             assert grade_id not in keys, f"{grade_id} is graded twice"
             keys[grade_id] = found[0]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sys
 
-from content_cells import hidden_checks, answer, code, graded_from, md, notebook, test, write
+from content_cells import answer, code, graded_from, hidden_checks, md, notebook, test, write
 
 NAME = "choosing_k"
 

@@ -15,7 +15,17 @@ from __future__ import annotations
 
 import sys
 
-from content_cells import hidden_checks, answer, code, md, notebook, self_check_choice, test, update_quiz, write
+from content_cells import (
+    answer,
+    code,
+    hidden_checks,
+    md,
+    notebook,
+    self_check_choice,
+    test,
+    update_quiz,
+    write,
+)
 
 NAME = "practice"
 
