@@ -63,16 +63,17 @@ def digest_tree(*roots: Path) -> dict[str, str]:
 
 
 def sandbox_processes() -> list[str]:
+    """Processes of a grading sandbox still alive: a sandbox uid, or bwrap's own."""
     found = []
-    for status in Path("/proc").glob("[0-9]*/status"):
+    for proc in Path("/proc").glob("[0-9]*"):
         try:
-            uid = int(
-                next(line for line in status.read_text().splitlines() if line.startswith("Uid:")).split()[1]
-            )
-        except (OSError, StopIteration, ValueError):
+            status = (proc / "status").read_text().splitlines()
+            cmdline = (proc / "cmdline").read_bytes()
+        except OSError:
             continue
-        if uid in SANDBOX_UIDS:
-            found.append(f"{status.parent.name} uid={uid}")
+        uid = int(next((line for line in status if line.startswith("Uid:")), "Uid: -1").split()[1])
+        if uid in SANDBOX_UIDS or b"gmm-grading-" in cmdline:
+            found.append(f"{proc.name} uid={uid} {cmdline[:80]!r}")
     return found
 
 
@@ -241,15 +242,15 @@ def test_the_attacks_are_real_without_the_sandbox(tmp_path):
     """Positive control: graded with ``sandbox='none'`` two attacks succeed (a student
     reads the keys, another zeroes an earlier student's grades). The sandbox is what
     stops them above."""
-    students = {
+    students = {  # graded in this order
         "a_honest": attacks.Submission(attacks.EM, "full", set()),
-        "read_keys_from_disk": attacks.SUBMISSIONS["read_keys_from_disk"],
-        "write_gradebook": attacks.SUBMISSIONS["write_gradebook"],
+        "b_write_gradebook": attacks.SUBMISSIONS["write_gradebook"],
+        "c_read_keys_from_disk": attacks.SUBMISSIONS["read_keys_from_disk"],
     }
     control = grade(tmp_path, students, sandbox="none")
     assert all(proc.returncode == 0 for proc, _ in control.runs.values())
     with control.gradebook() as gb:
-        stolen = gb.find_submission(attacks.EM, "read_keys_from_disk").score
+        stolen = gb.find_submission(attacks.EM, "c_read_keys_from_disk").score
         damaged = gb.find_submission(attacks.EM, "a_honest").score
     assert stolen == 2  # both multiple-choice keys, read from the course's source notebook
     assert damaged == 0  # 15 earned, zeroed by a later student's notebook
