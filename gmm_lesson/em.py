@@ -60,7 +60,7 @@ __all__ = [
 INITS = ("kmeans++", "random")
 LOG_2PI = np.log(2 * np.pi)
 # fit and em_steps use gmm_lesson.fast from this many samples on (same results, faster)
-FAST_MIN_SAMPLES = 4096
+FAST_MIN_SAMPLES = 1024
 
 
 # --------------------------------------------------------------------------- the maths
@@ -132,15 +132,16 @@ def estimate_log_prob(X, params: GMMParams) -> np.ndarray:
         prec_chol = np.broadcast_to(prec_chol, (K, D, D))
     elif params.covariance_type == "spherical":  # one 1/sigma_k for every feature
         prec_chol = np.broadcast_to(prec_chol[:, None], (K, D))
-    diff = X[:, None, :] - params.means  # (N, K, D): x_n - mu_k
+    diff = X - params.means[:, None, :]  # (K, N, D): x_n - mu_k, one slab per component
     if params.covariance_type in ("full", "tied"):
-        y = np.einsum("nkd,kde->nke", diff, prec_chol)  # (x_n - mu_k)^T P_k
+        y = diff @ prec_chol  # (x_n - mu_k)^T P_k, for every k at once
         log_det_prec = 2 * np.log(np.diagonal(prec_chol, axis1=1, axis2=2)).sum(axis=1)
     else:  # P_k diagonal: divide each feature by sigma_kd
-        y = diff * prec_chol
+        y = diff * prec_chol[:, None, :]
         log_det_prec = 2 * np.log(prec_chol).sum(axis=1)
-    mahalanobis = (y**2).sum(axis=2)  # (N, K)
-    return -0.5 * (D * LOG_2PI - log_det_prec + mahalanobis)
+    mahalanobis = (y**2).sum(axis=2)  # (K, N)
+    log_prob = -0.5 * (D * LOG_2PI - log_det_prec[:, None] + mahalanobis)
+    return log_prob.T  # (N, K)
 
 
 def e_step(X, params: GMMParams) -> tuple[np.ndarray, float]:

@@ -297,6 +297,7 @@ def test_blitted_image_matches_a_full_redraw_after_refits(explorer):
     assert (np.abs(_png_array(_img(explorer)[0]) - full).max(axis=2) > 0.1).mean() > 0.01
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("under_nbgrader", [False, True])
 def test_a_notebook_kernel_displays_the_widget_or_a_png(tmp_path, under_nbgrader):
     """In a real kernel: a live widget view normally, a PNG and no widget under nbgrader."""
