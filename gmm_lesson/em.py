@@ -112,7 +112,7 @@ def estimate_log_prob(X, params: GMMParams) -> np.ndarray:
         \\log \\mathcal{N}(x|\\mu,\\Sigma) = -\\tfrac12\\big(D\\log 2\\pi - \\log|\\Sigma^{-1}|
         + (x-\\mu)^T\\Sigma^{-1}(x-\\mu)\\big)
 
-    computed with :func:`precision_cholesky` (no matrix is inverted), after
+    computed with :func:`precision_cholesky` (only triangular factors are inverted), after
     subtracting each mean, which keeps it accurate for data far from the origin.
 
     Parameters
