@@ -4,6 +4,7 @@ Run it as a script (it is not a test)::
 
     python bench/bench_em.py                     # all sizes
     python bench/bench_em.py --quick             # N = 1e4 and 1e5 only
+    python bench/bench_em.py --table             # the docs' markdown table from the last run's JSON
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/bench_em.py
 
 ``OPENBLAS_CORETYPE`` / ``OPENBLAS_L2_SIZE``, when set, can force a slower OpenBLAS
@@ -21,21 +22,27 @@ the data; ours scores the last parameters).
 Peak memory is measured separately with ``tracemalloc`` (numpy reports its array
 buffers to it): the peak of traced allocations during one fit, above what was
 allocated before it, so the data itself is not counted. ``em.fit`` keeps every
-EMStep (with its (N, K) responsibilities) for replay, so its peak grows with
-``max_iter``; the "em_steps" column runs the same iterations through the generator
-keeping only the latest step, which is EM's own working set. The fitted parameters
-are checked to agree before anything is printed.
+EMStep for replay, but a step keeps its parameters and recomputes its (N, K)
+responsibilities when read, so the peak does not grow with ``max_iter``; the
+"em_steps" column runs the same iterations through the generator keeping only the
+latest step. The fitted parameters are checked to agree before anything is printed.
+
+The figures are printed and written as JSON to ``bench/results/bench_em.json``
+(``--output`` to change it); the tables in README.md and docs/README-library.md
+are copied from that file.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import sys
 import time
 import tracemalloc
 import warnings
+from pathlib import Path
 
 import numpy as np
 import sklearn
@@ -45,6 +52,7 @@ from threadpoolctl import threadpool_info
 
 from gmm_lesson import data, em
 
+RESULTS = Path(__file__).resolve().parent / "results" / "bench_em.json"
 SIZES = [(10_000, 2, 3), (100_000, 2, 3), (1_000_000, 2, 3), (200_000, 10, 8)]
 
 
@@ -106,16 +114,48 @@ def peak_mib(func) -> float:
     return (peak - before) / 2**20
 
 
-def describe_machine() -> None:
-    print(f"python {platform.python_version()}, numpy {np.__version__}, scikit-learn {sklearn.__version__}")
-    print(f"cpus: {os.cpu_count()}, load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
-        print(f"{var}={os.environ.get(var, '(unset)')}")
-    for pool in threadpool_info():
-        print(
-            f"{pool['user_api']}: {pool['internal_api']} {pool.get('version')}, "
-            f"kernel {pool.get('architecture')}, {pool['num_threads']} threads"
+def describe_machine() -> dict:
+    """Print, and return, what the figures depend on."""
+    machine = {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "scikit-learn": sklearn.__version__,
+        "cpus": os.cpu_count(),
+        "load_average_before": [round(x, 2) for x in os.getloadavg()],
+        "environment": {
+            var: os.environ.get(var)
+            for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")
+        },
+        "blas": [
+            f"{pool['internal_api']} {pool.get('version')}, kernel {pool.get('architecture')}, "
+            f"{pool['num_threads']} threads"
+            for pool in threadpool_info()
+            if pool["user_api"] == "blas"
+        ],
+    }
+    print(f"python {machine['python']}, numpy {machine['numpy']}, scikit-learn {machine['scikit-learn']}")
+    print(f"cpus: {machine['cpus']}, load average: {' '.join(map(str, machine['load_average_before']))}")
+    for var, value in machine["environment"].items():
+        print(f"{var}={value or '(unset)'}")
+    for blas in machine["blas"]:
+        print(f"blas: {blas}")
+    return machine
+
+
+def markdown_table(report: dict) -> str:
+    """The docs' table (README.md, docs/README-library.md) from a written report."""
+    lines = [
+        "| N | D | K | em.fit ms/iter | scikit-learn ms/iter | ratio "
+        "| peak MiB em.fit | em_steps | scikit-learn |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for row in report["results"]:
+        lines.append(
+            f"| {row['N']:,} | {row['D']} | {row['K']} | {row['em_ms_per_iter']:.2f} "
+            f"| {row['sklearn_ms_per_iter']:.2f} | {row['ratio']:.2f} | {row['peak_mib_em_fit']:.1f} "
+            f"| {row['peak_mib_em_steps']:.1f} | {row['peak_mib_sklearn']:.1f} |".replace(",", " ")
         )
+    return "\n".join(lines)
 
 
 def main(argv: list[str]) -> int:
@@ -123,8 +163,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--max-iter", type=int, default=10, help="EM iterations per fit (default 10)")
     parser.add_argument("--repeat", type=int, default=5, help="timed runs per fit, best kept (default 5)")
     parser.add_argument("--quick", action="store_true", help="only the two smallest sizes")
+    parser.add_argument("--output", type=Path, default=RESULTS, help="JSON file to write")
+    parser.add_argument("--table", action="store_true", help="print the docs' table from --output; no run")
     args = parser.parse_args(argv)
-    describe_machine()
+    if args.table:
+        print(markdown_table(json.loads(args.output.read_text())))
+        return 0
+    machine = describe_machine()
     print(f"covariance_type=full, tol=0, max_iter={args.max_iter}, best of {args.repeat} (interleaved)\n")
     header = (
         f"{'N':>9} {'D':>3} {'K':>3} | {'em ms/iter':>10} {'sklearn ms/iter':>15} {'ratio':>6} | "
@@ -133,6 +178,7 @@ def main(argv: list[str]) -> int:
     print(header)
     print("-" * len(header))
     sizes = SIZES[:2] if args.quick else SIZES
+    rows = []
     for N, D, K in sizes:
         X = data.blobs(N, K, D, seed=0)
         start = next(em.em_steps(X, K, seed=0)).params  # k-means++ start, shared by both
@@ -158,7 +204,26 @@ def main(argv: list[str]) -> int:
             f"{m_ours:>7.1f} {m_gen:>8.1f} {m_sk:>8.1f}",
             flush=True,
         )
-    print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        rows.append(
+            {
+                "N": N,
+                "D": D,
+                "K": K,
+                "em_ms_per_iter": round(t_ours * 1e3, 2),
+                "sklearn_ms_per_iter": round(t_sk * 1e3, 2),
+                "ratio": round(t_ours / t_sk, 3),
+                "peak_mib_em_fit": round(m_ours, 1),
+                "peak_mib_em_steps": round(m_gen, 1),
+                "peak_mib_sklearn": round(m_sk, 1),
+            }
+        )
+    machine["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    print(f"\nload average after: {' '.join(map(str, machine['load_average_after']))}")
+    settings = {"covariance_type": "full", "tol": 0.0, "max_iter": args.max_iter, "repeat": args.repeat}
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    report = {"machine": machine, "settings": settings, "results": rows}
+    args.output.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"written to {args.output}")
     return 0
 
 

@@ -1,20 +1,38 @@
-"""Argument checks shared by the library: clear errors that name the bad argument.
+"""Argument checks shared by every module of gmm_lesson.
 
-These hold no maths, so they may be shipped where EM's maths must not be (the grading
-sandbox of an assignment in which students write the E-step and M-step).
+Each function takes a value and the name the caller knows it by, and either returns
+the value in the form the library works with (a float array, an ``int``, a
+``float``) or raises a ``ValueError`` / ``TypeError`` whose message names the
+argument and says what was expected. Checking happens once, where a value enters
+the library; the maths in :mod:`gmm_lesson.em` then trusts what it is given.
+
+This module imports nothing but numpy.
 """
 
 from __future__ import annotations
 
 import numbers
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-__all__ = ["check_data", "check_float", "check_int"]
+__all__ = ["array_2d", "instance_of", "integer", "nonnegative", "one_of", "responsibilities", "same_features"]
 
 
-def check_data(X, name: str = "X") -> np.ndarray:
-    """Return ``X`` as a 2-D float array, or raise a clear error naming ``name``."""
+def array_2d(X: Any, name: str = "X") -> np.ndarray:
+    """Return ``X`` as a finite 2-D float array, shape (n_samples, n_features).
+
+    Lists of lists are accepted (converted with ``np.asarray``); a float array is
+    returned as it is, without a copy.
+
+    Raises
+    ------
+    TypeError
+        For a string, or data that are not real numbers (strings, objects, complex).
+    ValueError
+        For ragged rows, a shape that is not 2-D, an empty array, NaN or infinity.
+    """
     if isinstance(X, str | bytes):
         raise TypeError(f"{name} must be a 2-D array of numbers, got a string")
     try:
@@ -39,7 +57,8 @@ def check_data(X, name: str = "X") -> np.ndarray:
     return arr
 
 
-def check_int(value, name: str, minimum: int) -> int:
+def integer(value: Any, name: str, minimum: int) -> int:
+    """Return ``value`` as an ``int`` >= ``minimum`` (numpy integers accepted, bools refused)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
     if value < minimum:
@@ -47,9 +66,44 @@ def check_int(value, name: str, minimum: int) -> int:
     return int(value)
 
 
-def check_float(value, name: str) -> float:
+def nonnegative(value: Any, name: str) -> float:
+    """Return ``value`` as a finite ``float`` >= 0 (bools refused)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
     if not np.isfinite(value) or value < 0:
         raise ValueError(f"{name} must be a finite number >= 0, got {value}")
     return float(value)
+
+
+def one_of(value: Any, name: str, choices: Sequence[str]) -> str:
+    """Return ``value`` if it is one of ``choices``."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {tuple(choices)}, got {value!r}")
+    return value
+
+
+def instance_of(value: Any, cls: type, name: str) -> Any:
+    """Return ``value`` if it is an instance of ``cls``."""
+    if not isinstance(value, cls):
+        raise TypeError(f"{name} must be a {cls.__name__}, got {type(value).__name__}")
+    return value
+
+
+def same_features(X: np.ndarray, params: Any) -> np.ndarray:
+    """Return ``X`` if it has as many features (columns) as the model ``params`` (a GMMParams)."""
+    if X.shape[1] != params.n_features:
+        raise ValueError(
+            f"X has {X.shape[1]} features but the model has {params.n_features} "
+            f"(means have shape {params.means.shape})"
+        )
+    return X
+
+
+def responsibilities(resp: Any, n_samples: int) -> np.ndarray:
+    """Return ``resp`` as a float array of shape (n_samples, K): non-negative, rows summing to 1."""
+    resp = array_2d(resp, "resp")
+    if resp.shape[0] != n_samples:
+        raise ValueError(f"resp must have one row per sample of X ({n_samples}), got {resp.shape[0]} rows")
+    if (resp < 0).any() or not np.allclose(resp.sum(axis=1), 1.0, atol=1e-6):
+        raise ValueError("resp must be non-negative with every row summing to 1")
+    return resp

@@ -22,7 +22,7 @@ from importlib import resources
 
 import numpy as np
 
-from .checks import check_data, check_float, check_int
+from . import checks
 
 __all__ = [
     "DATASETS",
@@ -118,12 +118,12 @@ def blobs(
     labels : int array, shape (n_samples,)
         Only with ``return_labels=True``.
     """
-    n_samples = check_int(n_samples, "n_samples", 1)
-    n_components = check_int(n_components, "n_components", 1)
-    n_features = check_int(n_features, "n_features", 1)
-    spread = check_float(spread, "spread")
+    n_samples = checks.integer(n_samples, "n_samples", 1)
+    n_components = checks.integer(n_components, "n_components", 1)
+    n_features = checks.integer(n_features, "n_features", 1)
+    spread = checks.nonnegative(spread, "spread")
     if seed is not None:
-        check_int(seed, "seed", 0)
+        checks.integer(seed, "seed", 0)
     if n_components > n_samples:
         raise ValueError(f"n_components={n_components} is larger than n_samples={n_samples}")
     rng = np.random.default_rng(seed)
@@ -158,7 +158,7 @@ def standardize(X) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     mean : array, shape (D,)
     scale : array, shape (D,)
     """
-    X = check_data(X)
+    X = checks.array_2d(X)
     mean = X.mean(axis=0)
     scale = X.std(axis=0)
     scale[scale == 0] = 1.0

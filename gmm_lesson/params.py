@@ -1,9 +1,12 @@
-"""Parameters of a Gaussian mixture: weights, means and covariances, checked once.
+"""The parameters of a Gaussian mixture: a frozen, validated record.
 
-:class:`GMMParams` is the data EM works on; :mod:`gmm_lesson.em` holds the maths that
-changes it. This module imports only numpy and contains no EM maths (no densities, no
-E-step or M-step), so it can be shipped alone where the maths must not be, such as the
-sandbox that grades a student's own E-step and M-step.
+:class:`GMMParams` holds the weights, means and covariances of a mixture, shaped as
+scikit-learn's ``GaussianMixture`` for each covariance type. Building one checks it
+(shapes, finite numbers, weights summing to 1, symmetric positive definite
+covariances), so every function that receives a ``GMMParams`` can trust it.
+
+This module holds no EM maths (no densities, E-step, M-step or likelihood); it
+imports numpy and :mod:`gmm_lesson.checks` only, so it can be used on its own.
 """
 
 from __future__ import annotations
@@ -12,18 +15,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["COVARIANCE_TYPES", "GMMParams"]
+from gmm_lesson import checks
+
+__all__ = ["COVARIANCE_TYPES", "GMMParams", "covariance_shape"]
 
 COVARIANCE_TYPES = ("full", "diag", "spherical", "tied")
 
 
-def _check_covariance_type(covariance_type) -> str:
-    if covariance_type not in COVARIANCE_TYPES:
-        raise ValueError(f"covariance_type must be one of {COVARIANCE_TYPES}, got {covariance_type!r}")
-    return covariance_type
-
-
-def _covariance_shape(covariance_type: str, K: int, D: int) -> tuple[int, ...]:
+def covariance_shape(covariance_type: str, n_components: int, n_features: int) -> tuple[int, ...]:
+    """Shape of ``covariances`` for K components of D features, as scikit-learn's ``covariances_``."""
+    K, D = n_components, n_features
     return {"full": (K, D, D), "diag": (K, D), "spherical": (K,), "tied": (D, D)}[covariance_type]
 
 
@@ -33,13 +34,19 @@ class GMMParams:
 
     Parameters
     ----------
-    weights : array, shape (K,)
+    weights : array-like, shape (K,)
         Mixing weights :math:`\\pi_k`, non-negative, summing to 1.
-    means : array, shape (K, D)
+    means : array-like, shape (K, D)
         Component means :math:`\\mu_k`.
-    covariances : array
-        ``full`` (K, D, D), ``diag`` (K, D), ``spherical`` (K,), ``tied`` (D, D).
+    covariances : array-like
+        ``full`` (K, D, D), ``diag`` (K, D), ``spherical`` (K,), ``tied`` (D, D);
+        symmetric positive definite (positive variances for ``diag``/``spherical``).
     covariance_type : {"full", "diag", "spherical", "tied"}
+
+    Notes
+    -----
+    The arrays are read-only copies of what was given. Invalid parameters raise a
+    ``ValueError`` naming the field.
     """
 
     weights: np.ndarray
@@ -48,7 +55,7 @@ class GMMParams:
     covariance_type: str = "full"
 
     def __post_init__(self) -> None:
-        cov_type = _check_covariance_type(self.covariance_type)
+        cov_type = checks.one_of(self.covariance_type, "covariance_type", COVARIANCE_TYPES)
         arrays = {}
         for name in ("weights", "means", "covariances"):
             arr = np.array(getattr(self, name), dtype=float)  # a private, read-only copy
@@ -62,8 +69,7 @@ class GMMParams:
         K = weights.size
         if means.ndim != 2 or means.shape[0] != K:
             raise ValueError(f"GMMParams.means must have shape (K={K}, D), got {means.shape}")
-        D = means.shape[1]
-        expected = _covariance_shape(cov_type, K, D)
+        expected = covariance_shape(cov_type, K, means.shape[1])
         if covs.shape != expected:
             raise ValueError(
                 f"GMMParams.covariances must have shape {expected} for covariance_type="
@@ -71,15 +77,28 @@ class GMMParams:
             )
         if (weights < 0).any() or not np.isclose(weights.sum(), 1.0, rtol=0, atol=1e-6):
             raise ValueError(f"GMMParams.weights must be >= 0 and sum to 1, got {weights}")
+        _check_positive_definite(covs, cov_type)
         for name, arr in arrays.items():
             object.__setattr__(self, name, arr)
-        if cov_type in ("full", "tied"):
-            asymmetry = np.abs(covs - np.swapaxes(covs, -1, -2)).max()
-            if asymmetry > 1e-8 * np.abs(covs).max():
-                raise ValueError(
-                    f"GMMParams.covariances must be symmetric, got an asymmetry of {asymmetry:.3g}"
-                )
-        _precision_cholesky(self.covariances, cov_type)  # raises if not positive definite
+
+    @classmethod
+    def unchecked(
+        cls, weights: np.ndarray, means: np.ndarray, covariances: np.ndarray, covariance_type: str
+    ) -> GMMParams:
+        """Wrap arrays an estimator has just computed, without copying or checking them.
+
+        For code that builds parameters from already-checked data, such as the M-step
+        inside an EM loop, where validating (and factorising) every iteration would
+        repeat work. The arrays are made read-only, not copied: the caller must hand
+        over float arrays of the right shapes and not keep writing to them.
+        Everywhere else, call ``GMMParams(...)``.
+        """
+        params = object.__new__(cls)
+        for name, arr in (("weights", weights), ("means", means), ("covariances", covariances)):
+            arr.flags.writeable = False
+            object.__setattr__(params, name, arr)
+        object.__setattr__(params, "covariance_type", covariance_type)
+        return params
 
     @property
     def n_components(self) -> int:
@@ -115,25 +134,19 @@ class GMMParams:
         return cov_params + K * D + K - 1
 
 
-def _precision_cholesky(covariances: np.ndarray, covariance_type: str) -> np.ndarray:
-    """Cholesky factor of each precision matrix: ``P`` with ``P @ P.T = inv(Sigma)``.
-
-    With it, the Mahalanobis distance is a plain sum of squares:
-    :math:`(x-\\mu)^T \\Sigma^{-1} (x-\\mu) = \\|(x-\\mu)^T P\\|^2`.
-    """
+def _check_positive_definite(covariances: np.ndarray, covariance_type: str) -> None:
+    """Raise a ValueError unless every covariance is a valid one for its type."""
     if covariance_type in ("diag", "spherical"):
         if (covariances <= 0).any():
             raise ValueError("covariances must be positive; increase reg_covar")
-        return 1.0 / np.sqrt(covariances)
-    matrices = covariances if covariance_type == "full" else covariances[None]
+        return
+    asymmetry = np.abs(covariances - np.swapaxes(covariances, -1, -2)).max()
+    if asymmetry > 1e-8 * np.abs(covariances).max():
+        raise ValueError(f"GMMParams.covariances must be symmetric, got an asymmetry of {asymmetry:.3g}")
     try:
-        lower = np.linalg.cholesky(matrices)  # Sigma = L L^T
+        np.linalg.cholesky(covariances)  # succeeds exactly for positive definite matrices
     except np.linalg.LinAlgError:
         raise ValueError(
             "covariances must be symmetric positive definite; a component may have "
             "collapsed onto too few points: increase reg_covar"
         ) from None
-    D = matrices.shape[-1]
-    inv_lower = np.linalg.solve(lower, np.broadcast_to(np.eye(D), matrices.shape))
-    prec_chol = np.swapaxes(inv_lower, -1, -2)  # inv(Sigma) = inv(L)^T inv(L)
-    return prec_chol if covariance_type == "full" else prec_chol[0]

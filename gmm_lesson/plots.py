@@ -32,7 +32,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Ellipse
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
 
-from . import em
+from . import checks, em
 
 __all__ = [
     "OKABE_ITO",
@@ -89,7 +89,7 @@ def mass_within(radius: float, n_dims: int = 2) -> float:
     -------
     float
     """
-    radius = em._check_float(radius, "radius")
+    radius = checks.nonnegative(radius, "radius")
     if n_dims == 1:
         return math.erf(radius / math.sqrt(2))
     if n_dims == 2:
@@ -100,7 +100,7 @@ def mass_within(radius: float, n_dims: int = 2) -> float:
 def component_colors(n_components: int, colors: Sequence[str] | None = None) -> np.ndarray:
     """RGBA colours of the first ``n_components`` palette entries, shape (K, 4)."""
     palette = OKABE_ITO if colors is None else tuple(colors)
-    n_components = em._check_int(n_components, "n_components", 1)
+    n_components = checks.integer(n_components, "n_components", 1)
     if n_components > len(palette):
         raise ValueError(
             f"n_components={n_components} but the palette has only {len(palette)} colours; "
@@ -127,7 +127,7 @@ def soft_colors(resp, colors: Sequence[str] | None = None) -> np.ndarray:
     array, shape (N, 4)
         RGBA, opaque.
     """
-    resp = em._check_data(resp, "resp")
+    resp = checks.array_2d(resp, "resp")
     rgba = component_colors(resp.shape[1], colors)
     mixed = np.empty((resp.shape[0], 4))
     mixed[:, :3] = np.clip(resp @ rgba[:, :3], 0.0, 1.0)
@@ -157,7 +157,7 @@ def ellipse_geometry(covariance, radius: float = 1.0) -> tuple[float, float, flo
     cov = np.asarray(covariance, dtype=float)
     if cov.shape != (2, 2):
         raise ValueError(f"covariance must have shape (2, 2), got {cov.shape}")
-    radius = em._check_float(radius, "radius")
+    radius = checks.nonnegative(radius, "radius")
     eigvals, eigvecs = np.linalg.eigh(cov)  # ascending
     if eigvals[0] <= 0:
         raise ValueError("covariance must be positive definite")
@@ -181,7 +181,7 @@ def _check_params(params) -> em.GMMParams:
 def _resp_for(X: np.ndarray, params: em.GMMParams, resp) -> np.ndarray:
     if resp is None:
         return em.e_step(X, params)[0]
-    resp = em._check_data(resp, "resp")
+    resp = checks.array_2d(resp, "resp")
     if resp.shape != (X.shape[0], params.n_components):
         raise ValueError(
             f"resp must have shape (n_samples={X.shape[0]}, K={params.n_components}), got {resp.shape}"
@@ -274,11 +274,11 @@ def plot_mixture_2d(
     Mixture2DArtists
     """
     ax = _check_ax(ax)
-    X = em._check_data(X)
+    X = checks.array_2d(X)
     params = _check_params(params)
-    em._check_features(X, params)
+    checks.same_features(X, params)
     dims = _check_dims(dims, X.shape[1], 2)
-    radii = tuple(em._check_float(r, "radii") for r in radii)
+    radii = tuple(checks.nonnegative(r, "radii") for r in radii)
     if not radii or len(radii) > len(_LINESTYLES):
         raise ValueError(f"radii must hold 1 to {len(_LINESTYLES)} radii, got {radii}")
     resp = _resp_for(X, params, resp)
@@ -435,11 +435,11 @@ def plot_mixture_1d(
     Mixture1DArtists
     """
     ax = _check_ax(ax)
-    X = em._check_data(X)
+    X = checks.array_2d(X)
     params = _check_params(params)
-    em._check_features(X, params)
+    checks.same_features(X, params)
     (feature,) = _check_dims((feature,), X.shape[1], 1)
-    n_grid = em._check_int(n_grid, "n_grid", 2)
+    n_grid = checks.integer(n_grid, "n_grid", 2)
     resp = _resp_for(X, params, resp)
     K = params.n_components
     rgba = component_colors(K, colors)
@@ -602,7 +602,7 @@ def plot_log_likelihood(
 def _check_current(current, n_steps: int) -> int:
     if current is None:
         return n_steps - 1
-    current = em._check_int(current, "current", 0)
+    current = checks.integer(current, "current", 0)
     if current >= n_steps:
         raise ValueError(f"current must be < the number of steps ({n_steps}), got {current}")
     return current

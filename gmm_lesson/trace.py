@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from . import data, em
+from . import checks, data, em
 
 __all__ = [
     "LESSON_SAYS",
@@ -212,11 +212,11 @@ def pipeline_trace(
     -------
     PipelineTrace
     """
-    X = data.load_iris_sepal() if X is None else em._check_data(X)
+    X = data.load_iris_sepal() if X is None else checks.array_2d(X)
     N, D = X.shape
-    n_components = em._check_int(n_components, "n_components", 1)
-    n_rows_shown = em._check_int(n_rows_shown, "n_rows_shown", 1)
-    sample_index = em._check_int(sample_index, "sample_index", 0)
+    n_components = checks.integer(n_components, "n_components", 1)
+    n_rows_shown = checks.integer(n_rows_shown, "n_rows_shown", 1)
+    sample_index = checks.integer(sample_index, "sample_index", 0)
     if sample_index >= N:
         raise ValueError(f"sample_index must be < the number of samples ({N}), got {sample_index}")
     Z, mean, scale = data.standardize(X)
@@ -433,7 +433,7 @@ def prediction_trace(fitted: em.FittedGMM, x) -> PredictionTrace:
         arr = arr[0]
     if arr.ndim != 1:
         raise ValueError(f"x must be one sample, shape (D,) or (1, D), got shape {arr.shape}")
-    row = em._check_data(arr[None, :], "x")
+    row = checks.array_2d(arr[None, :], "x")
     D = fitted.params.n_features
     if row.shape[1] != D:
         raise ValueError(f"x has {row.shape[1]} features but the model has {D}")
@@ -504,7 +504,7 @@ def compare_with_lesson(X=None, n_components: int = 3, seed: int = 0, n_seeds: i
     -------
     LessonComparison
     """
-    n_seeds = em._check_int(n_seeds, "n_seeds", 1)
+    n_seeds = checks.integer(n_seeds, "n_seeds", 1)
     if isinstance(X, PipelineTrace):
         trace = X
     else:

@@ -30,7 +30,7 @@ from matplotlib import image as mpl_image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from . import data, em, plots
+from . import checks, data, em, plots
 
 __all__ = ["EMExplorer", "StaticFigure", "YOUR_DATA", "show_explorer", "static_figure"]
 
@@ -49,16 +49,16 @@ _PHASE_NAMES = {"init": "initialisation", "E": "E-step", "M": "M-step"}
 
 # --------------------------------------------------------------------------- shared drawing
 def _check_options(max_components, max_iter, seed, n_components, dpi) -> tuple[int, int, int, int, int]:
-    max_components = em._check_int(max_components, "max_components", 1)
+    max_components = checks.integer(max_components, "max_components", 1)
     if max_components > len(plots.OKABE_ITO):
         raise ValueError(
             f"max_components must be <= {len(plots.OKABE_ITO)} (components must be told apart by "
             f"colour), got {max_components}"
         )
-    max_iter = em._check_int(max_iter, "max_iter", 1)
-    seed = em._check_int(seed, "seed", 0)
-    n_components = em._check_int(n_components, "n_components", 1)
-    dpi = em._check_int(dpi, "dpi", 20)
+    max_iter = checks.integer(max_iter, "max_iter", 1)
+    seed = checks.integer(seed, "seed", 0)
+    n_components = checks.integer(n_components, "n_components", 1)
+    dpi = checks.integer(dpi, "dpi", 20)
     return max_components, max_iter, seed, n_components, dpi
 
 
@@ -235,7 +235,7 @@ def static_figure(
     max_components, max_iter, seed, n_components, dpi = _check_options(
         max_components, max_iter, seed, n_components, dpi
     )
-    X = data.load_iris_sepal() if X is None else em._check_data(X)
+    X = data.load_iris_sepal() if X is None else checks.array_2d(X)
     Z, _ = _prepare(X)
     K = min(n_components, max_components, Z.shape[0])
     fitted = em.fit(Z, K, seed=seed, max_iter=max_iter)
@@ -347,7 +347,7 @@ class EMExplorer(widgets.VBox):
         self.max_components, self.max_iter, self.dpi = max_components, max_iter, dpi
         self._sources = {}
         if X is not None:
-            self._sources[YOUR_DATA] = em._check_data(X)
+            self._sources[YOUR_DATA] = checks.array_2d(X)
         self._sources.update(data.DATASETS)
         self.fit_count = 0
         self._busy = False
@@ -455,7 +455,7 @@ class EMExplorer(widgets.VBox):
 
     def show_step(self, index: int) -> None:
         """Show step ``index`` of the cached ``fitted.steps``, moving artists in place."""
-        index = em._check_int(index, "index", 0)
+        index = checks.integer(index, "index", 0)
         if index >= len(self.fitted.steps):
             raise ValueError(f"index must be < the number of steps ({len(self.fitted.steps)}), got {index}")
         step = self.fitted.steps[index]

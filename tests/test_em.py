@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import tracemalloc
 import warnings
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 
-from gmm_lesson import data, em
+from gmm_lesson import data, em, fast
 
 RTOL = 1e-6  # the agreement the library promises with scikit-learn
 N_ORACLE = 200
@@ -58,11 +59,18 @@ def iris() -> np.ndarray:
     return data.standardize(data.load_iris_sepal())[0]
 
 
+@pytest.fixture(params=["readable", "fast"])
+def em_path(request, monkeypatch):
+    """Run a test through em.py's own E- and M-step, then through gmm_lesson.fast's kernels."""
+    monkeypatch.setattr(em, "FAST_MIN_SAMPLES", 10**9 if request.param == "readable" else 1)
+    return request.param
+
+
 # --------------------------------------------------------------------------- scikit-learn as oracle
 @pytest.mark.parametrize("covariance_type", em.COVARIANCE_TYPES)
 @pytest.mark.parametrize("D", [1, 2, 5])
 @pytest.mark.parametrize("K", [1, 3, 5])
-def test_every_iteration_matches_sklearn(covariance_type, D, K):
+def test_every_iteration_matches_sklearn(covariance_type, D, K, em_path):
     """After 1, 2, ..., 10 iterations from the same start, parameters and score agree to 1e-6."""
     X = oracle_data(D)
     start = next(em.em_steps(X, K, seed=K, covariance_type=covariance_type)).params
@@ -80,7 +88,7 @@ def test_every_iteration_matches_sklearn(covariance_type, D, K):
 
 
 @pytest.mark.parametrize("covariance_type", em.COVARIANCE_TYPES)
-def test_fresh_sklearn_fit_for_each_iteration_count(covariance_type):
+def test_fresh_sklearn_fit_for_each_iteration_count(covariance_type, em_path):
     """The same check with an independent scikit-learn fit(max_iter=n) for every n (no warm start)."""
     X = oracle_data(2)
     start = next(em.em_steps(X, 3, seed=1, covariance_type=covariance_type)).params
@@ -95,9 +103,9 @@ def test_fresh_sklearn_fit_for_each_iteration_count(covariance_type):
 
 
 @pytest.mark.parametrize("covariance_type", em.COVARIANCE_TYPES)
-def test_large_data_swept_in_blocks_matches_sklearn(covariance_type):
-    """N beyond one block: the E-step and M-step add up several blocks of samples."""
-    X = data.blobs(em.BLOCK_NUMBERS + 123, 3, 3, seed=4)  # 3 full blocks of 5461 samples and a part
+def test_large_data_swept_in_blocks_matches_sklearn(covariance_type, em_path):
+    """N beyond one block: the fast E-step and M-step add up several blocks of samples."""
+    X = data.blobs(fast.BLOCK_NUMBERS + 123, 3, 3, seed=4)  # 3 full blocks of 5461 samples and a part
     start = next(em.em_steps(X, 3, seed=0, covariance_type=covariance_type)).params
     model = em.fit(X, 3, init=start, covariance_type=covariance_type, tol=0.0, max_iter=3)
     gmm = sklearn_fit(sklearn_from(start, tol=0.0, max_iter=3), X)
@@ -108,8 +116,9 @@ def test_large_data_swept_in_blocks_matches_sklearn(covariance_type):
 @pytest.mark.parametrize("covariance_type", em.COVARIANCE_TYPES)
 def test_block_size_does_not_change_the_result(covariance_type, monkeypatch):
     X = iris()
+    monkeypatch.setattr(em, "FAST_MIN_SAMPLES", 1)  # the blocked kernels, on 150 samples
     whole = em.fit(X, 3, seed=2, covariance_type=covariance_type, tol=0.0, max_iter=8)
-    monkeypatch.setattr(em, "BLOCK_NUMBERS", 14)  # 7 samples of 2 features: 21 blocks and a part
+    monkeypatch.setattr(fast, "BLOCK_NUMBERS", 14)  # 7 samples of 2 features: 21 blocks and a part
     blocked = em.fit(X, 3, seed=2, covariance_type=covariance_type, tol=0.0, max_iter=8)
     np.testing.assert_allclose(blocked.history, whole.history, rtol=1e-12)
     for a, b in zip(blocked.steps, whole.steps, strict=True):
@@ -126,7 +135,7 @@ def test_bic_and_aic_equal_sklearn(covariance_type):
     gmm.weights_ = model.params.weights
     gmm.means_ = model.params.means
     gmm.covariances_ = model.params.covariances
-    gmm.precisions_cholesky_ = em._precision_cholesky(model.params.covariances, covariance_type)
+    gmm.precisions_cholesky_ = em.precision_cholesky(model.params.covariances, covariance_type)
     assert gmm.score(X) == pytest.approx(model.score(X), rel=1e-12)
     assert model.bic(X) == pytest.approx(gmm.bic(X), rel=1e-12)
     assert model.aic(X) == pytest.approx(gmm.aic(X), rel=1e-12)
@@ -484,3 +493,55 @@ def test_library_readme_example_runs():
     exec(compile(code, "README-library.md", "exec"), namespace)
     split = [0, 0, 0, 1, 1, 1]
     np.testing.assert_array_equal(em.match_labels(split, namespace["labels"]), split)
+
+
+# --------------------------------------------------------------------------- the two paths, and replay
+@pytest.mark.parametrize("covariance_type", em.COVARIANCE_TYPES)
+@pytest.mark.parametrize("init", ["kmeans++", "random"])
+def test_fast_kernels_equal_the_readable_maths(covariance_type, init, monkeypatch):
+    """gmm_lesson.fast computes em.py's formulas: every step agrees to rounding."""
+    X = data.blobs(3000, 4, 3, seed=5) * 10 + 50  # away from the origin, several blocks
+    kwargs = {"init": init, "seed": 1, "covariance_type": covariance_type, "tol": 0.0, "max_iter": 6}
+    monkeypatch.setattr(em, "FAST_MIN_SAMPLES", 10**9)
+    readable = em.fit(X, 4, **kwargs)
+    monkeypatch.setattr(em, "FAST_MIN_SAMPLES", 1)
+    blocked = em.fit(X, 4, **kwargs)
+    np.testing.assert_allclose(blocked.history, readable.history, rtol=1e-12)
+    for a, b in zip(blocked.steps, readable.steps, strict=True):
+        for name in ("weights", "means", "covariances"):
+            np.testing.assert_allclose(getattr(a.params, name), getattr(b.params, name), rtol=1e-10)
+        np.testing.assert_allclose(a.resp, b.resp, rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("covariance_type", em.COVARIANCE_TYPES)
+@pytest.mark.parametrize("init", ["kmeans++", "random", "params"])
+def test_fitted_steps_replay_exactly_what_em_steps_yielded(covariance_type, init, em_path):
+    """fit keeps parameters, not responsibilities; what it recomputes is bit for bit what EM used."""
+    X = iris()
+    if init == "params":
+        init = next(em.em_steps(X, 3, seed=4, covariance_type=covariance_type)).params
+    kwargs = {"init": init, "seed": 4, "covariance_type": covariance_type, "max_iter": 6}
+    live = [(s.phase, s.params.covariances, s.resp) for s in em.em_steps(X, 3, **kwargs)]
+    model = em.fit(X, 3, **kwargs)
+    assert len(model.steps) == len(live)
+    for (phase, covariances, resp), step in zip(live, model.steps, strict=True):
+        assert step.phase == phase
+        np.testing.assert_array_equal(step.params.covariances, covariances)
+        np.testing.assert_array_equal(step.resp, resp)
+
+
+def test_fit_does_not_hold_every_steps_responsibilities(em_path):
+    """A fitted model keeps its data once and the latest recomputed resp, not one (N, K) per step."""
+    X = data.blobs(20_000, 3, 2, seed=0)
+    one_resp = X.shape[0] * 3 * X.itemsize
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        model = em.fit(X, 3, seed=0, tol=0.0, max_iter=10)
+        for step in model.steps:  # replay every step, as the explorer does
+            assert step.resp.shape == (len(X), 3)
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert len(model.steps) == 21
+    assert held < 2 * one_resp, f"the fitted model holds {held / one_resp:.1f} (N, K) arrays' worth"

@@ -13,7 +13,7 @@ import shutil
 import nbgrader_helpers as h
 import pytest
 
-pytestmark = pytest.mark.timeout(1800)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
 ASSIGNMENTS = h.assignments()
 
