@@ -258,9 +258,7 @@ class JudgedExecute(Execute):
         problem = verdict(cell, checks)
         outputs = [safe for out in cell.outputs if (safe := _as_scored_safely(out)) is not None]
         if problem and not any(out.output_type == "error" for out in outputs):
-            outputs.append(_error(problem))
-        if problem is None:
-            outputs = [out for out in outputs if out.output_type != "error"]
+            outputs.append(_error(problem))  # a cell that raised keeps its own error instead
         cell.outputs = outputs
 
     # -------------------------------------------------------------- the kernel

@@ -148,24 +148,34 @@ def _solution(name):
     return namespace[name]
 
 
-@pytest.mark.parametrize(
-    "name, functions",
-    [
-        ("log_gaussian", ["log_gaussian"]),
-        ("log_likelihood", ["log_likelihood"]),
-        ("e_step", ["e_step"]),
-        ("e_step_far", ["e_step"]),
-        ("m_step_weights_means", ["m_step"]),
-        ("m_step_covariances", ["m_step"]),
-        ("em_loop", ["e_step", "m_step"]),
-    ],
-)
+FUNCTION_JUDGES = {
+    "log_gaussian": ["log_gaussian"],
+    "log_likelihood": ["log_likelihood"],
+    "e_step": ["e_step"],
+    "e_step_far": ["e_step"],
+    "m_step_weights_means": ["m_step"],
+    "m_step_covariances": ["m_step"],
+    "em_loop": ["e_step", "m_step"],
+}
+
+
+@pytest.mark.parametrize("name, functions", FUNCTION_JUDGES.items())
 def test_each_judge_accepts_the_solution_and_refuses_a_wrong_one(name, functions):
     right = [_solution(f) for f in functions]
     judge.check(name, *right)  # raises if the judge refused the course's own solution
     wrong = [lambda *args, **kwargs: (np.zeros(1), 0.0)] * len(functions)
     with pytest.raises(AssertionError):
         judge.check(name, *wrong)
+
+
+@pytest.mark.parametrize("name, functions", FUNCTION_JUDGES.items())
+def test_each_judge_accepts_the_solution_on_every_draw(name, functions):
+    """Inputs are drawn afresh for every submission: no draw may fail a correct answer."""
+    right = [_solution(f) for f in functions]
+    for seed in range(200):
+        request = judge.JUDGES[name].request(np.random.default_rng(seed))
+        report = probe.run(judge.for_kernel(request), *right)
+        assert judge.JUDGES[name].verdict(request, report) is None, f"seed {seed}"
 
 
 def test_requests_for_the_kernel_hold_inputs_only():

@@ -11,7 +11,7 @@ Two kinds of multiple-choice question:
   2. the answer cell ``answer_qN = "X"`` inside ``### BEGIN SOLUTION`` / ``### END SOLUTION``
      (students get ``raise NotImplementedError()``),
   3. a self-check cell calling :func:`gmm_lesson.quiz.check` (instant feedback),
-  4. a locked, graded test cell: a visible format check and, hidden, ``expected = "X"``.
+  4. a locked, graded test cell: a visible format check and, hidden, ``check("choice", answer_qN, key="X")``.
 
   A learner can try every letter with the self-check, so these points measure
   engagement, not mastery.
