@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import importlib.util
-import re
+import platform
 import subprocess
 import sys
 import tomllib
@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 import yaml
 from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,17 +45,27 @@ def _run_module():
     return module
 
 
-def constraints() -> dict[str, str]:
-    pins = {}
+def constraint_lines() -> list[Requirement]:
+    """Every pin of constraints.txt, markers included."""
+    lines = []
     for line in (ROOT / "constraints.txt").read_text().splitlines():
         line = line.split("#", 1)[0].strip()
-        if not line:
-            continue
-        name, sep, version = line.partition("==")
-        assert sep and re.fullmatch(r"[0-9][0-9A-Za-z.+!-]*", version), f"not an exact pin: {line!r}"
-        key = canonicalize_name(name)
-        assert key not in pins, f"{name} pinned twice"
-        pins[key] = version
+        if line:
+            req = Requirement(line)
+            (spec,) = req.specifier
+            assert spec.operator == "==" and not req.extras, f"not an exact pin: {line!r}"
+            lines.append(req)
+    return lines
+
+
+def constraints() -> dict[str, str]:
+    """The pins that apply to this Python (a marked line applies where its marker holds)."""
+    pins = {}
+    for req in constraint_lines():
+        if req.marker is None or req.marker.evaluate():
+            key = canonicalize_name(req.name)
+            assert key not in pins, f"{req.name} pinned twice for this Python"
+            pins[key] = next(iter(req.specifier)).version
     return pins
 
 
@@ -116,6 +127,27 @@ def test_constraints_match_the_installed_environment():
 
     for name in KEY_PACKAGES:
         assert version(name) == constraints()[name], name
+
+
+def test_every_pin_installs_on_every_python_the_project_allows():
+    """A pinned release that needs a newer Python than requires-python (>=3.11), such as
+    soupsieve 4 (3.11.5), needs a marked alternative, or Debian 12's Python 3.11.2 fails."""
+    from importlib.metadata import metadata
+
+    lowest = SpecifierSet(PYPROJECT["project"]["requires-python"])
+    oldest = next(v for v in ("3.11.0", "3.12.0", "3.13.0") if lowest.contains(v))
+    marked = {canonicalize_name(r.name) for r in constraint_lines() if r.marker is not None}
+    for name, version in constraints().items():
+        needs = metadata(name).get("Requires-Python") or ""
+        if not SpecifierSet(needs).contains(oldest) and name not in marked:
+            pytest.fail(f"{name}=={version} needs Python {needs}: add a marked pin for older Pythons")
+    # each marked package has exactly one pin for the oldest allowed Python and for this one
+    for name in marked:
+        group = [r for r in constraint_lines() if canonicalize_name(r.name) == name]
+        for python in (oldest, platform.python_version()):
+            env = {"python_full_version": python, "python_version": python.rsplit(".", 1)[0]}
+            applying = [r for r in group if r.marker is None or r.marker.evaluate(env)]
+            assert len(applying) == 1, (name, python, [str(r) for r in applying])
 
 
 @pytest.mark.parametrize("path", ["environment.yml", "binder/environment.yml"])
