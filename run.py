@@ -6,7 +6,7 @@
     python3 run.py explorer   # the EM explorer alone, as a Voila web app (no code shown)
     python3 run.py lite       # build a static JupyterLite site into build/lite
     python3 run.py exercises  # only make the student versions in exercises/
-                              # (--here: with this Python's own nbgrader, as on Binder)
+    python run.py binder      # Binder's postBuild: exercises and Voila settings, no .venv
 
 Each command installs what it needs, and no more, into the virtual environment
 ``.venv`` beside this file, at the exact versions in ``constraints.txt``; it
@@ -49,6 +49,7 @@ EXTRAS = {
     "explorer": ("explorer",),
     "lite": ("lite",),
     "exercises": ("course",),
+    "binder": (),  # installs nothing: binder/environment.yml did
 }
 # The first cell of every notebook in the JupyterLite site: the Pyodide kernel installs
 # the gmm_lesson wheel shipped in the site (piplite); numpy and matplotlib come with it
@@ -234,14 +235,38 @@ def build_lite(rest: Sequence[str]) -> int:
         )
 
 
+def write_server_config(config_dir: Path) -> Path:
+    """Merge apps/voila.json into ``config_dir/jupyter_server_config.json``.
+
+    On Binder, Voila runs inside the Jupyter server (``/voila/render/...``), which reads
+    Voila's and the kernel culler's settings from its own config file. (A file in
+    ``jupyter_server_config.d/`` would not do: the server reads only extension switches
+    there.) Settings already in the file are kept unless apps/voila.json sets them.
+    """
+    path = Path(config_dir) / "jupyter_server_config.json"
+    config = json.loads(path.read_text()) if path.exists() else {}
+    for section, values in json.loads((APPS / "voila.json").read_text()).items():
+        config.setdefault(section, {}).update(values)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(config, indent=2) + "\n")
+    return path
+
+
+def user_config_dir() -> Path:
+    """Jupyter's user config directory (what ``jupyter --config-dir`` prints)."""
+    return Path(os.environ.get("JUPYTER_CONFIG_DIR") or Path.home() / ".jupyter")
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in EXTRAS:
         print(__doc__)
         return 2
     command, rest = argv[0], argv[1:]
-    if command == "exercises" and "--here" in rest:
-        # Binder's postBuild: this Python's environment already has nbgrader.
+    if command == "binder":
+        # Binder's postBuild: this Python's environment (binder/environment.yml) already
+        # has nbgrader and Voila; no .venv.
         make_exercises(bindir=Path(sys.executable).parent)
+        say(f"Voila and kernel culling settings in {write_server_config(user_config_dir())}")
         return 0
     ensure_venv(EXTRAS[command])
     if command == "test":

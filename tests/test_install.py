@@ -13,7 +13,9 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import platform
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -23,6 +25,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from lab_server import LabServer
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
@@ -193,7 +196,7 @@ def test_binder_postbuild_installs_the_package_without_deps_and_makes_the_exerci
     commands = [line.strip() for line in post.read_text().splitlines() if line.strip()[:1] not in ("", "#")]
     assert commands[0] == "set -euo pipefail"
     assert "python -m pip install --no-deps --no-cache-dir ." in commands
-    assert "python run.py exercises --here" in commands
+    assert commands[-1] == "python run.py binder"
     subprocess.run(["bash", "-n", str(post)], check=True)
 
 
@@ -212,12 +215,36 @@ def test_repo2docker_detects_the_binder_config():
     assert '--file "environment.yml"' not in out
 
 
-def test_run_py_exercises_here_uses_this_pythons_nbgrader(tmp_path):
-    """What postBuild runs on Binder: no .venv, the environment's own nbgrader."""
-    env = {"GMM_LESSON_EXERCISES": str(tmp_path / "ex"), "PATH": "/usr/bin:/bin"}
-    subprocess.run([sys.executable, str(ROOT / "run.py"), "exercises", "--here"], check=True, env=env)
-    made = sorted(p.name for p in (tmp_path / "ex").iterdir())
-    assert made == sorted(p.name for p in (ROOT / "course" / "source").iterdir() if p.is_dir())
+def test_binder_postbuild_setup_serves_exercises_and_voila_with_culling(tmp_path):
+    """What ``python run.py binder`` (postBuild) sets up, in a real Jupyter server with Voila.
+
+    No .venv: the exercises are made with this Python's own nbgrader, and apps/voila.json
+    is merged into the user's jupyter_server_config.json, which the server running
+    /voila/render/... reads. The server is the one Binder starts (jupyter lab), with
+    the notebook root holding the repository's apps/ and the exercises.
+    """
+    server = LabServer(tmp_path / "lab")
+    config = tmp_path / "lab" / "config"  # the server's JUPYTER_CONFIG_DIR
+    config.mkdir(parents=True)
+    earlier = {"ServerApp": {"shutdown_no_activity_timeout": 0}}
+    (config / "jupyter_server_config.json").write_text(json.dumps(earlier))
+    shutil.copytree(ROOT / "apps", server.root_dir / "apps")
+    env = {"GMM_LESSON_EXERCISES": str(server.root_dir / "exercises"), "JUPYTER_CONFIG_DIR": str(config),
+           "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    subprocess.run([sys.executable, str(ROOT / "run.py"), "binder"], check=True, env=env)
+    written = json.loads((config / "jupyter_server_config.json").read_text())
+    assert written["ServerApp"] == earlier["ServerApp"]  # kept
+    idle = written["MappingKernelManager"]["cull_idle_timeout"]
+    assert idle > 0
+    with server:
+        listing = server.api("GET", "/api/contents/exercises")
+        assert sorted(item["name"] for item in listing["content"]) == sorted(
+            p.name for p in (ROOT / "course" / "source").iterdir() if p.is_dir())
+        page = server.request("GET", "/voila/render/apps/explorer.ipynb", timeout=240).decode()
+        assert "application/vnd.jupyter.widget-view+json" in page  # the explorer ran
+        assert "EMExplorer()" not in page and "from gmm_lesson" not in page  # no code
+        log = server.log_tail(100_000)
+        assert f"Culling kernels with idle durations > {idle} seconds" in log, log[-4000:]
 
 
 # ------------------------------------------------------------------- the bare wheel
