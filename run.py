@@ -192,10 +192,17 @@ def _lite_notebook(source: Path, target: Path) -> None:
 
 def build_lite(rest: Sequence[str]) -> int:
     """A static JupyterLite site: the exercises, the explorer and the gmm_lesson wheel."""
-    output = LITE_OUTPUT
-    if "--output-dir" in rest:
-        output = Path(rest[rest.index("--output-dir") + 1]).resolve()
-        rest = [a for i, a in enumerate(rest) if a != "--output-dir" and rest[i - 1 : i] != ["--output-dir"]]
+    output, others, args = LITE_OUTPUT, [], iter(rest)
+    for arg in args:  # --output-dir DIR or --output-dir=DIR; the rest go to `jupyter lite build`
+        if arg == "--output-dir":
+            output = Path(next(args)).resolve()
+        elif arg.startswith("--output-dir="):
+            output = Path(arg.split("=", 1)[1]).resolve()
+        else:
+            others.append(arg)
+    if output.exists() and any(output.iterdir()) and not (output / "jupyter-lite.json").exists():
+        say(f"{output} is not empty and holds no JupyterLite site: not overwriting it")
+        return 1
     with tempfile.TemporaryDirectory(prefix="gmm-lite-") as tmp:
         work = Path(tmp)
         wheels = work / "wheels"
@@ -215,7 +222,7 @@ def build_lite(rest: Sequence[str]) -> int:
         _lite_notebook(APPS / "explorer.ipynb", contents / "explorer.ipynb")
         shutil.copy2(APPS / "jupyter-lite.json", work / "jupyter-lite.json")
         if output.exists():
-            shutil.rmtree(output)
+            shutil.rmtree(output)  # an earlier build (checked above)
         say(f"building the JupyterLite site in {output}")
         return subprocess.call(
             [
@@ -228,7 +235,7 @@ def build_lite(rest: Sequence[str]) -> int:
                 wheel,
                 "--output-dir",
                 output,
-                *rest,
+                *others,
             ],
             cwd=work,
             env=venv_env(),

@@ -76,3 +76,14 @@ def test_the_sites_wheel_pulls_no_jupyter_server_packages(site: Path):
     requires = wheel_requires(wheel)
     plain = {canonicalize_name(r.name) for r in requires if r.marker is None}
     assert plain == CORE and not plain & NOT_IN_CORE
+
+
+def test_run_py_lite_never_overwrites_a_folder_that_is_not_a_site(tmp_path):
+    keep = tmp_path / "notes.txt"
+    keep.write_text("mine")
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), "lite", f"--output-dir={tmp_path}"],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 1 and "not overwriting" in result.stdout
+    assert keep.read_text() == "mine"
