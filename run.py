@@ -1,23 +1,32 @@
 #!/usr/bin/env python3
 """Set up and run gmm-lesson with nothing but Python and pip.
 
-    python3 run.py lab     # create .venv if needed, install, make the exercises, open them in JupyterLab
-    python3 run.py test    # create .venv if needed, install, run every test (extra args go to pytest)
+    python3 run.py lab        # the lessons: make the exercises, open them in JupyterLab
+    python3 run.py test       # install everything, run every test (extra args go to pytest)
+    python3 run.py explorer   # the EM explorer alone, as a Voila web app (no code shown)
+    python3 run.py lite       # build a static JupyterLite site into build/lite
+    python3 run.py exercises  # only make the student versions in exercises/
+    python run.py binder      # Binder's postBuild: exercises and Voila settings, no .venv
 
-The virtual environment lives in ``.venv`` beside this file and is reinstalled
-whenever ``pyproject.toml`` changes. The browser tests need Debian's ``chromium`` and
-the grading tests Debian's ``bubblewrap``; when they are missing and we are root with
-``apt-get``, they are installed.
+Each command installs what it needs, and no more, into the virtual environment
+``.venv`` beside this file, at the exact versions in ``constraints.txt``; it
+reinstalls when ``pyproject.toml`` or ``constraints.txt`` changes. Extra arguments
+go to the program run (jupyter lab, pytest, voila, jupyter lite build). The browser
+tests need Debian's ``chromium`` and the grading tests Debian's ``bubblewrap``; when
+they are missing and we are root with ``apt-get``, they are installed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import venv
+from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -25,28 +34,69 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / "python"
 STAMP = VENV / ".gmm-lesson-installed"
+CONSTRAINTS = ROOT / "constraints.txt"
 CHROMIUM = "/usr/bin/chromium"
 COURSE = ROOT / "course"
+APPS = ROOT / "apps"
+LITE_OUTPUT = ROOT / "build" / "lite"
 # where `lab` puts the student versions; GMM_LESSON_EXERCISES moves it (the tests use a temp dir)
 EXERCISES = Path(os.environ.get("GMM_LESSON_EXERCISES", ROOT / "exercises")).resolve()
+
+# The pyproject extras each command installs (see [project.optional-dependencies]).
+EXTRAS = {
+    "lab": ("lab",),
+    "test": ("test",),
+    "explorer": ("explorer",),
+    "lite": ("lite",),
+    "exercises": ("course",),
+    "binder": (),  # installs nothing: binder/environment.yml did
+}
+# The first cell of every notebook in the JupyterLite site: the Pyodide kernel installs
+# the gmm_lesson wheel shipped in the site (piplite); numpy and matplotlib come with it
+# from the Pyodide distribution.
+LITE_INSTALL_CELL = "%pip install -q gmm_lesson"
 
 
 def say(msg: str) -> None:
     print(f"[run.py] {msg}", flush=True)
 
 
-def ensure_venv() -> None:
-    """Create .venv and install the package with its test extra, unless up to date."""
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    if STAMP.exists() and STAMP.read_text() == wanted and PYTHON.exists():
+def _digest() -> str:
+    h = hashlib.sha256((ROOT / "pyproject.toml").read_bytes())
+    h.update(CONSTRAINTS.read_bytes())
+    return h.hexdigest()
+
+
+def _installed_extras(digest: str) -> set[str]:
+    """The extras installed in .venv for this pyproject.toml and constraints.txt."""
+    try:
+        stamp = json.loads(STAMP.read_text())
+    except (OSError, ValueError):
+        return set()
+    if not isinstance(stamp, dict) or stamp.get("digest") != digest or not PYTHON.exists():
+        return set()
+    return set(stamp.get("extras", ()))
+
+
+def ensure_venv(extras: Sequence[str] = ("test",)) -> None:
+    """Create .venv and install the package with ``extras``, unless already there.
+
+    Everything is installed with ``pip -c constraints.txt``, so each machine gets the
+    versions the project was tested with. Extras installed before are kept.
+    """
+    digest = _digest()
+    have = _installed_extras(digest)
+    if set(extras) <= have:
         return
     if not PYTHON.exists():
         say(f"creating virtual environment in {VENV}")
         venv.create(VENV, with_pip=True)
-    say("installing gmm-lesson and its dependencies (a few minutes the first time)")
-    subprocess.run([PYTHON, "-m", "pip", "install", "--upgrade", "pip"], check=True)
-    subprocess.run([PYTHON, "-m", "pip", "install", "-e", f"{ROOT}[test]"], check=True)
-    STAMP.write_text(wanted)
+    wanted = sorted(have | set(extras))
+    say(f"installing gmm-lesson[{','.join(wanted)}] (a few minutes the first time)")
+    pip = [PYTHON, "-m", "pip", "install", "-c", CONSTRAINTS]
+    subprocess.run([*pip, "--upgrade", "pip"], check=True)
+    subprocess.run([*pip, "-e", f"{ROOT}[{','.join(wanted)}]"], check=True)
+    STAMP.write_text(json.dumps({"digest": digest, "extras": wanted}))
 
 
 def ensure_chromium() -> None:
@@ -81,49 +131,179 @@ def ensure_bubblewrap() -> None:
         say("bwrap is missing: grading needs Debian's bubblewrap (sudo apt-get install bubblewrap)")
 
 
-def venv_env() -> dict[str, str]:
+def venv_env(bindir: Path = BIN) -> dict[str, str]:
     """The environment with .venv/bin first on PATH (nbgrader shells out to alembic)."""
-    return {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    return {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}"}
 
 
-def make_exercises() -> None:
+def make_exercises(target: Path | None = None, bindir: Path = BIN) -> None:
     """Student versions of every assignment in exercises/, for self-paced learners.
 
     nbgrader replaces the solutions by ``raise NotImplementedError()`` and removes the
     hidden tests. An assignment already in exercises/ is skipped (no --force), so
-    running this again never overwrites a learner's work.
+    running this again never overwrites a learner's work. ``target`` replaces
+    exercises/; ``bindir`` is where ``nbgrader`` is (the venv's by default).
     """
+    target = EXERCISES if target is None else Path(target).resolve()
     for source in sorted((COURSE / "source").iterdir()):
-        if not source.is_dir() or (EXERCISES / source.name).exists():
+        if not source.is_dir() or (target / source.name).exists():
             continue
-        say(f"making the student version of {source.name} in {EXERCISES}")
+        say(f"making the student version of {source.name} in {target}")
         subprocess.run(
             [
-                BIN / "nbgrader",
+                bindir / "nbgrader",
                 "generate_assignment",
                 source.name,
                 "--no-db",
                 "--log-level=WARN",
-                f"--CourseDirectory.release_directory={EXERCISES}",
+                f"--CourseDirectory.release_directory={target}",
             ],
             check=True,
             cwd=COURSE,
+            env=venv_env(bindir),
+        )
+
+
+def is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def lab_command(rest: Sequence[str]) -> list[str]:
+    """``jupyter lab`` with the user's arguments; as root, with --allow-root.
+
+    Jupyter refuses to start as root without it ("Running as root is not
+    recommended"), and root is who runs a fresh container, a CI job or a Binder-like box.
+    """
+    extra = ["--allow-root"] if is_root() and "--allow-root" not in rest else []
+    return [str(BIN / "jupyter"), "lab", *extra, *rest]
+
+
+def explorer_command(rest: Sequence[str]) -> list[str]:
+    """Voila serving apps/explorer.ipynb; run from apps/ so that apps/voila.json applies."""
+    return [str(BIN / "voila"), "explorer.ipynb", *rest]
+
+
+def _lite_notebook(source: Path, target: Path) -> None:
+    """Copy a notebook for JupyterLite, with the cell that installs gmm_lesson first."""
+    nb = json.loads(source.read_text(encoding="utf-8"))
+    cell = {
+        "cell_type": "code",
+        "execution_count": None,
+        "id": "lite-install-gmm-lesson",
+        "metadata": {"tags": ["lite-install"]},
+        "outputs": [],
+        "source": [LITE_INSTALL_CELL],
+    }
+    if nb.get("nbformat_minor", 0) < 5:
+        del cell["id"]
+    nb["cells"].insert(0, cell)
+    nb.setdefault("metadata", {})["kernelspec"] = {
+        "name": "python",
+        "display_name": "Python (Pyodide)",
+        "language": "python",
+    }
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(nb, indent=1), encoding="utf-8")
+
+
+def build_lite(rest: Sequence[str]) -> int:
+    """A static JupyterLite site: the exercises, the explorer and the gmm_lesson wheel."""
+    output, others, args = LITE_OUTPUT, [], iter(rest)
+    for arg in args:  # --output-dir DIR or --output-dir=DIR; the rest go to `jupyter lite build`
+        if arg == "--output-dir":
+            output = Path(next(args)).resolve()
+        elif arg.startswith("--output-dir="):
+            output = Path(arg.split("=", 1)[1]).resolve()
+        else:
+            others.append(arg)
+    if output.exists() and any(output.iterdir()) and not (output / "jupyter-lite.json").exists():
+        say(f"{output} is not empty and holds no JupyterLite site: not overwriting it")
+        return 1
+    with tempfile.TemporaryDirectory(prefix="gmm-lite-") as tmp:
+        work = Path(tmp)
+        wheels = work / "wheels"
+        subprocess.run(
+            [PYTHON, "-m", "pip", "wheel", "--no-deps", "-q", "-w", wheels, ROOT], check=True
+        )
+        (wheel,) = wheels.glob("gmm_lesson-*.whl")
+        make_exercises(work / "exercises")
+        contents = work / "contents"
+        for notebook in sorted((work / "exercises").rglob("*.ipynb")):
+            _lite_notebook(notebook, contents / "lessons" / notebook.relative_to(work / "exercises"))
+        for data in (work / "exercises").rglob("*"):
+            if data.is_file() and data.suffix != ".ipynb":
+                copy = contents / "lessons" / data.relative_to(work / "exercises")
+                copy.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(data, copy)
+        _lite_notebook(APPS / "explorer.ipynb", contents / "explorer.ipynb")
+        shutil.copy2(APPS / "jupyter-lite.json", work / "jupyter-lite.json")
+        if output.exists():
+            shutil.rmtree(output)  # an earlier build (checked above)
+        say(f"building the JupyterLite site in {output}")
+        return subprocess.call(
+            [
+                BIN / "jupyter",
+                "lite",
+                "build",
+                "--contents",
+                contents,
+                "--piplite-wheels",
+                wheel,
+                "--output-dir",
+                output,
+                *others,
+            ],
+            cwd=work,
             env=venv_env(),
         )
 
 
+def write_server_config(config_dir: Path) -> Path:
+    """Merge apps/voila.json into ``config_dir/jupyter_server_config.json``.
+
+    On Binder, Voila runs inside the Jupyter server (``/voila/render/...``), which reads
+    Voila's and the kernel culler's settings from its own config file. (A file in
+    ``jupyter_server_config.d/`` would not do: the server reads only extension switches
+    there.) Settings already in the file are kept unless apps/voila.json sets them.
+    """
+    path = Path(config_dir) / "jupyter_server_config.json"
+    config = json.loads(path.read_text()) if path.exists() else {}
+    for section, values in json.loads((APPS / "voila.json").read_text()).items():
+        config.setdefault(section, {}).update(values)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(config, indent=2) + "\n")
+    return path
+
+
+def user_config_dir() -> Path:
+    """Jupyter's user config directory (what ``jupyter --config-dir`` prints)."""
+    return Path(os.environ.get("JUPYTER_CONFIG_DIR") or Path.home() / ".jupyter")
+
+
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("lab", "test"):
+    if not argv or argv[0] not in EXTRAS:
         print(__doc__)
         return 2
     command, rest = argv[0], argv[1:]
-    ensure_venv()
+    if command == "binder":
+        # Binder's postBuild: this Python's environment (binder/environment.yml) already
+        # has nbgrader and Voila; no .venv.
+        make_exercises(bindir=Path(sys.executable).parent)
+        say(f"Voila and kernel culling settings in {write_server_config(user_config_dir())}")
+        return 0
+    ensure_venv(EXTRAS[command])
     if command == "test":
         ensure_chromium()
         ensure_bubblewrap()
         return subprocess.call([PYTHON, "-m", "pytest", *rest], cwd=ROOT)
+    if command == "explorer":
+        return subprocess.call(explorer_command(rest), cwd=APPS, env=venv_env())
+    if command == "lite":
+        return build_lite(rest)
     make_exercises()
-    return subprocess.call([BIN / "jupyter", "lab", *rest], cwd=EXERCISES, env=venv_env())
+    if command == "exercises":
+        return 0
+    return subprocess.call(lab_command(rest), cwd=EXERCISES, env=venv_env())
 
 
 if __name__ == "__main__":

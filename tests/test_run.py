@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import signal
@@ -37,7 +38,7 @@ def test_run_py_lab_serves_student_versions_of_every_assignment(tmp_path):
             str(ROOT / "run.py"),
             "lab",
             "--no-browser",
-            "--allow-root",
+            # no --allow-root: as root (as here, in CI and in containers) run.py adds it
             "--ServerApp.ip=127.0.0.1",
             f"--ServerApp.port={port}",
             f"--IdentityProvider.token={token}",
@@ -90,3 +91,28 @@ def test_run_py_lab_never_overwrites_a_learners_work(tmp_path):
     notebook.write_text(notebook.read_text().replace("NotImplementedError", "MyAnswer", 1))
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True)
     assert "MyAnswer" in notebook.read_text()
+
+
+def _run_module():
+    spec = importlib.util.spec_from_file_location("gmm_run", ROOT / "run.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("euid", [0, 1000])
+def test_run_py_lab_passes_allow_root_only_as_root(monkeypatch, euid):
+    run = _run_module()
+    monkeypatch.setattr(run.os, "geteuid", lambda: euid)
+    command = run.lab_command(["--no-browser"])
+    assert command[:2] == [str(run.BIN / "jupyter"), "lab"] and command[-1] == "--no-browser"
+    assert command.count("--allow-root") == (1 if euid == 0 else 0)
+    # given by the user too: passed once
+    assert run.lab_command(["--allow-root"]).count("--allow-root") == 1
+
+
+def test_run_py_without_a_known_command_prints_its_usage():
+    result = subprocess.run([sys.executable, str(ROOT / "run.py")], capture_output=True, text=True)
+    assert result.returncode == 2
+    for command in ("lab", "test", "explorer", "lite", "exercises"):
+        assert f"python3 run.py {command}" in result.stdout
