@@ -24,6 +24,7 @@ import copy
 import json
 import secrets
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellControlSignal, DeadKernelError
 from nbclient.util import run_sync
 from nbformat import NotebookNode
+from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import DeduplicateIds, Execute
 from nbgrader.utils import setenv
 from traitlets import Dict, Integer, List, Unicode
@@ -134,6 +136,23 @@ def _as_scored_safely(output: NotebookNode) -> NotebookNode | None:
     return output
 
 
+#: what a graded notebook may show of the kernel's rich output: no HTML, SVG or script,
+#: which nbgrader's formgrader and feedback pages would otherwise run for the instructor
+SAFE_MIMETYPES = ("text/plain", "image/png", "image/jpeg", probe.MIME)
+
+
+def _defuse(cell: NotebookNode) -> None:
+    """Keep only inert output (markdown cells are sanitised where they are rendered:
+    ``HTMLExporter.sanitize_html`` in the course config)."""
+    for out in cell.get("outputs", []):
+        if "data" in out:
+            dropped = [m for m in out.data if m not in SAFE_MIMETYPES]
+            for mimetype in dropped:
+                del out.data[mimetype]
+            if dropped and not out.data:
+                out.data["text/plain"] = f"[{', '.join(dropped)} output is not kept in a graded notebook]"
+
+
 def verdict(cell: NotebookNode, checks: list[Check]) -> str | None:
     """None if every check of this executed cell passed, else the first problem."""
     if any(out.output_type == "error" for out in cell.outputs):
@@ -190,13 +209,16 @@ class JudgedExecute(Execute):
     always_hidden = List(Unicode(), help="site packages hidden from every grading kernel").tag(config=True)
     output_limit = Integer(2_000_000, help="bytes of output kept per cell").tag(config=True)
     max_restarts = Integer(3, help="new kernels per notebook after a crash or time-out").tag(config=True)
+    notebook_timeout = Integer(
+        900, help="seconds for a whole notebook (cells that would start later are not run)"
+    ).tag(config=True)
 
     # -------------------------------------------------------------- the notebook
     def preprocess(self, nb, resources=None, km=None):
         plan = self._plan(nb)
         assignment = resources.get("nbgrader", {}).get("assignment", "")
-        path = Path(resources.get("metadata", {}).get("path") or ".")
-        with tempfile.TemporaryDirectory(prefix="gmm-grading-") as root:
+        root = tempfile.mkdtemp(prefix="gmm-grading-")
+        try:
             self._sandbox = None
             if self.sandbox == "none":
                 self.log.warning(
@@ -214,7 +236,7 @@ class JudgedExecute(Execute):
                 allowed = self.allowed_modules.get(assignment)
                 self._sandbox = sandbox.Sandbox(
                     Path(root) / "box",
-                    path,
+                    self._assignment_folder(assignment),
                     allowed_modules=None if allowed is None else tuple(allowed),
                     hidden_packages=(*self.always_hidden, *self.hidden_packages.get(assignment, ())),
                 )
@@ -235,9 +257,21 @@ class JudgedExecute(Execute):
             finally:
                 for index, (original, _, _) in plan.items():
                     nb.cells[index].source = original
+        finally:
+            sandbox.remove_tree(Path(root))
         for index, (_, _, checks) in plan.items():
             self._judge_cell(nb.cells[index], checks)
+        for cell in nb.cells:
+            _defuse(cell)
         return self.nb, self.resources
+
+    def _assignment_folder(self, assignment: str) -> Path | None:
+        """The assignment's folder in course/source (trusted), for the files it ships."""
+        if not assignment:
+            return None
+        coursedir = CourseDirectory(config=self.config)
+        folder = Path(coursedir.format_path(coursedir.source_directory, ".", assignment))
+        return folder if folder.is_dir() else None
 
     def _plan(self, nb) -> dict[int, tuple[str, str, list[Check]]]:
         """Every graded test cell: (original source, visible part, hidden checks)."""
@@ -278,7 +312,9 @@ class JudgedExecute(Execute):
         self.reset_execution_trackers()
         self._check_assign_resources(resources)
         cells, done, index, restarts = nb.cells, [], 0, 0
-        while index < len(cells) and restarts <= self.max_restarts:
+        deadline = time.monotonic() + self.notebook_timeout
+        why_not = "not run: the kernel had to be restarted too often"
+        while index < len(cells) and restarts <= self.max_restarts and time.monotonic() <= deadline:
             with self.setup_kernel():
                 info = self.wait_for_reply(self.kc.kernel_info())
                 nb.metadata["language_info"] = info["content"]["language_info"]
@@ -288,6 +324,8 @@ class JudgedExecute(Execute):
                     if self._run_cell(copy.deepcopy(cells[earlier]), earlier) is not None:
                         done.remove(earlier)
                 while index < len(cells):
+                    if time.monotonic() > deadline:
+                        break
                     cell, index = cells[index], index + 1
                     stopped = self._run_cell(cell, index - 1)
                     if stopped is not None:
@@ -297,9 +335,11 @@ class JudgedExecute(Execute):
                         break
                     if cell.cell_type == "code":
                         done.append(index - 1)
+        if time.monotonic() > deadline:
+            why_not = f"not run: the notebook ran past its time limit of {self.notebook_timeout} s"
         for cell in cells[index:]:
             if cell.cell_type == "code":
-                cell.outputs = [_error("not run: the kernel had to be restarted too often", "NotRun")]
+                cell.outputs = [_error(why_not, "NotRun")]
         self.set_widgets_metadata()
 
     def _run_cell(self, cell: NotebookNode, index: int) -> tuple[str, str] | None:

@@ -9,7 +9,9 @@ whatever its process can reach. So the kernel that runs a submission gets:
 * a **read-only system**: ``/usr``, the Python installation and the virtual
   environment, and nothing else of the machine: no course folder, no gradebook, no
   exchange, no other submission, no home directory, a short list of ``/etc`` files;
-* a **private writable copy** of the submission's files, in a size-limited tmpfs;
+* a **private writable work folder** in a size-limited tmpfs, holding a copy of the
+  assignment's own files from ``course/source`` (never files that came with a
+  submission: nbgrader copies those as root, following symlinks);
 * **no reference**: the ``gmm_lesson`` it imports is a copy holding only the modules
   the assignment allows (others are stubs that say they are not available while work
   is graded), and the assignment's hidden site packages (say scikit-learn) are
@@ -27,9 +29,11 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import sysconfig
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,8 +90,9 @@ class Sandbox:
     ----------
     root : Path
         An empty folder owned by the grader; everything below it is removed afterwards.
-    submission : Path
-        The submission's folder; its files except notebooks are copied in.
+    files : Path or None
+        The assignment's own folder in ``course/source`` (trusted); its files except
+        notebooks are copied into the kernel's work folder. Nothing from a submission.
     allowed_modules : sequence of str or None
         Modules of ``gmm_lesson`` the kernel may import (``None``: all but the trusted
         ones). ``em`` not in the list still gives ``em.GMMParams``, without the maths.
@@ -97,7 +102,7 @@ class Sandbox:
     """
 
     root: Path
-    submission: Path
+    files_from: Path | None
     allowed_modules: tuple[str, ...] | None = None
     hidden_packages: tuple[str, ...] = ()
     limits: Limits = field(default_factory=Limits)
@@ -111,7 +116,8 @@ class Sandbox:
         self.site = self.root / "site"
         for folder in (self.requests, self.sockets, self.files, self.site):
             folder.mkdir(parents=True)
-        _copy_submission(Path(self.submission), self.files)
+        if self.files_from is not None:
+            _copy_files(Path(self.files_from), self.files)
         _copy_package(self.site / "gmm_lesson", self.allowed_modules)
         for folder in (self.root, self.requests, self.files, self.site):
             folder.chmod(0o755)
@@ -134,6 +140,9 @@ class Sandbox:
         This folder is the only place on the grader's disk the kernel can write to; the
         grader's connections to the existing sockets keep working.
         """
+        for entry in self.sockets.iterdir():  # only the kernel's own files may stay
+            if not (entry.name == "kernel.json" or (entry.name.startswith("kernel-") and entry.is_socket())):
+                _remove(entry)
         if self.privileged:
             os.chown(self.sockets, 0, 0)
             self.sockets.chmod(0o755)
@@ -156,6 +165,7 @@ class Sandbox:
             "GMM_LESSON_GRADING": "sandbox",
             "GMM_LESSON_REQUESTS": SANDBOX_REQUESTS,
             "LANG": "C.UTF-8",
+            "PYTHONSAFEPATH": "1",  # the work folder never shadows a module (ipykernel_launcher)
         }
         for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # machine quirks, see docs
             if name in os.environ:
@@ -257,6 +267,16 @@ class Sandbox:
         ]
 
 
+def _remove(path: Path) -> None:
+    """Remove a file or a folder of any depth (shutil.rmtree recurses, ``rm`` does not)."""
+    subprocess.run(["rm", "-rf", "--one-file-system", "--", str(path)], check=False)
+
+
+def remove_tree(path: Path) -> None:
+    """Remove a sandbox's folder on the grader's side, whatever the kernel left in it."""
+    _remove(path)
+
+
 def _own_processes() -> int:
     """How many processes (and threads) this user runs now: RLIMIT_NPROC counts them all."""
     uid, count = str(os.getuid()), 0
@@ -295,8 +315,8 @@ def _empty_over() -> list[str]:
     return sorted(f for f in folders - set(_site_dirs()) if Path(f).is_dir())
 
 
-def _copy_submission(source: Path, dest: Path) -> None:
-    """The submission's files, without notebooks (the kernel is sent their cells)."""
+def _copy_files(source: Path, dest: Path) -> None:
+    """An assignment's files, without notebooks (the kernel is sent their cells) or links."""
     for path in sorted(source.rglob("*")):
         relative = path.relative_to(source)
         if path.is_symlink() or path.suffix == ".ipynb" or ".ipynb_checkpoints" in relative.parts:
@@ -371,11 +391,19 @@ class Cgroups:
         return [str(folder / "cgroup.procs") for folder in self.dirs]
 
     def remove(self) -> None:
+        """Kill what is still in the cgroups, then remove them (retrying while it exits)."""
         for folder in self.dirs:
-            try:
-                folder.rmdir()
-            except OSError:
-                pass
+            for _ in range(50):
+                try:
+                    for pid in (folder / "cgroup.procs").read_text().split():
+                        try:
+                            os.kill(int(pid), signal.SIGKILL)
+                        except ProcessLookupError:
+                            pass
+                    folder.rmdir()
+                    break
+                except OSError:
+                    time.sleep(0.05)
 
 
 def _own_cgroup(controller: str) -> Path | None:

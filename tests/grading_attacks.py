@@ -29,6 +29,9 @@ class Submission:
     answers: dict[str, str] = field(default_factory=dict)
     inserted: list[str] = field(default_factory=list)  # code cells after the imports
     duplicated: list[str] = field(default_factory=list)  # answer cells copied (metadata and all)
+    files: dict[str, str] = field(default_factory=dict)  # submitted beside the notebook: name -> text
+    links: dict[str, str] = field(default_factory=dict)  # symlinks beside the notebook: name -> target
+    markdown: list[str] = field(default_factory=list)  # markdown cells added after the imports
     why: str = ""
 
 
@@ -623,6 +626,54 @@ SUBMISSIONS: dict[str, Submission] = {
             "    except Exception as exc:\n"
             "        print(type(exc).__name__)"
         ],
+    ),
+    # -- found by a red-team review
+    "symlinked_files": Submission(
+        EM, "release", ALL,
+        links={
+            "notes.txt": "../../../source/em_step_by_step/em_step_by_step.ipynb",
+            "data.bin": "../../../gradebook.db",
+            "friend.txt": "../../honest_full/em_step_by_step/em_step_by_step.ipynb",
+            "em.txt": "{package}/em.py",
+        },
+        inserted=[
+            "import os, re\n"
+            "print('work folder:', sorted(os.listdir('.')))\n"
+            "text = ''.join(open(f, errors='replace').read() for f in os.listdir('.') if os.path.isfile(f))\n"
+            "found = dict(re.findall(r'check\\(\\\\?\"choice\\\\?\", (answer_q\\d), key=\\\\?\"([A-D])', text))\n"
+            "print('keys found:', found, 'library:', 'def e_step' in text)"
+        ],
+        answers=ANSWERS_FROM_FOUND_KEYS,
+        why="nbgrader copies files beside a submission as root, following symlinks: none reach the kernel",
+    ),
+    "shadowed_launcher": Submission(
+        EM, "full", set(),
+        files={
+            "ipykernel_launcher.py": (
+                "import os\nopen('/home/student/work/SHADOWED', 'w').close()\n"
+                "os.makedirs(os.path.dirname(os.environ.get('JPY_CONNECTION_FILE', '/tmp/x/y')) + '/mine', exist_ok=True)\n"
+                "from ipykernel import kernelapp\nkernelapp.launch_new_instance()\n"
+            ),
+        },
+        inserted=["import os\nprint('shadowed:', os.path.exists('/home/student/work/SHADOWED'))"],
+        why="a module beside the notebook must not run before the kernel (and its sockets) are set",
+    ),
+    "sleeps_forever_politely": Submission(
+        EM, "full", ALL,
+        inserted=["import time\ntime.sleep(9)"] * 6,
+        why="a notebook has a time limit of its own (60 s here): sleeping cells use no CPU",
+    ),
+    "html_and_script_outputs": Submission(
+        EM, "full", set(),
+        inserted=[
+            "from IPython.display import HTML, Javascript, SVG, Markdown, display\n"
+            "display(HTML(\"<script>document.title='XSS-RAN'</script><img src=x onerror=alert(1)>\"))\n"
+            "display(Javascript(\"document.title='XSS-JS'\"))\n"
+            "display(SVG('<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(2)</script></svg>'))\n"
+            "display(Markdown('<img src=x onerror=alert(3)>'))"
+        ],
+        markdown=["My notes <script>document.title='XSS-MD'</script><img src=x onerror=alert(4)>"],
+        why="feedback and formgrader pages must not run a student's HTML or script",
     ),
     # -- the summative multiple choice of another assignment
     "basics_full": Submission(BASICS, "full", set()),

@@ -221,7 +221,7 @@ def test_rigged_string_is_refused_by_the_choice_judge_in_process():
 
 # ---------------------------------------------------------------- the sandbox
 def test_sandbox_package_for_em_step_by_step_holds_no_em_maths(tmp_path):
-    box = sandbox.Sandbox(tmp_path / "box", tmp_path, allowed_modules=("params", "checks", "data", "probe"))
+    box = sandbox.Sandbox(tmp_path / "box", None, allowed_modules=("params", "checks", "data", "probe"))
     site = box.site / "gmm_lesson"
     text = "\n".join(p.read_text() for p in site.glob("*.py"))
     for maths in (
@@ -248,6 +248,7 @@ def test_sandbox_refuses_to_start_without_bubblewrap(monkeypatch):
 INSIDE = r"""
 import json, os, resource, socket, sys
 facts = {"uid": os.getuid(), "cwd": os.getcwd(), "root": sorted(os.listdir("/")),
+         "files": sorted(os.listdir(".")),
          "nproc": resource.getrlimit(resource.RLIMIT_NPROC)[0],
          "pids": sorted(p for p in os.listdir("/proc") if p.isdigit()), "env": sorted(os.environ)}
 try:
@@ -274,11 +275,12 @@ def test_a_sandboxed_kernel_sees_only_its_box(tmp_path, monkeypatch):
     monkeypatch.setenv("GMM_LESSON_DB_URL", "postgresql://grader:secret@localhost/gradebook")
     monkeypatch.setenv("GMM_LESSON_CANARY", "canary")
     (tmp_path / "course-secret.txt").write_text("secret")
-    (tmp_path / "submission").mkdir()
-    (tmp_path / "submission" / "data.csv").write_text("1,2\n")
+    (tmp_path / "assignment").mkdir()
+    (tmp_path / "assignment" / "data.csv").write_text("1,2\n")
+    (tmp_path / "assignment" / "secret-link").symlink_to(tmp_path / "course-secret.txt")
     box = sandbox.Sandbox(
         tmp_path / "box",
-        tmp_path / "submission",
+        tmp_path / "assignment",
         allowed_modules=("params", "checks", "data", "probe"),
         hidden_packages=("sklearn", "scipy"),
     )
@@ -298,6 +300,7 @@ def test_a_sandboxed_kernel_sees_only_its_box(tmp_path, monkeypatch):
         run_sync(km.shutdown_kernel)(now=True)
     assert facts["uid"] == box.uid and facts["uid"] != 0
     assert facts["cwd"] == sandbox.SANDBOX_WORK
+    assert facts["files"] == ["data.csv"]  # the assignment's own file; a symlink is not followed
     assert "course-secret.txt" not in str(facts) and str(tmp_path) not in facts["root"]
     assert facts["net"] in ("ConnectionRefusedError", "OSError") and facts["net"] != "open"
     assert facts["sklearn"] == facts["scipy"] == "hidden"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import sqlite3
+import tempfile
 import time
 from pathlib import Path
 
@@ -22,13 +23,14 @@ import grading_attacks as attacks
 import nbformat
 import nbgrader_helpers as h
 import pytest
-from nbformat.v4 import new_code_cell
+from nbformat.v4 import new_code_cell, new_markdown_cell
 from nbgrader.api import Gradebook
 
 pytestmark = [pytest.mark.nbgrader, pytest.mark.timeout(3600)]
 
 # Short per-cell limit for this batch: the attacks that loop forever cost 10 s each.
 TIMEOUT = 10
+NOTEBOOK_TIMEOUT = 60  # the honest notebooks take under 10 s here
 SANDBOX_UIDS = range(200_000, 300_000)  # gmm_lesson.sandbox picks each kernel's uid here
 
 
@@ -50,6 +52,8 @@ def build(sub: attacks.Submission, course: Path):
     first_code = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
     for offset, code in enumerate(sub.inserted, start=1):
         nb.cells.insert(first_code + offset, new_code_cell(code, id=f"inserted-{offset}"))
+    for offset, text in enumerate(sub.markdown, start=1):
+        nb.cells.insert(first_code + 1, new_markdown_cell(text, id=f"inserted-md-{offset}"))
     return nb
 
 
@@ -75,6 +79,11 @@ def sandbox_processes() -> list[str]:
         if uid in SANDBOX_UIDS or b"gmm-grading-" in cmdline:
             found.append(f"{proc.name} uid={uid} {cmdline[:80]!r}")
     return found
+
+
+def leftover_cgroups() -> set[str]:
+    """The sandboxes' cgroup folders that exist now (gmm_lesson.sandbox.Cgroups)."""
+    return {str(p) for p in Path("/sys/fs/cgroup").glob("*/**/gmm-lesson-*") if p.is_dir()}
 
 
 class Batch:
@@ -106,13 +115,22 @@ def grade(tmp: Path, students: dict[str, attacks.Submission], sandbox: str = "bu
         folder = root / "submitted" / student / sub.assignment
         folder.mkdir(parents=True)
         nbformat.write(build(sub, root), folder / f"{sub.assignment}.ipynb")
+        for name, text in sub.files.items():
+            (folder / name).write_text(text)
+        for name, target in sub.links.items():
+            (folder / name).symlink_to(target.format(package=h.PACKAGE))
     watched = [root / "source", root / "release", root / "nbgrader_config.py", root / "canary.txt", h.PACKAGE]
     batch.before = digest_tree(*watched)
+    batch.cgroups_before = leftover_cgroups()
     for name in names:
         start = time.perf_counter()
-        proc = h.nbgrader(["autograde", name, f"--Execute.timeout={TIMEOUT}"], cwd=root, env=env, check=False)
+        limits = [f"--Execute.timeout={TIMEOUT}", f"--JudgedExecute.notebook_timeout={NOTEBOOK_TIMEOUT}"]
+        proc = h.nbgrader(["autograde", name, *limits], cwd=root, env=env, check=False)
         batch.runs[name] = (proc, time.perf_counter() - start)
     batch.after = digest_tree(*watched)
+    if "html_and_script_outputs" in students:
+        h.nbgrader(["generate_feedback", attacks.EM, "--student=html_and_script_outputs"], cwd=root, env=env)
+    batch.cgroups_after = leftover_cgroups()
     return batch
 
 
@@ -234,8 +252,26 @@ def test_honest_stderr_shows_and_costs_nothing(batch):
     assert "debug: log_gaussian" in text
 
 
-def test_no_sandboxed_process_is_left(batch):
+def test_no_sandboxed_process_or_cgroup_is_left(batch):
     assert sandbox_processes() == []
+    assert batch.cgroups_after <= batch.cgroups_before
+    assert not list(Path(tempfile.gettempdir()).glob("gmm-grading-*"))
+
+
+def test_red_team_findings_are_closed(batch):
+    def outputs(student, cell_id="inserted-1"):
+        cell = next(c for c in batch.autograded(student).cells if c.get("id") == cell_id)
+        return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+
+    seen = outputs("symlinked_files")
+    assert "work folder: []" in seen and "keys found: {}" in seen and "library: False" in seen
+    assert "shadowed: False" in outputs("shadowed_launcher")
+    errors = h.error_details(batch.autograded("sleeps_forever_politely"))
+    assert any("time limit of 60 s" in message for _, message in errors.values()), errors
+    feedback = batch.root / "feedback" / "html_and_script_outputs" / attacks.EM / f"{attacks.EM}.html"
+    page = feedback.read_text(encoding="utf-8")
+    for raw in ("<script>document.title", "<img src=x onerror", "<svg xmlns", "document.title='XSS-JS'"):
+        assert raw not in page, raw  # shown, if at all, as escaped text
 
 
 def test_the_attacks_are_real_without_the_sandbox(tmp_path):
