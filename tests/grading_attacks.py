@@ -661,7 +661,7 @@ SUBMISSIONS: dict[str, Submission] = {
     "sleeps_forever_politely": Submission(
         EM, "full", ALL,
         inserted=["import time\ntime.sleep(9)"] * 6,
-        why="a notebook has a time limit of its own (60 s here): sleeping cells use no CPU",
+        why="a notebook has a time limit of its own (45 s here): sleeping cells use no CPU",
     ),
     "html_and_script_outputs": Submission(
         EM, "full", set(),

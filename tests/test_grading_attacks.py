@@ -30,7 +30,7 @@ pytestmark = [pytest.mark.nbgrader, pytest.mark.timeout(3600)]
 
 # Short per-cell limit for this batch: the attacks that loop forever cost 10 s each.
 TIMEOUT = 10
-NOTEBOOK_TIMEOUT = 60  # the honest notebooks take under 10 s here
+NOTEBOOK_TIMEOUT = 45  # the honest notebooks take under 10 s here, 25 s with a kernel restart
 SANDBOX_UIDS = range(200_000, 300_000)  # gmm_lesson.sandbox picks each kernel's uid here
 
 
@@ -267,7 +267,7 @@ def test_red_team_findings_are_closed(batch):
     assert "work folder: []" in seen and "keys found: {}" in seen and "library: False" in seen
     assert "shadowed: False" in outputs("shadowed_launcher")
     errors = h.error_details(batch.autograded("sleeps_forever_politely"))
-    assert any("time limit of 60 s" in message for _, message in errors.values()), errors
+    assert any("time limit of 45 s" in message for _, message in errors.values()), errors
     feedback = batch.root / "feedback" / "html_and_script_outputs" / attacks.EM / f"{attacks.EM}.html"
     page = feedback.read_text(encoding="utf-8")
     for raw in ("<script>document.title", "<img src=x onerror", "<svg xmlns", "document.title='XSS-JS'"):
