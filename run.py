@@ -99,36 +99,30 @@ def ensure_venv(extras: Sequence[str] = ("test",)) -> None:
     STAMP.write_text(json.dumps({"digest": digest, "extras": wanted}))
 
 
-def ensure_chromium() -> None:
-    """The browser tests drive Debian's chromium; install it when we can."""
-    if Path(CHROMIUM).exists():
+def apt_install(package: str, present: bool, purpose: str) -> None:
+    """Install a Debian package with apt-get when it is missing and we are root."""
+    if present:
         return
     if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
-        say("installing chromium for the browser tests (apt-get)")
+        say(f"installing {package} for {purpose} (apt-get)")
         subprocess.run(["apt-get", "update", "-qq"], check=True)
         subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "chromium"],
+            ["apt-get", "install", "-y", "-qq", package],
             check=True,
             env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
         )
     else:
-        say(f"{CHROMIUM} is missing: install Debian's chromium (sudo apt-get install chromium)")
+        say(f"{package} is missing: {purpose} need it (sudo apt-get install {package})")
+
+
+def ensure_chromium() -> None:
+    """The browser tests drive Debian's chromium."""
+    apt_install("chromium", Path(CHROMIUM).exists(), "the browser tests")
 
 
 def ensure_bubblewrap() -> None:
-    """Autograding sandboxes each student's kernel with bubblewrap; install it when we can."""
-    if shutil.which("bwrap"):
-        return
-    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
-        say("installing bubblewrap for the grading sandbox (apt-get)")
-        subprocess.run(["apt-get", "update", "-qq"], check=True)
-        subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "bubblewrap"],
-            check=True,
-            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-        )
-    else:
-        say("bwrap is missing: grading needs Debian's bubblewrap (sudo apt-get install bubblewrap)")
+    """Autograding sandboxes each student's kernel with bubblewrap."""
+    apt_install("bubblewrap", shutil.which("bwrap") is not None, "the grading sandbox and its tests")
 
 
 def venv_env(bindir: Path = BIN) -> dict[str, str]:

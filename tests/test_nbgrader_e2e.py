@@ -24,6 +24,7 @@ import csv
 import time
 from pathlib import Path
 
+import grading_attacks as attacks
 import nbformat
 import nbgrader_helpers as h
 import pytest
@@ -40,19 +41,6 @@ ASSIGNMENTS = h.assignments()
 EM = "em_step_by_step"
 
 # ---------------------------------------------------------------- em_step_by_step submissions
-WRONG_COVARIANCE = '''
-def m_step(X, resp, reg_covar=1e-6):
-    """Wrong on purpose: divides the covariance by N instead of N_k."""
-    X = np.asarray(X, dtype=float)
-    Nk = resp.sum(axis=0)
-    means = (resp.T @ X) / Nk[:, None]
-    covariances = []
-    for k in range(resp.shape[1]):
-        diff = X - means[k]
-        covariances.append((resp[:, k, None] * diff).T @ diff / len(X) + reg_covar * np.eye(X.shape[1]))
-    return em.GMMParams(Nk / len(X), means, np.array(covariances))
-'''
-
 INFINITE_LOOP = """
 while True:  # never ends: the cell is interrupted after the configured timeout
     pass
@@ -88,24 +76,9 @@ math.isclose = lambda *args, **kwargs: True
 gmm_lesson.em.e_step = e_step
 """
 
-# Hands every step to the library the students are rewriting.
-DELEGATES = {
-    "log_gaussian": """
-def log_gaussian(X, mean, cov):
-    return em.estimate_log_prob(X, em.GMMParams([1.0], [mean], [cov]))[:, 0]
-""",
-    "log_likelihood": """
-from gmm_lesson.em import log_likelihood
-""",
-    "e_step": """
-def e_step(X, params):
-    return em.e_step(X, params)
-""",
-    "m_step": """
-def m_step(X, resp, reg_covar=1e-6):
-    return em.m_step(X, resp, reg_covar=reg_covar)
-""",
-}
+# Hands every step to the library the students are rewriting (absent while graded).
+DELEGATES = attacks.DELEGATE_TO_LIBRARY
+WRONG_COVARIANCE = attacks.WRONG_COVARIANCE
 
 M_STEP_TESTS = {"test_m_step_covariances", "test_em_loop"}
 E_STEP_TESTS = {"test_e_step", "test_e_step_far_points", "test_em_loop"}
