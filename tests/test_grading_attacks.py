@@ -270,8 +270,9 @@ def test_red_team_findings_are_closed(batch):
     assert any("time limit of 45 s" in message for _, message in errors.values()), errors
     feedback = batch.root / "feedback" / "html_and_script_outputs" / attacks.EM / f"{attacks.EM}.html"
     page = feedback.read_text(encoding="utf-8")
-    for raw in ("<script>document.title", "<img src=x onerror", "<svg xmlns", "document.title='XSS-JS'"):
-        assert raw not in page, raw  # shown, if at all, as escaped text
+    for raw in ("<script>", 'onerror="', "<img src=x", "<svg xmlns", '"application/javascript"'):
+        assert raw not in page, raw  # the student's HTML is shown, if at all, as escaped text
+    assert "My notes &lt;script&gt;" in page  # the markdown cell, as text
 
 
 def test_the_attacks_are_real_without_the_sandbox(tmp_path):
