@@ -47,6 +47,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def end_process_group(proc: subprocess.Popen, timeout: float) -> None:
+    """SIGTERM the process's whole group, then SIGKILL if it has not ended in ``timeout`` s."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            proc.wait(timeout=timeout)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+
+
 def venv_jupyter() -> Path:
     """The ``jupyter`` script beside the running python (the project's venv)."""
     bindir = Path(sys.executable).parent
@@ -156,9 +170,7 @@ class LabServer:
             except (OSError, urllib.error.URLError, ValueError):
                 pass
             time.sleep(0.5)
-        raise TimeoutError(
-            f"jupyter lab not ready after {self.startup_timeout:.0f} s:\n" + self.log_tail()
-        )
+        raise TimeoutError(f"jupyter lab not ready after {self.startup_timeout:.0f} s:\n" + self.log_tail())
 
     def stop(self) -> None:
         """Shut kernels and server down politely, then end the whole process group."""
@@ -173,16 +185,7 @@ class LabServer:
                 proc.wait(timeout=30)
             except (OSError, urllib.error.URLError, ValueError, subprocess.TimeoutExpired):
                 pass
-            for sig in (signal.SIGTERM, signal.SIGKILL):
-                try:
-                    os.killpg(proc.pid, sig)
-                except ProcessLookupError:
-                    break
-                try:
-                    proc.wait(timeout=15)
-                    break
-                except subprocess.TimeoutExpired:
-                    continue
+            end_process_group(proc, timeout=15)
         if proc is not None:
             # Reap any stragglers left in the group once the leader has gone.
             try:

@@ -242,3 +242,18 @@ def fill_solutions(student_nb, source_nb, overrides: dict[str, str] | None = Non
 def package_files() -> list[Path]:
     """Every file of the gmm_lesson package (code and data), caches excluded."""
     return sorted(p for p in PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+
+
+class RiggedStr(str):
+    """A hostile answer: a str whose ==, strip and upper say "equal" to every letter."""
+
+    def __eq__(self, other):
+        return True
+
+    __hash__ = str.__hash__
+
+    def strip(self, *args):
+        return self
+
+    def upper(self):
+        return self

@@ -11,6 +11,7 @@ import os
 import shutil
 
 import nbformat
+import nbgrader_helpers as h
 import numpy as np
 import pytest
 from nbclient.util import run_sync
@@ -139,8 +140,6 @@ def test_malformed_reports_fail_without_breaking_the_grader():
 # ---------------------------------------------------------------- judges and probe
 def _solution(name):
     """The course's own solution of one function, from the source notebook."""
-    import nbgrader_helpers as h
-
     source_nb = h.read(h.source_notebook_path("em_step_by_step"))
     namespace = {"np": np, "em": em}
     for code in h.solution_sources(source_nb).values():
@@ -188,13 +187,7 @@ def test_requests_for_the_kernel_hold_inputs_only():
 
 
 def test_probe_reports_plain_data_only():
-    class Rigged(str):
-        def __eq__(self, other):
-            return True
-
-        __hash__ = str.__hash__
-
-    encoded = probe.encode((np.array([[1.0, np.nan]]), np.float32(2.5), Rigged("A"), object()))
+    encoded = probe.encode((np.array([[1.0, np.nan]]), np.float32(2.5), h.RiggedStr("A"), object()))
     assert json.loads(json.dumps(encoded)) == encoded
     array, number, letter, other = encoded["tuple"]
     assert array["finite"] is False and number == 2.5 and other == {"object": "object"}
@@ -202,22 +195,10 @@ def test_probe_reports_plain_data_only():
 
 
 def test_rigged_string_is_refused_by_the_choice_judge_in_process():
-    class Rigged(str):
-        def __eq__(self, other):
-            return True
-
-        __hash__ = str.__hash__
-
-        def strip(self, *a):
-            return self
-
-        def upper(self):
-            return self
-
     judge.check("choice", "B", key="B")
     for letter in "ACD":
         with pytest.raises(AssertionError):
-            judge.check("choice", Rigged(letter), key="B")
+            judge.check("choice", h.RiggedStr(letter), key="B")
 
 
 # ---------------------------------------------------------------- the sandbox

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -33,6 +32,7 @@ from browser_helpers import (
     move_with_keyboard,
     require_chromium,
 )
+from lab_server import end_process_group, free_port
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
@@ -42,18 +42,12 @@ ROOT = Path(__file__).resolve().parents[1]
 VOILA_CONFIG = ROOT / "apps" / "voila.json"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class VoilaServer:
     """``python3 run.py explorer`` in its own process group, its Jupyter dirs in ``base``."""
 
     def __init__(self, base: Path, *extra: str) -> None:
         self.base = base
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log_path = base / "voila.log"
         self.extra = extra
@@ -62,15 +56,30 @@ class VoilaServer:
     def start(self) -> VoilaServer:
         self.base.mkdir(parents=True, exist_ok=True)
         env = dict(os.environ)
-        for var, sub in {"JUPYTER_RUNTIME_DIR": "runtime", "JUPYTER_DATA_DIR": "data",
-                         "JUPYTER_CONFIG_DIR": "config", "IPYTHONDIR": "ipython"}.items():
+        for var, sub in {
+            "JUPYTER_RUNTIME_DIR": "runtime",
+            "JUPYTER_DATA_DIR": "data",
+            "JUPYTER_CONFIG_DIR": "config",
+            "IPYTHONDIR": "ipython",
+        }.items():
             (self.base / sub).mkdir(exist_ok=True)
             env[var] = str(self.base / sub)
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, str(ROOT / "run.py"), "explorer", "--no-browser", "--Voila.ip=127.0.0.1",
-                 f"--port={self.port}", *self.extra],
-                cwd=self.base, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                [
+                    sys.executable,
+                    str(ROOT / "run.py"),
+                    "explorer",
+                    "--no-browser",
+                    "--Voila.ip=127.0.0.1",
+                    f"--port={self.port}",
+                    *self.extra,
+                ],
+                cwd=self.base,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
         deadline = time.monotonic() + 240
@@ -104,16 +113,7 @@ class VoilaServer:
         kernels = self.kernels()
         proc, self.proc = self.proc, None
         # SIGTERM to run.py and voila; voila shuts its kernels down on SIGTERM.
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            try:
-                os.killpg(proc.pid, sig)
-            except ProcessLookupError:
-                break
-            try:
-                proc.wait(timeout=20)
-                break
-            except subprocess.TimeoutExpired:
-                continue
+        end_process_group(proc, timeout=20)
         # Kernels run in sessions of their own: end any that voila left behind.
         _, alive = psutil.wait_procs(kernels, timeout=10)
         for kernel in alive:
@@ -204,8 +204,9 @@ def test_voila_config_culls_idle_kernels(tmp_path):
     assert config["VoilaConfiguration"]["strip_sources"] is True
     # The same settings, only shorter, on a real server: a page fetched without a
     # browser starts a kernel that nobody connects to; it must be culled.
-    server = VoilaServer(tmp_path, "--MappingKernelManager.cull_idle_timeout=3",
-                         "--MappingKernelManager.cull_interval=1")
+    server = VoilaServer(
+        tmp_path, "--MappingKernelManager.cull_idle_timeout=3", "--MappingKernelManager.cull_interval=1"
+    )
     try:
         server.start()
         with urllib.request.urlopen(server.url, timeout=180) as reply:
