@@ -6,7 +6,9 @@ Run every instructor command from this directory (``cd course``), e.g.
 Defaults are for one machine: the exchange is ``course/exchange`` (git-ignored) and the
 gradebook is the SQLite file ``course/gradebook.db``. On a JupyterHub set the
 environment variable ``GMM_LESSON_EXCHANGE`` (for example ``/srv/nbgrader/exchange``)
-and, if you want, ``GMM_LESSON_DB_URL`` (any SQLAlchemy URL).
+and, if you want, ``GMM_LESSON_DB_URL`` (any SQLAlchemy URL). ``GMM_LESSON_COURSE_ID``
+names the course (default ``gmm-lesson``): a second section of the same course is the
+same folder copied, with another id, and needs no file edited.
 """
 
 import os
@@ -16,7 +18,7 @@ c = get_config()  # noqa: F821 -- provided by traitlets when it loads this file
 
 COURSE_ROOT = Path(__file__).resolve().parent
 
-c.CourseDirectory.course_id = "gmm-lesson"
+c.CourseDirectory.course_id = os.environ.get("GMM_LESSON_COURSE_ID", "gmm-lesson")
 # The course root is this folder wherever the command is run from (and wherever the
 # course is copied to).
 c.CourseDirectory.root = str(COURSE_ROOT)
