@@ -612,3 +612,94 @@ def update_log_likelihood(artists: LikelihoodArtists, current: int) -> None:
     """Move the current-step marker of :func:`plot_log_likelihood` to step ``current``."""
     current = _check_current(current, len(artists.x))
     artists.marker.set_data([artists.x[current]], [artists.y[current]])
+
+
+# --------------------------------------------------------------------------- em_in_depth
+def _legend_outside(ax: Axes) -> None:
+    """A legend to the right of the axes, off the data."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize="small")
+
+
+def plot_lower_bound(ax: Axes, values, log_l, bound, *, old: float, new: float, xlabel: str) -> None:
+    """log L and EM's lower bound along one parameter (from :func:`gmm_lesson.bound.bound_along_mean`).
+
+    Marks where the bound touches log L (``old``, the parameter the E-step was computed
+    for) and where the bound peaks (``new``, what the M-step picks).
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    values, log_l, bound : arrays of shape (M,)
+        The parameter's values, and log L and the bound at each.
+    old, new : float
+        The parameter before and after the M-step.
+    xlabel : str
+        What the parameter is.
+    """
+    ax = _check_ax(ax)
+    values, log_l, bound = (np.asarray(a, dtype=float) for a in (values, log_l, bound))
+    if not values.ndim == 1 or not values.shape == log_l.shape == bound.shape:
+        raise ValueError("values, log_l and bound must be 1-D arrays of one length")
+    ax.plot(values, log_l, color=OKABE_ITO[0], linewidth=2.0, label="log-likelihood log L")
+    ax.plot(values, bound, color=OKABE_ITO[1], linewidth=2.0, linestyle="--",
+            label="lower bound B(q, θ), q from the E-step")
+    ax.axvline(old, color="0.3", linestyle=":", linewidth=1.2, label="E-step: bound touches log L")
+    ax.axvline(new, color="0.3", linestyle="-.", linewidth=1.2, label="M-step: top of the bound")
+    top = float(log_l.max())
+    ax.set_ylim(top - 1.2 * (top - float(np.quantile(bound, 0.5))), top + 0.05 * (top - float(bound.min())))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("total log-likelihood")
+    _legend_outside(ax)
+
+
+def plot_bound_trace(ax: Axes, steps, log_l, bound) -> None:
+    """log L and the bound after every EM half-step (from :func:`gmm_lesson.bound.bound_trace`).
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    steps : list of em.EMStep, or em.FittedGMM
+        The run, for the half-step positions.
+    log_l, bound : arrays of shape (len(steps),)
+    """
+    ax = _check_ax(ax)
+    if isinstance(steps, em.FittedGMM):
+        steps = steps.steps
+    x, _ = step_positions(steps)
+    log_l, bound = np.asarray(log_l, dtype=float), np.asarray(bound, dtype=float)
+    if not x.shape == log_l.shape == bound.shape:
+        raise ValueError("log_l and bound must hold one value per step")
+    ax.plot(x, log_l, color=OKABE_ITO[0], linewidth=1.5, marker="o", markersize=4, label="log L")
+    ax.plot(x, bound, color=OKABE_ITO[1], linestyle="none", marker="s", markersize=5,
+            markerfacecolor="none", label="lower bound B(q, θ)")
+    ax.set_xlabel("EM iteration (E-steps at the half-way marks)")
+    ax.set_ylabel("total log-likelihood")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.grid(True, alpha=0.3)
+    _legend_outside(ax)
+
+
+def plot_covariance_types(axes: Sequence[Axes], X, fits: dict, *, labels: Sequence[str] = ("x", "y")) -> None:
+    """One panel per covariance type: the fit's ellipses, titled with its parameter count.
+
+    Parameters
+    ----------
+    axes : sequence of matplotlib Axes
+        One per fit.
+    X : array-like, shape (N, 2)
+    fits : dict
+        Covariance type -> :class:`gmm_lesson.em.FittedGMM` (or GMMParams).
+    labels : two str
+        Axis labels.
+    """
+    if len(axes) != len(fits):
+        raise ValueError(f"axes must hold one Axes per fit ({len(fits)}), got {len(axes)}")
+    for ax, (covariance_type, fitted) in zip(axes, fits.items(), strict=True):
+        params = fitted.params if isinstance(fitted, em.FittedGMM) else _check_params(fitted)
+        plot_mixture_2d(ax, X, params, legend=False)
+        ax.set_title(f"{covariance_type}: {params.n_parameters()} parameters")
+        ax.set_xlabel(labels[0])
+        ax.set_ylabel(labels[1])
+
+
+__all__ += ["plot_bound_trace", "plot_covariance_types", "plot_lower_bound"]
