@@ -702,4 +702,74 @@ def plot_covariance_types(axes: Sequence[Axes], X, fits: dict, *, labels: Sequen
         ax.set_ylabel(labels[1])
 
 
-__all__ += ["plot_bound_trace", "plot_covariance_types", "plot_lower_bound"]
+def plot_labels(ax: Axes, X, labels, *, centres=None, labels_xy: Sequence[str] = ("x", "y")) -> None:
+    """Points coloured by a hard label (k-means, or a mixture's ``predict``), centres marked.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    X : array-like, shape (N, 2)
+    labels : int array-like, shape (N,)
+    centres : array-like, shape (K, 2), optional
+    labels_xy : two str
+        Axis labels.
+    """
+    ax = _check_ax(ax)
+    X = checks.array_2d(X)
+    labels = np.asarray(labels)
+    if labels.shape != (X.shape[0],) or labels.dtype.kind not in "iu" or (labels < 0).any():
+        raise ValueError("labels must hold one non-negative integer label per row of X")
+    rgba = component_colors(int(labels.max()) + 1)
+    ax.scatter(X[:, 0], X[:, 1], s=12, c=rgba[labels], edgecolors="white", linewidths=0.3)
+    if centres is not None:
+        centres = checks.array_2d(centres, "centres")
+        rgba_centres = rgba[: len(centres)]
+        ax.scatter(centres[:, 0], centres[:, 1], marker="X", s=120, c=rgba_centres, edgecolors="black")
+    ax.set_xlabel(labels_xy[0])
+    ax.set_ylabel(labels_xy[1])
+
+
+def plot_anomalies(
+    ax: Axes, X, params: em.GMMParams, threshold: float, X_new, flagged, *, labels: Sequence[str] = ("x", "y")
+) -> None:
+    """The data, the contour where the mixture's log-density equals ``threshold``, and new points.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    X : array-like, shape (N, 2)
+        The training data.
+    params : em.GMMParams
+    threshold : float
+        A log-density; points below it are anomalies.
+    X_new : array-like, shape (M, 2)
+    flagged : int array-like
+        Indices into ``X_new`` of the points flagged as anomalies.
+    labels : two str
+        Axis labels.
+    """
+    ax = _check_ax(ax)
+    X, X_new = checks.array_2d(X), checks.array_2d(X_new, "X_new")
+    params = _check_params(params)
+    flagged = np.asarray(flagged, dtype=int)
+    everything = np.vstack([X, X_new])
+    pad = 0.15 * np.ptp(everything, axis=0)
+    low, high = everything.min(axis=0) - pad, everything.max(axis=0) + pad
+    gx, gy = (np.linspace(low[d], high[d], 200) for d in (0, 1))
+    grid = np.column_stack([a.ravel() for a in np.meshgrid(gx, gy)])
+    from .density import score_samples  # here, not at the top: plots.py is shared by several lessons
+
+    log_density = score_samples(grid, params)
+    ax.contour(gx, gy, log_density.reshape(len(gy), len(gx)), levels=[threshold], colors=OKABE_ITO[4])
+    ax.plot([], [], color=OKABE_ITO[4], label=f"log-density = threshold ({threshold:.2f})")
+    ax.scatter(X[:, 0], X[:, 1], s=10, color="0.6", label="training data")
+    typical = np.setdiff1d(np.arange(len(X_new)), flagged)
+    kinds = ((typical, 40, 0, "o", "typical"), (flagged, 90, 4, "X", "flagged"))
+    for which, size, colour, marker, text in kinds:
+        ax.scatter(*X_new[which].T, s=size, color=OKABE_ITO[colour], marker=marker, label=f"new, {text}")
+    ax.set_xlabel(labels[0])
+    ax.set_ylabel(labels[1])
+    _legend_outside(ax)
+
+
+__all__ += ["plot_bound_trace", "plot_anomalies", "plot_covariance_types", "plot_labels", "plot_lower_bound"]
