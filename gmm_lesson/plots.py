@@ -645,8 +645,8 @@ def plot_lower_bound(ax: Axes, values, log_l, bound, *, old: float, new: float, 
             label="lower bound B(q, θ), q from the E-step")
     ax.axvline(old, color="0.3", linestyle=":", linewidth=1.2, label="E-step: bound touches log L")
     ax.axvline(new, color="0.3", linestyle="-.", linewidth=1.2, label="M-step: top of the bound")
-    top = float(log_l.max())
-    ax.set_ylim(top - 1.2 * (top - float(np.quantile(bound, 0.5))), top + 0.05 * (top - float(bound.min())))
+    top, bottom = float(log_l.max()), float(log_l.min())
+    ax.set_ylim(bottom - 0.1 * (top - bottom), top + 0.05 * (top - bottom))  # log L in full, the bound below
     ax.set_xlabel(xlabel)
     ax.set_ylabel("total log-likelihood")
     _legend_outside(ax)
@@ -698,6 +698,7 @@ def plot_covariance_types(axes: Sequence[Axes], X, fits: dict, *, labels: Sequen
         params = fitted.params if isinstance(fitted, em.FittedGMM) else _check_params(fitted)
         plot_mixture_2d(ax, X, params, legend=False)
         ax.set_title(f"{covariance_type}: {params.n_parameters()} parameters")
+        ax.set_aspect("equal")  # a circle looks round
         ax.set_xlabel(labels[0])
         ax.set_ylabel(labels[1])
 
