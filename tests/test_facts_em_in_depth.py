@@ -11,6 +11,8 @@ from __future__ import annotations
 import inspect
 import math
 
+import matplotlib
+import matplotlib.pyplot as plt
 import nbgrader_helpers as h
 import numpy as np
 import pytest
@@ -21,6 +23,8 @@ from test_course_facts import _run_cells
 
 from gmm_lesson import bound, data, density, em, judge, kmeans
 
+matplotlib.use("Agg")
+
 NAME = "em_in_depth"
 
 
@@ -29,8 +33,23 @@ def ns() -> dict:
     """The notebook's namespace after every code cell (graded cells included) has run."""
     nb = h.read(h.source_notebook_path(NAME))
     ids = [cell.id for cell in nb.cells if cell.cell_type == "code"]
+    before = set(plt.get_fignums())
     namespace, _ = _run_cells(NAME, *ids)
+    namespace["_figures"] = [plt.figure(n) for n in plt.get_fignums() if n not in before]
     return namespace
+
+
+def test_every_picture_has_axis_labels_and_its_legend_off_the_data(ns):
+    figures = ns["_figures"]
+    assert len(figures) == 8
+    for fig in figures:
+        fig.canvas.draw()
+        for ax in fig.axes:
+            assert ax.get_xlabel() and ax.get_ylabel(), ax.get_title()
+            legend = ax.get_legend()
+            if legend is not None:
+                assert legend.get_window_extent().x0 >= ax.get_window_extent().x1, ax.get_title()
+        plt.close(fig)
 
 
 # =========================================================================== 1. the bound
@@ -266,9 +285,6 @@ def test_the_n_parameters_judge_refuses_a_count_without_weights(ns):
 
 
 def test_spherical_panels_are_drawn_as_circles():
-    import matplotlib
-
-    matplotlib.use("Agg")
     from matplotlib.figure import Figure
     from matplotlib.patches import Ellipse
 
