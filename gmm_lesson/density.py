@@ -64,10 +64,13 @@ def sample(params: em.GMMParams, n_samples: int, seed: int | None = None) -> tup
         checks.integer(seed, "seed", 0)
     rng = np.random.default_rng(seed)
     labels = rng.choice(params.n_components, size=n_samples, p=params.weights)  # z ~ pi
-    covariances = params.full_covariances()
-    # then x ~ N(mu_z, Sigma_z), one point at a time, as the story goes
-    X = np.array([rng.multivariate_normal(params.means[z], covariances[z]) for z in labels])
-    return X.reshape(n_samples, params.n_features), labels
+    # then x ~ N(mu_z, Sigma_z): mu_z + L_z e with Sigma_z = L_z L_z^T and e standard normal
+    noise = rng.standard_normal((n_samples, params.n_features))
+    X = np.empty_like(noise)
+    for k, (mean, covariance) in enumerate(zip(params.means, params.full_covariances(), strict=True)):
+        drawn = labels == k
+        X[drawn] = mean + noise[drawn] @ np.linalg.cholesky(covariance).T
+    return X, labels
 
 
 def held_out_split(X, n_test: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
