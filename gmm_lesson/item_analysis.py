@@ -418,12 +418,19 @@ def _plots(result: ItemAnalysis) -> dict[str, str]:
         fig = Figure(figsize=(5, 2.6))
         ax = fig.add_subplot()
         letters = _letter_order(question.letters)
-        ax.bar(letters, [question.letters[x] for x in letters], color="#CC79A7")
+        ax.bar(range(len(letters)), [question.letters[x] for x in letters], color="#CC79A7")
+        ax.set_xticks(range(len(letters)), [_tick(x) for x in letters])
         ax.set_ylabel("students")
         ax.set_title(f"{question.answer_cell}: letters chosen")
         ax.tick_params(axis="x", labelrotation=30)
         images[f"choice:{question.notebook}:{question.answer_cell}"] = _png(fig)
     return images
+
+
+def _tick(text: str) -> str:
+    """A student's text as a plot label: short, and never read as mathtext ($...$)."""
+    text = text if len(text) <= 16 else text[:15] + "…"
+    return text.replace("$", r"\$")
 
 
 def _letter_order(letters: Counter) -> list[str]:
