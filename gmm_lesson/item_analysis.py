@@ -388,6 +388,7 @@ def _png(fig) -> str:
 def _plots(result: ItemAnalysis) -> dict[str, str]:
     """PNG data URLs: pass rate per cell, the distribution of totals, letters per question."""
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     images = {}
     fig = Figure(figsize=(7, 0.4 * len(result.cells) + 1.2))
@@ -411,6 +412,7 @@ def _plots(result: ItemAnalysis) -> dict[str, str]:
     ax.axvline(result.pass_mark * result.max_score, color="#D55E00", linestyle="--", label="pass mark")
     ax.set_xlabel(f"total score (of {result.max_score:g})")
     ax.set_ylabel("students")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend()
     images["totals"] = _png(fig)
 
@@ -421,6 +423,7 @@ def _plots(result: ItemAnalysis) -> dict[str, str]:
         ax.bar(range(len(letters)), [question.letters[x] for x in letters], color="#CC79A7")
         ax.set_xticks(range(len(letters)), [_tick(x) for x in letters])
         ax.set_ylabel("students")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(f"{question.answer_cell}: letters chosen")
         ax.tick_params(axis="x", labelrotation=30)
         images[f"choice:{question.notebook}:{question.answer_cell}"] = _png(fig)
@@ -434,7 +437,10 @@ def _tick(text: str) -> str:
 
 
 def _letter_order(letters: Counter) -> list[str]:
-    return list(LETTERS) + sorted(x for x in letters if x not in LETTERS)
+    # other letters students chose first, then the labels in brackets
+    return list(LETTERS) + sorted(
+        (x for x in letters if x not in LETTERS), key=lambda x: (x.startswith("("), x)
+    )
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
