@@ -326,6 +326,9 @@ def analyse(
 
     choices: list[ChoiceStats] = []
     students = sorted(submissions)
+    for stats in cells:  # a grade nbgrader never stored counts as 0, as in its own totals
+        for student in students:
+            stats.scores.setdefault(student, 0.0)
     notebooks = sorted({c.notebook for c in cells})
     for name in notebooks:
         source_nb = _read(course / "source" / assignment / f"{name}.ipynb")
