@@ -1,0 +1,360 @@
+"""The course on a real JupyterHub: one Unix account per person, nbgrader's stock exchange.
+
+As root, the test creates one instructor and three students as real Unix users
+(``useradd``; removed at the end), installs what ``python3 run.py hub`` installs
+(``deploy/hub/hub.py``: configurable-http-proxy from npm, the users' environment), and
+starts ``deploy/hub/hub.py`` on 127.0.0.1 with ``deploy/hub/jupyterhub_config.py`` (plus a
+test service that may start servers and make tokens) and a course id that is not the
+default (a second section, configured without editing a file). The local-process spawner
+starts each person's JupyterLab as that person. Then, only through the hub's REST API and
+the single-user servers' HTTP APIs, each with the person's own token:
+
+* the instructor's formgrader generates and releases ``gmm_basics``;
+* each student fetches it (nbgrader's Assignments API), edits the answers (contents API)
+  and submits: one all right, one with a wrong answer, one with an answer that is right
+  only if the grading kernel cannot see the instructor's course folder (the sandbox);
+* the instructor collects, autogrades each student (sandboxed), generates and releases
+  feedback; the scores are exact;
+* each student fetches feedback and gets their own only.
+
+Isolation is checked as the students' own uids (``runuser``): a student cannot list the
+exchange's inbound or feedback folders, nor read another's home (where nbgrader keeps the
+submission's secret that names its feedback file), and one student's token cannot reach
+another's server.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import pwd
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import psutil
+import pytest
+from lab_server import end_process_group, free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+HUB_DIR = ROOT / "deploy" / "hub"
+ASSIGNMENT = "gmm_basics"
+COURSE_ID = "gmm-section-b"  # not the default: a second section needs only the variable
+SUFFIX = secrets.token_hex(2)
+INSTRUCTOR = f"gmm{SUFFIX}prof"
+STUDENTS = {"ann": f"gmm{SUFFIX}ann", "ben": f"gmm{SUFFIX}ben", "cat": f"gmm{SUFFIX}cat"}
+
+pytestmark = [
+    pytest.mark.nbgrader,
+    pytest.mark.timeout(2400),
+    pytest.mark.skipif(
+        not hasattr(os, "geteuid") or os.geteuid() != 0, reason="creates Unix users: root only"
+    ),
+]
+
+
+def _hub_module():
+    spec = importlib.util.spec_from_file_location("gmm_hub", HUB_DIR / "hub.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def http(method: str, url: str, token: str, body: dict | None = None, timeout: float = 600):
+    """(status, parsed JSON or text) of one request with ``Authorization: token``."""
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(
+        url,
+        data=data,
+        method=method,
+        headers={"Authorization": f"token {token}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            status, raw = resp.status, resp.read()
+    except urllib.error.HTTPError as err:
+        status, raw = err.code, err.read()
+    text = raw.decode("utf-8", "replace")
+    try:
+        return status, json.loads(text) if text else None
+    except ValueError:
+        return status, text
+
+
+def ok(result, what: str):
+    status, body = result
+    assert 200 <= status < 300, f"{what}: HTTP {status}: {str(body)[:3000]}"
+    return body
+
+
+def as_user(user: str, *cmd: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["runuser", "-u", user, "--", *cmd], capture_output=True, text=True, timeout=60)
+
+
+# ------------------------------------------------------------------------------ fixtures
+@pytest.fixture(scope="module")
+def hub_install():
+    """What ``python3 run.py hub`` installs (skipped when already there)."""
+    hub = _hub_module()
+    hub.install()
+    return hub
+
+
+@pytest.fixture(scope="module")
+def unix_users():
+    """One Unix account per person, homes 0700; removed with everything they ran."""
+    names = [INSTRUCTOR, *STUDENTS.values()]
+    made = []
+    try:
+        for name in names:
+            subprocess.run(["useradd", "-m", "-K", "HOME_MODE=0700", "-s", "/bin/bash", name], check=True)
+            made.append(name)
+        yield names
+    finally:
+        uids = set()
+        for name in made:
+            try:
+                uids.add(pwd.getpwnam(name).pw_uid)
+            except KeyError:
+                pass
+        for proc in psutil.process_iter(["uids"]):  # only processes of the users made here
+            if proc.info["uids"] and proc.info["uids"].real in uids:
+                try:
+                    proc.send_signal(signal.SIGKILL)
+                except psutil.Error:
+                    pass
+        for name in made:
+            subprocess.run(["userdel", "-r", "-f", name], capture_output=True)
+            shutil.rmtree(f"/home/{name}", ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def hub(hub_install, unix_users):
+    """The hub on 127.0.0.1 with the deployment's config; stopped (and its servers) at the end."""
+    state = Path(tempfile.mkdtemp(prefix="gmm-hub-state-"))
+    shared = Path(tempfile.mkdtemp(prefix="gmm-hub-exchange-"))
+    shared.chmod(0o755)  # every user must reach the exchange below it
+    exchange = shared / "exchange"
+    port, token = free_port(), secrets.token_hex(32)
+    config = state / "test_config.py"
+    config.write_text(
+        "c = get_config()  # noqa: F821\n"
+        f"load_subconfig({str(HUB_DIR / 'jupyterhub_config.py')!r})  # noqa: F821\n"
+        f"c.JupyterHub.hub_bind_url = 'http://127.0.0.1:{free_port()}'\n"
+        f"c.ConfigurableHTTPProxy.api_url = 'http://127.0.0.1:{free_port()}'\n"
+        f"c.JupyterHub.services = [{{'name': 'course-test', 'api_token': {token!r}}}]\n"
+        "c.JupyterHub.load_roles = [{'name': 'course-test', 'services': ['course-test'],\n"
+        "    'scopes': ['admin:users', 'admin:servers', 'tokens', 'read:users']}]\n"
+    )
+    env = {
+        **os.environ,
+        "GMM_LESSON_INSTRUCTORS": INSTRUCTOR,
+        "GMM_LESSON_STUDENTS": ",".join(STUDENTS.values()),
+        "GMM_LESSON_COURSE_ID": COURSE_ID,
+        "GMM_LESSON_EXCHANGE": str(exchange),
+        "GMM_LESSON_HUB_STATE": str(state),
+        "GMM_LESSON_HUB_PORT": str(port),
+    }
+    log = open(state / "hub.log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [sys.executable, str(HUB_DIR / "hub.py"), "-f", str(config)],
+        cwd=state,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    info = {"url": url, "token": token, "exchange": exchange, "state": state, "proc": proc}
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            assert proc.poll() is None, "the hub exited:\n" + (state / "hub.log").read_text()[-5000:]
+            try:
+                if http("GET", f"{url}/hub/api/", token, timeout=5)[0] == 200:
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "hub not ready:\n" + (state / "hub.log").read_text()[-5000:]
+            time.sleep(0.5)
+        info["ready_after"] = time.monotonic() - (deadline - 300)
+        yield info
+    finally:
+        try:
+            for name in unix_users:
+                http("DELETE", f"{url}/hub/api/users/{name}/server", token, timeout=60)
+        except OSError:
+            pass
+        end_process_group(proc, timeout=60)  # the hub stops the proxy and the servers it runs
+        log.close()
+        print((state / "hub.log").read_text(errors="replace")[-3000:])
+        shutil.rmtree(state, ignore_errors=True)
+        subprocess.run(["rm", "-rf", "--one-file-system", "--", str(shared)], check=False)
+
+
+@pytest.fixture(scope="module")
+def servers(hub, unix_users):
+    """Every person's server, started through the REST API; {name: (server URL, their token)}."""
+    api, token = f"{hub['url']}/hub/api", hub["token"]
+    tokens = {}
+    for name in unix_users:
+        ok(http("POST", f"{api}/users/{name}/server", token), f"start {name}'s server")
+        body = ok(
+            http("POST", f"{api}/users/{name}/tokens", token, {"note": "test", "expires_in": 3600}), "token"
+        )
+        tokens[name] = body["token"]
+    deadline = time.monotonic() + 600
+    pending = set(unix_users)
+    while pending:
+        for name in sorted(pending):
+            model = ok(http("GET", f"{api}/users/{name}", token), "user model")
+            server = model.get("servers", {}).get("")
+            if server and server.get("ready"):
+                pending.discard(name)
+        assert time.monotonic() < deadline, (
+            f"servers not ready: {pending}\n" + (hub["state"] / "hub.log").read_text()[-5000:]
+        )
+        time.sleep(1)
+    return {name: (f"{hub['url']}/user/{name}", tokens[name]) for name in unix_users}
+
+
+# ------------------------------------------------------------------------------ helpers
+def formgrader(servers, action: str, path: str):
+    url, token = servers[INSTRUCTOR]
+    body = ok(http("POST", f"{url}/formgrader/api/{path}", token), f"formgrader {action}")
+    assert body.get("success"), f"formgrader {action} failed: {json.dumps(body)[:4000]}"
+    return body
+
+
+def student_action(servers, student: str, action: str):
+    url, token = servers[student]
+    body = ok(
+        http(
+            "POST",
+            f"{url}/assignments/{action}",
+            token,
+            {"course_id": COURSE_ID, "assignment_id": ASSIGNMENT},
+        ),
+        f"{student} {action}",
+    )
+    if isinstance(body, dict):  # a failure comes back as {"success": false, "value": traceback}
+        assert body.get("success", True), f"{student} {action} failed: {body}"
+    return body
+
+
+def answer_cell(nb: dict, grade_id: str) -> dict:
+    (cell,) = [
+        c for c in nb["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id
+    ]
+    return cell
+
+
+def answers_for(student: str, course_folder: str) -> dict[str, str]:
+    """What each student types. ann: all right; ben: q2 wrong; cat: q1 right only if the
+    grading kernel cannot see the instructor's course folder, q2 and q3 left undone."""
+    sign = f"# answered by {student}\n"
+    if student == STUDENTS["ann"]:
+        return {
+            f"basics_q{i}_answer": f"{sign}answer_q{i} = {key!r}" for i, key in ((1, "A"), (2, "C"), (3, "D"))
+        }
+    if student == STUDENTS["ben"]:
+        return {
+            f"basics_q{i}_answer": f"{sign}answer_q{i} = {key!r}" for i, key in ((1, "A"), (2, "B"), (3, "D"))
+        }
+    return {
+        "basics_q1_answer": f"{sign}import os\nanswer_q1 = 'B' if os.path.exists({course_folder!r}) else 'A'",
+    }
+
+
+EXPECTED = {"ann": 3.0, "ben": 2.0, "cat": 1.0}
+
+
+# ------------------------------------------------------------------------------ the test
+def test_a_class_on_the_hub(hub, servers):
+    instructor_url, instructor_token = servers[INSTRUCTOR]
+    course_folder = str(Path(pwd.getpwnam(INSTRUCTOR).pw_dir) / "course")
+
+    # the instructor's own server has the formgrader; a student's does not
+    ok(http("GET", f"{instructor_url}/formgrader/api/status", instructor_token), "formgrader status")
+    ann_url, ann_token = servers[STUDENTS["ann"]]
+    assert http("GET", f"{ann_url}/formgrader/api/status", ann_token)[0] == 404
+    # one student's token does not open another's server
+    ben_url, _ = servers[STUDENTS["ben"]]
+    assert http("GET", f"{ben_url}/api/contents", ann_token)[0] == 403
+    # the course folder was copied for the instructor, owned by the instructor
+    assert Path(course_folder, "nbgrader_config.py").stat().st_uid == pwd.getpwnam(INSTRUCTOR).pw_uid
+
+    formgrader(servers, "generate", f"assignment/{ASSIGNMENT}/assign")
+    formgrader(servers, "release", f"assignment/{ASSIGNMENT}/release")
+    course_exchange = hub["exchange"] / COURSE_ID
+    assert (course_exchange / "outbound" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").is_file()
+
+    for student in STUDENTS.values():
+        url, token = servers[student]
+        student_action(servers, student, "fetch")
+        path = f"{url}/api/contents/{ASSIGNMENT}/{ASSIGNMENT}.ipynb"
+        model = ok(http("GET", path, token), "read the fetched notebook")
+        nb = model["content"]
+        for grade_id, code in answers_for(student, course_folder).items():
+            answer_cell(nb, grade_id)["source"] = code
+        ok(http("PUT", path, token, {"type": "notebook", "format": "json", "content": nb}), "save")
+        listing = student_action(servers, student, "submit")
+        assert any(a["status"] == "submitted" for a in listing["value"]), listing
+
+    # nbgrader filed each submission under its student (the OS user of the server)
+    inbound = course_exchange / "inbound"
+    filed = sorted(p.name.split("+")[0] for p in inbound.iterdir())
+    assert filed == sorted(STUDENTS.values())
+    for entry in inbound.iterdir():
+        assert entry.stat().st_uid == pwd.getpwnam(entry.name.split("+")[0]).pw_uid
+
+    formgrader(servers, "collect", f"assignment/{ASSIGNMENT}/collect")
+    for student in STUDENTS.values():
+        formgrader(servers, f"autograde {student}", f"submission/{ASSIGNMENT}/{student}/autograde")
+    scores = {
+        s["student"]: s["score"]
+        for s in ok(
+            http("GET", f"{instructor_url}/formgrader/api/submissions/{ASSIGNMENT}", instructor_token),
+            "scores",
+        )
+    }
+    assert scores == {STUDENTS[k]: v for k, v in EXPECTED.items()}
+    formgrader(servers, "generate feedback", f"assignment/{ASSIGNMENT}/generate_feedback")
+    formgrader(servers, "release feedback", f"assignment/{ASSIGNMENT}/release_feedback")
+
+    for key, student in STUDENTS.items():
+        url, token = servers[student]
+        student_action(servers, student, "fetch_feedback")
+        folder = ok(http("GET", f"{url}/api/contents/{ASSIGNMENT}/feedback", token), "feedback folder")
+        (stamp,) = folder["content"]  # one submission, one feedback folder
+        files = ok(http("GET", f"{url}/api/contents/{stamp['path']}", token), "feedback files")["content"]
+        assert [f["name"] for f in files] == [f"{ASSIGNMENT}.html"]
+        html = ok(http("GET", f"{url}/api/contents/{files[0]['path']}?format=text&type=file", token), "html")[
+            "content"
+        ]
+        assert f"(Score: {EXPECTED[key]} / 3.0)" in html
+        assert f"answered by {student}" in html
+        assert not any(f"answered by {other}" in html for other in STUDENTS.values() if other != student)
+
+    # as another student's uid: nothing of ann's is in reach
+    ann, ben = STUDENTS["ann"], STUDENTS["ben"]
+    for folder in (inbound, course_exchange / "feedback"):
+        listing = as_user(ben, "ls", str(folder))
+        assert listing.returncode != 0 and "Permission denied" in listing.stderr, listing
+    ann_home = pwd.getpwnam(ann).pw_dir
+    cache = as_user(ben, "ls", f"{ann_home}/.local/share/jupyter/nbgrader_cache")
+    assert cache.returncode != 0 and "Permission denied" in cache.stderr, cache
+    notebook = as_user(ben, "cat", f"{ann_home}/{ASSIGNMENT}/{ASSIGNMENT}.ipynb")
+    assert notebook.returncode != 0 and "Permission denied" in notebook.stderr, notebook
+    # ...while ann herself reads her own
+    assert as_user(ann, "ls", f"{ann_home}/.local/share/jupyter/nbgrader_cache").returncode == 0
+    print(f"hub ready after {hub['ready_after']:.1f} s")
