@@ -37,6 +37,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -87,6 +88,10 @@ def http(method: str, url: str, token: str, body: dict | None = None, timeout: f
         return status, json.loads(text) if text else None
     except ValueError:
         return status, text
+
+
+def quote(path: str) -> str:
+    return urllib.parse.quote(path, safe="/")
 
 
 def ok(result, what: str):
@@ -336,9 +341,9 @@ def test_a_class_on_the_hub(hub, servers):
         student_action(servers, student, "fetch_feedback")
         folder = ok(http("GET", f"{url}/api/contents/{ASSIGNMENT}/feedback", token), "feedback folder")
         (stamp,) = folder["content"]  # one submission, one feedback folder
-        files = ok(http("GET", f"{url}/api/contents/{stamp['path']}", token), "feedback files")["content"]
+        files = ok(http("GET", f"{url}/api/contents/{quote(stamp['path'])}", token), "feedback files")["content"]
         assert [f["name"] for f in files] == [f"{ASSIGNMENT}.html"]
-        html = ok(http("GET", f"{url}/api/contents/{files[0]['path']}?format=text&type=file", token), "html")[
+        html = ok(http("GET", f"{url}/api/contents/{quote(files[0]['path'])}?format=text&type=file", token), "html")[
             "content"
         ]
         assert f"(Score: {EXPECTED[key]} / 3.0)" in html
@@ -355,6 +360,12 @@ def test_a_class_on_the_hub(hub, servers):
     assert cache.returncode != 0 and "Permission denied" in cache.stderr, cache
     notebook = as_user(ben, "cat", f"{ann_home}/{ASSIGNMENT}/{ASSIGNMENT}.ipynb")
     assert notebook.returncode != 0 and "Permission denied" in notebook.stderr, notebook
-    # ...while ann herself reads her own
+    # ...nor her submission or her feedback in the exchange, even knowing their names
+    (submitted,) = [p for p in inbound.iterdir() if p.name.startswith(f"{ann}+")]
+    (feedback,) = [p for p in (course_exchange / "feedback").iterdir() if f"answered by {ann}" in p.read_text()]
+    for path in (submitted / f"{ASSIGNMENT}.ipynb", feedback):
+        stolen = as_user(ben, "cat", str(path))
+        assert stolen.returncode != 0 and "Permission denied" in stolen.stderr, (path, stolen)
+        assert as_user(ann, "cat", str(path)).returncode == 0  # while ann reads her own
     assert as_user(ann, "ls", f"{ann_home}/.local/share/jupyter/nbgrader_cache").returncode == 0
     print(f"hub ready after {hub['ready_after']:.1f} s")

@@ -14,6 +14,8 @@ What it installs, each step skipped when already done:
 * nbgrader's settings in that environment: ``deploy/hub/nbgrader_config.py`` (course id and
   exchange from the environment), the formgrader and course list switched off for
   everyone, and ``deploy/hub/instructor/`` (which switches them on again) for instructors;
+* Debian's ``acl`` (``setfacl``): each released feedback file is readable by its own
+  student only (``gmm_lesson/exchange.py``);
 * the stock shared-folder exchange (``GMM_LESSON_EXCHANGE``, default
   ``/srv/nbgrader/exchange``): root-owned, mode 1777, as nbgrader documents;
 * the hub's own state folder (``GMM_LESSON_HUB_STATE``, default ``/srv/gmm-lesson-hub``),
@@ -75,6 +77,7 @@ def ensure_proxy() -> Path:
     """configurable-http-proxy from npm (Node.js and npm from Debian), in build/hub/npm."""
     RUN.apt_install("nodejs", shutil.which("node") is not None, "the hub's proxy")
     RUN.apt_install("npm", shutil.which("npm") is not None, "installing the hub's proxy")
+    RUN.apt_install("acl", shutil.which("setfacl") is not None, "private feedback files in the exchange")
     lock = (HERE / "package-lock.json").read_bytes()
     stamp = PROXY_DIR / "package-lock.json"
     if PROXY.exists() and stamp.exists() and stamp.read_bytes() == lock:
