@@ -5,8 +5,8 @@ every user (files 0644, folder 0777) and released feedback too (0644): they are 
 only by names no one else can list. On a JupyterHub where every student has a Unix
 account, these two classes keep nbgrader's exchange as it is and then tighten the modes:
 
-* :class:`PrivateSubmit` (runs as the student): the submission becomes readable by the
-  student and by the group of ``inbound`` only. ``inbound`` is the instructor's and has
+* :class:`PrivateSubmit` (runs as the student): the submission's folder can be entered
+  by the student and by the group of ``inbound`` only. ``inbound`` is the instructor's and has
   the set-group-id bit (nbgrader creates it so), so that group is the instructor's.
 * :class:`PrivateReleaseFeedback` (runs as the instructor): each feedback file gets mode
   0640 and a POSIX ACL entry that lets its one student (the Unix user named by the
@@ -17,7 +17,7 @@ Configure them in the users' ``nbgrader_config.py`` (``deploy/hub/nbgrader_confi
     c.ExchangeFactory.submit = "gmm_lesson.exchange.PrivateSubmit"
     c.ExchangeFactory.release_feedback = "gmm_lesson.exchange.PrivateReleaseFeedback"
 
-Where the modes cannot be tightened (an ``inbound`` without its group bit, a student id
+Where the modes cannot be tightened (a submission that did not get ``inbound``'s group, a student id
 that is no Unix user, no ``setfacl``) the stock modes stay and a warning says why: a
 submission or feedback is never lost for it.
 """
@@ -34,35 +34,32 @@ from pathlib import Path
 from nbgrader.exchange.default import ExchangeReleaseFeedback, ExchangeSubmit
 from nbgrader.utils import notebook_hash
 
-#: a submitted file: the student and the inbound group read it
-SUBMITTED_FILE = 0o640
-#: a submitted folder: the student and the inbound group (the instructor, who deletes it)
-SUBMITTED_FOLDER = 0o2770
+#: a submission's folder: the student and the inbound group (the instructor, who deletes it)
+SUBMITTED_FOLDER = 0o770
 #: a released feedback file: the instructor, plus the student through an ACL entry
 FEEDBACK_FILE = 0o640
 
 
 class PrivateSubmit(ExchangeSubmit):
-    """nbgrader's submit, then the submission in ``inbound`` is private to student and instructor."""
+    """nbgrader's submit, then the submission in ``inbound`` is private to student and instructor.
+
+    The submission's folder is created in ``inbound``, whose set-group-id bit gives it the
+    instructor's group; mode 0770 (nbgrader makes it 0777) then lets only the student and
+    that group through, whatever the modes of the files inside.
+    """
 
     def copy_files(self) -> None:
         super().copy_files()
         inbound = Path(self.inbound_path)
         dest = inbound / self.assignment_filename
-        group = inbound.stat().st_gid
-        entries = [dest, *dest.rglob("*")]
-        strays = [p for p in entries if p.lstat().st_gid != group]
-        if strays:
+        if dest.stat().st_gid != inbound.stat().st_gid:
             self.log.warning(
-                "%s does not pass its group on (no set-group-id bit?): the submission keeps "
+                "%s did not pass its group on (no set-group-id bit?): the submission keeps "
                 "nbgrader's modes, readable by every user who finds it",
                 inbound,
             )
             return
-        for path in reversed(entries):  # files first, the folder that holds them last
-            if path.is_symlink():
-                continue
-            path.chmod(SUBMITTED_FOLDER if path.is_dir() else SUBMITTED_FILE)
+        dest.chmod(SUBMITTED_FOLDER)
 
 
 class PrivateReleaseFeedback(ExchangeReleaseFeedback):
@@ -78,7 +75,10 @@ class PrivateReleaseFeedback(ExchangeReleaseFeedback):
         pattern = re.escape(os.path.sep).join(
             [
                 self.coursedir.format_path(
-                    self.coursedir.feedback_directory, "(?P<student_id>.*)", self.coursedir.assignment_id, escape=True
+                    self.coursedir.feedback_directory,
+                    "(?P<student_id>.*)",
+                    self.coursedir.assignment_id,
+                    escape=True,
                 ),
                 "(?P<notebook_id>.*).html",
             ]

@@ -29,6 +29,7 @@ import importlib.util
 import json
 import os
 import pwd
+import re
 import secrets
 import shutil
 import signal
@@ -210,14 +211,14 @@ def hub(hub_install, unix_users):
 def servers(hub, unix_users):
     """Every person's server, started through the REST API; {name: (server URL, their token)}."""
     api, token = f"{hub['url']}/hub/api", hub["token"]
-    tokens = {}
+    tokens, started = {}, time.monotonic()
     for name in unix_users:
         ok(http("POST", f"{api}/users/{name}/server", token), f"start {name}'s server")
         body = ok(
             http("POST", f"{api}/users/{name}/tokens", token, {"note": "test", "expires_in": 3600}), "token"
         )
         tokens[name] = body["token"]
-    deadline = time.monotonic() + 600
+    deadline = started + 600
     pending = set(unix_users)
     while pending:
         for name in sorted(pending):
@@ -229,6 +230,7 @@ def servers(hub, unix_users):
             f"servers not ready: {pending}\n" + (hub["state"] / "hub.log").read_text()[-5000:]
         )
         time.sleep(1)
+    print(f"{len(unix_users)} servers ready {time.monotonic() - started:.1f} s after they were asked for")
     return {name: (f"{hub['url']}/user/{name}", tokens[name]) for name in unix_users}
 
 
@@ -254,6 +256,14 @@ def student_action(servers, student: str, action: str):
     if isinstance(body, dict):  # a failure comes back as {"success": false, "value": traceback}
         assert body.get("success", True), f"{student} {action} failed: {body}"
     return body
+
+
+def lab_disabled(servers, name: str) -> set[str]:
+    """The JupyterLab plugins switched off in ``name``'s Lab page (its page config)."""
+    url, token = servers[name]
+    page = ok(http("GET", f"{url}/lab", token), f"{name}'s lab page")
+    found = re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', page, re.S)
+    return set(json.loads(found.group(1))["disabledExtensions"])
 
 
 def answer_cell(nb: dict, grade_id: str) -> dict:
@@ -292,6 +302,9 @@ def test_a_class_on_the_hub(hub, servers):
     ok(http("GET", f"{instructor_url}/formgrader/api/status", instructor_token), "formgrader status")
     ann_url, ann_token = servers[STUDENTS["ann"]]
     assert http("GET", f"{ann_url}/formgrader/api/status", ann_token)[0] == 404
+    tools = {"@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment"}
+    assert tools <= lab_disabled(servers, STUDENTS["ann"])
+    assert not tools & lab_disabled(servers, INSTRUCTOR)
     # one student's token does not open another's server
     ben_url, _ = servers[STUDENTS["ben"]]
     assert http("GET", f"{ben_url}/api/contents", ann_token)[0] == 403
@@ -323,8 +336,12 @@ def test_a_class_on_the_hub(hub, servers):
         assert entry.stat().st_uid == pwd.getpwnam(entry.name.split("+")[0]).pw_uid
 
     formgrader(servers, "collect", f"assignment/{ASSIGNMENT}/collect")
+    started = time.monotonic()
     for student in STUDENTS.values():
         formgrader(servers, f"autograde {student}", f"submission/{ASSIGNMENT}/{student}/autograde")
+    print(
+        f"autograde (sandboxed, as the instructor): {(time.monotonic() - started) / 3:.1f} s per submission"
+    )
     scores = {
         s["student"]: s["score"]
         for s in ok(
@@ -341,11 +358,13 @@ def test_a_class_on_the_hub(hub, servers):
         student_action(servers, student, "fetch_feedback")
         folder = ok(http("GET", f"{url}/api/contents/{ASSIGNMENT}/feedback", token), "feedback folder")
         (stamp,) = folder["content"]  # one submission, one feedback folder
-        files = ok(http("GET", f"{url}/api/contents/{quote(stamp['path'])}", token), "feedback files")["content"]
-        assert [f["name"] for f in files] == [f"{ASSIGNMENT}.html"]
-        html = ok(http("GET", f"{url}/api/contents/{quote(files[0]['path'])}?format=text&type=file", token), "html")[
+        files = ok(http("GET", f"{url}/api/contents/{quote(stamp['path'])}", token), "feedback files")[
             "content"
         ]
+        assert [f["name"] for f in files] == [f"{ASSIGNMENT}.html"]
+        html = ok(
+            http("GET", f"{url}/api/contents/{quote(files[0]['path'])}?format=text&type=file", token), "html"
+        )["content"]
         assert f"(Score: {EXPECTED[key]} / 3.0)" in html
         assert f"answered by {student}" in html
         assert not any(f"answered by {other}" in html for other in STUDENTS.values() if other != student)
@@ -362,7 +381,9 @@ def test_a_class_on_the_hub(hub, servers):
     assert notebook.returncode != 0 and "Permission denied" in notebook.stderr, notebook
     # ...nor her submission or her feedback in the exchange, even knowing their names
     (submitted,) = [p for p in inbound.iterdir() if p.name.startswith(f"{ann}+")]
-    (feedback,) = [p for p in (course_exchange / "feedback").iterdir() if f"answered by {ann}" in p.read_text()]
+    (feedback,) = [
+        p for p in (course_exchange / "feedback").iterdir() if f"answered by {ann}" in p.read_text()
+    ]
     for path in (submitted / f"{ASSIGNMENT}.ipynb", feedback):
         stolen = as_user(ben, "cat", str(path))
         assert stolen.returncode != 0 and "Permission denied" in stolen.stderr, (path, stolen)
