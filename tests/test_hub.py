@@ -154,8 +154,6 @@ def hub(hub_install, unix_users):
     config.write_text(
         "c = get_config()  # noqa: F821\n"
         f"load_subconfig({str(HUB_DIR / 'jupyterhub_config.py')!r})  # noqa: F821\n"
-        f"c.JupyterHub.hub_bind_url = 'http://127.0.0.1:{free_port()}'\n"
-        f"c.ConfigurableHTTPProxy.api_url = 'http://127.0.0.1:{free_port()}'\n"
         f"c.JupyterHub.services = [{{'name': 'course-test', 'api_token': {token!r}}}]\n"
         "c.JupyterHub.load_roles = [{'name': 'course-test', 'services': ['course-test'],\n"
         "    'scopes': ['admin:users', 'admin:servers', 'tokens', 'read:users']}]\n"
@@ -168,6 +166,8 @@ def hub(hub_install, unix_users):
         "GMM_LESSON_EXCHANGE": str(exchange),
         "GMM_LESSON_HUB_STATE": str(state),
         "GMM_LESSON_HUB_PORT": str(port),
+        "GMM_LESSON_HUB_API_PORT": str(free_port()),
+        "GMM_LESSON_PROXY_API_PORT": str(free_port()),
     }
     log = open(state / "hub.log", "wb")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(

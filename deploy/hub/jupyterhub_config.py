@@ -18,6 +18,8 @@ another ``GMM_LESSON_COURSE_ID`` (and its own state folder and port), with no fi
     path, so the formgrader and ``nbgrader`` in the instructor's terminal both use it.
 ``GMM_LESSON_HUB_IP`` / ``GMM_LESSON_HUB_PORT`` (default ``127.0.0.1`` / ``8000``)
     where the hub is served (put TLS in front of it before opening it to a network).
+``GMM_LESSON_HUB_API_PORT`` / ``GMM_LESSON_PROXY_API_PORT`` (default ``8081`` / ``8001``)
+    the hub's and the proxy's own APIs, on 127.0.0.1 (a second hub needs other ports).
 ``GMM_LESSON_HUB_PREFIX``, ``GMM_LESSON_HUB_STATE``, ``GMM_LESSON_HUB_PROXY``
     set by ``hub.py``: the users' environment, the hub's state folder, the proxy.
 
@@ -55,6 +57,11 @@ STUDENTS = _names("GMM_LESSON_STUDENTS")
 c.JupyterHub.bind_url = "http://{}:{}".format(
     os.environ.get("GMM_LESSON_HUB_IP", "127.0.0.1"), os.environ.get("GMM_LESSON_HUB_PORT", "8000")
 )
+# the hub's own API and the proxy's API, on this machine only (a second hub needs others)
+HUB_API_PORT = os.environ.get("GMM_LESSON_HUB_API_PORT", "8081")
+PROXY_API_PORT = os.environ.get("GMM_LESSON_PROXY_API_PORT", "8001")
+c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{HUB_API_PORT}"
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{PROXY_API_PORT}"
 c.JupyterHub.db_url = f"sqlite:///{STATE / 'jupyterhub.sqlite'}"
 c.JupyterHub.cookie_secret_file = str(STATE / "jupyterhub_cookie_secret")
 c.ConfigurableHTTPProxy.pid_file = str(STATE / "jupyterhub-proxy.pid")
