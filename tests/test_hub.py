@@ -40,6 +40,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from http.cookiejar import CookieJar
 from pathlib import Path
 
 import psutil
@@ -99,6 +100,27 @@ def ok(result, what: str):
     status, body = result
     assert 200 <= status < 300, f"{what}: HTTP {status}: {str(body)[:3000]}"
     return body
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def pam_login(url: str, user: str, password: str) -> tuple[int, set[str]]:
+    """Log in through the hub's own form, as a browser does: (status, cookies set)."""
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect())
+    with opener.open(f"{url}/hub/login", timeout=60) as resp:
+        page = resp.read().decode()
+    xsrf = re.search(r'name="_xsrf"[^>]*value="([^"]+)"', page).group(1)
+    form = urllib.parse.urlencode({"username": user, "password": password, "_xsrf": xsrf}).encode()
+    try:
+        with opener.open(f"{url}/hub/login", data=form, timeout=120) as resp:
+            status = resp.status
+    except urllib.error.HTTPError as err:
+        status = err.code
+    return status, {cookie.name for cookie in jar}
 
 
 def as_user(user: str, *cmd: str) -> subprocess.CompletedProcess:
@@ -308,6 +330,13 @@ def test_a_class_on_the_hub(hub, servers):
     # one student's token does not open another's server
     ben_url, _ = servers[STUDENTS["ben"]]
     assert http("GET", f"{ben_url}/api/contents", ann_token)[0] == 403
+    # log-in is the deployment's PAM: a Unix password lets its user in, a wrong one does not
+    ann = STUDENTS["ann"]
+    subprocess.run(["chpasswd"], input=f"{ann}:Pw-{SUFFIX}-ann\n", text=True, check=True)
+    status, cookies = pam_login(hub["url"], ann, f"Pw-{SUFFIX}-ann")
+    assert status == 302 and "jupyterhub-hub-login" in cookies, (status, cookies)
+    status, cookies = pam_login(hub["url"], ann, "not-the-password")
+    assert status == 403 and "jupyterhub-hub-login" not in cookies, (status, cookies)
     # the course folder was copied for the instructor, owned by the instructor
     assert Path(course_folder, "nbgrader_config.py").stat().st_uid == pwd.getpwnam(INSTRUCTOR).pw_uid
 
@@ -370,7 +399,7 @@ def test_a_class_on_the_hub(hub, servers):
         assert not any(f"answered by {other}" in html for other in STUDENTS.values() if other != student)
 
     # as another student's uid: nothing of ann's is in reach
-    ann, ben = STUDENTS["ann"], STUDENTS["ben"]
+    ben = STUDENTS["ben"]
     for folder in (inbound, course_exchange / "feedback"):
         listing = as_user(ben, "ls", str(folder))
         assert listing.returncode != 0 and "Permission denied" in listing.stderr, listing
