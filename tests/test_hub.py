@@ -55,13 +55,9 @@ SUFFIX = secrets.token_hex(2)
 INSTRUCTOR = f"gmm{SUFFIX}prof"
 STUDENTS = {"ann": f"gmm{SUFFIX}ann", "ben": f"gmm{SUFFIX}ben", "cat": f"gmm{SUFFIX}cat"}
 
-pytestmark = [
-    pytest.mark.nbgrader,
-    pytest.mark.timeout(2400),
-    pytest.mark.skipif(
-        not hasattr(os, "geteuid") or os.geteuid() != 0, reason="creates Unix users: root only"
-    ),
-]
+ROOT_ONLY = pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0, reason="creates Unix users and starts a hub: root only"
+)
 
 
 def _hub_module():
@@ -315,7 +311,26 @@ def answers_for(student: str, course_folder: str) -> dict[str, str]:
 EXPECTED = {"ann": 3.0, "ben": 2.0, "cat": 1.0}
 
 
-# ------------------------------------------------------------------------------ the test
+# ------------------------------------------------------------------------------ the tests
+def test_run_py_hub_refuses_to_run_unless_root(monkeypatch, capsys):
+    hub = _hub_module()
+    monkeypatch.setattr(hub.os, "geteuid", lambda: 1000)
+    monkeypatch.setattr(hub, "install", lambda: pytest.fail("installed as a normal user"))
+    assert hub.main([]) == 2
+    assert "as root" in capsys.readouterr().out
+
+
+def test_hub_command_uses_the_course_config_unless_given_one():
+    hub = _hub_module()
+    assert hub.hub_command([])[1:] == ["-f", str(HUB_DIR / "jupyterhub_config.py")]
+    assert hub.hub_command(["-f", "mine.py", "--debug"])[1:] == ["-f", "mine.py", "--debug"]
+    assert hub.hub_command(["--config=mine.py"])[1:] == ["--config=mine.py"]
+    assert hub.hub_command([])[0] == str(hub.USERS_VENV / "bin" / "jupyterhub")
+
+
+@ROOT_ONLY
+@pytest.mark.nbgrader
+@pytest.mark.timeout(2400)
 def test_a_class_on_the_hub(hub, servers):
     instructor_url, instructor_token = servers[INSTRUCTOR]
     course_folder = str(Path(pwd.getpwnam(INSTRUCTOR).pw_dir) / "course")
