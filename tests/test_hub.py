@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import logging
 import os
 import pwd
 import re
@@ -326,6 +327,36 @@ def test_hub_command_uses_the_course_config_unless_given_one():
     assert hub.hub_command(["-f", "mine.py", "--debug"])[1:] == ["-f", "mine.py", "--debug"]
     assert hub.hub_command(["--config=mine.py"])[1:] == ["--config=mine.py"]
     assert hub.hub_command([])[0] == str(hub.USERS_VENV / "bin" / "jupyterhub")
+
+
+def _feedback_file(tmp_path: Path) -> Path:
+    released = tmp_path / "feedback.html"
+    released.write_text("<html>feedback</html>")
+    released.chmod(0o644)
+    return released
+
+
+def test_feedback_keeps_nbgraders_mode_when_no_acl_can_be_set(tmp_path, monkeypatch, caplog):
+    """A student id that is no Unix user, or no setfacl: the file stays 0644, with a warning."""
+    from nbgrader.auth import Authenticator
+    from nbgrader.coursedir import CourseDirectory
+
+    from gmm_lesson.exchange import PrivateReleaseFeedback
+
+    release = PrivateReleaseFeedback(coursedir=CourseDirectory(), authenticator=Authenticator())
+    release.log = logging.getLogger("test_hub.feedback")
+    released = _feedback_file(tmp_path)
+    if shutil.which("setfacl"):
+        with caplog.at_level("WARNING", logger="test_hub.feedback"):
+            release._restrict(f"no-such-user-{SUFFIX}", released)
+        assert released.stat().st_mode & 0o777 == 0o644
+        assert "stays readable by all" in caplog.text
+        caplog.clear()
+    monkeypatch.setattr(shutil, "which", lambda tool: None)
+    with caplog.at_level("WARNING", logger="test_hub.feedback"):
+        release._restrict("root", released)
+    assert released.stat().st_mode & 0o777 == 0o644
+    assert "no setfacl" in caplog.text
 
 
 @ROOT_ONLY
