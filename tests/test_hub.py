@@ -329,6 +329,58 @@ def test_hub_command_uses_the_course_config_unless_given_one():
     assert hub.hub_command([])[0] == str(hub.USERS_VENV / "bin" / "jupyterhub")
 
 
+def test_run_py_hub_runs_deploy_hub(monkeypatch):
+    spec = importlib.util.spec_from_file_location("gmm_run_for_hub", ROOT / "run.py")
+    run = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run)
+    calls = []
+    monkeypatch.setattr(run, "ensure_venv", lambda *a: pytest.fail("the hub needs no .venv"))
+    monkeypatch.setattr(run.subprocess, "call", lambda cmd, **kw: calls.append([str(c) for c in cmd]) or 0)
+    assert run.main(["hub", "--install-only"]) == 0
+    assert calls == [[sys.executable, str(HUB_DIR / "hub.py"), "--install-only"]]
+
+
+USERS_VERSIONS = """
+import json, sys
+from importlib import metadata
+from packaging.requirements import Requirement
+pins = {}
+for line in open(sys.argv[1]):
+    line = line.split("#", 1)[0].strip()
+    if line:
+        req = Requirement(line)
+        if req.marker is None or req.marker.evaluate():
+            pins[req.name.lower().replace("_", "-")] = next(iter(req.specifier)).version
+installed = {d.metadata["Name"].lower().replace("_", "-"): d.version for d in metadata.distributions()}
+print(json.dumps({"pins": pins, "installed": installed, "python": sys.version_info[:3]}))
+"""
+
+
+@ROOT_ONLY
+@pytest.mark.slow
+def test_the_users_environment_has_the_lessons_versions(hub_install):
+    """Every package of the users' environment that constraints.txt pins is at its pin,
+    read by the users' own python, run as an unprivileged user (so it is readable by all)."""
+    script = Path(tempfile.mkdtemp(prefix="gmm-hub-versions-"))
+    try:
+        (script / "check.py").write_text(USERS_VERSIONS)
+        shutil.copyfile(ROOT / "constraints.txt", script / "constraints.txt")
+        script.chmod(0o755)
+        python = str(hub_install.users_python())
+        result = as_user("nobody", python, str(script / "check.py"), str(script / "constraints.txt"))
+    finally:
+        shutil.rmtree(script)
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    pins, installed = found["pins"], found["installed"]
+    for name in ("gmm-lesson", "jupyterlab", "nbgrader", "jupyterhub", "ipykernel", "numpy", "scikit-learn"):
+        assert name in installed, name
+    wrong = {n: (v, pins[n]) for n, v in installed.items() if n in pins and v != pins[n]}
+    assert not wrong, wrong
+    if tuple(found["python"]) < (3, 11, 5):  # Debian 12's python3: the marked soupsieve pin applies
+        assert installed["soupsieve"] == "2.10"
+
+
 def _feedback_file(tmp_path: Path) -> Path:
     released = tmp_path / "feedback.html"
     released.write_text("<html>feedback</html>")
