@@ -358,6 +358,7 @@ print(json.dumps({"pins": pins, "installed": installed, "python": sys.version_in
 
 @ROOT_ONLY
 @pytest.mark.slow
+@pytest.mark.timeout(2400)  # the first time, this installs the users' environment
 def test_the_users_environment_has_the_lessons_versions(hub_install):
     """Every package of the users' environment that constraints.txt pins is at its pin,
     read by the users' own python, run as an unprivileged user (so it is readable by all)."""

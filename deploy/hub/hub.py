@@ -94,7 +94,8 @@ def _digest() -> str:
     """Everything the users' environment is built from: a change means a reinstall."""
     h = hashlib.sha256()
     files = [ROOT / "pyproject.toml", ROOT / "constraints.txt", HERE / "nbgrader_config.py"]
-    files += sorted((ROOT / "gmm_lesson").rglob("*.py")) + sorted((ROOT / "gmm_lesson" / "data").glob("*"))
+    files += sorted((ROOT / "gmm_lesson").rglob("*.py"))
+    files += sorted(p for p in (ROOT / "gmm_lesson" / "data").iterdir() if p.is_file())
     files += sorted((HERE / "instructor").rglob("*.json"))
     for path in files:
         h.update(str(path.relative_to(ROOT)).encode())
