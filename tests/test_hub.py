@@ -277,6 +277,30 @@ def student_action(servers, student: str, action: str):
     return body
 
 
+def run_in_terminal(servers, name: str, command: str, timeout: float = 300) -> str:
+    """What ``command`` prints in a terminal of ``name``'s JupyterLab (terminado websocket)."""
+    import websocket
+
+    url, token = servers[name]
+    terminal = ok(http("POST", f"{url}/api/terminals", token), "open a terminal")["name"]
+    marker = secrets.token_hex(4)
+    ws_url = f"ws{url[4:]}/terminals/websocket/{terminal}"
+    ws = websocket.create_connection(ws_url, header=[f"Authorization: token {token}"], timeout=timeout)
+    try:
+        # the shell echoes END-""<marker> as typed; only the command's echo prints END-<marker>
+        ws.send(json.dumps(["stdin", f'{command}; echo END-""{marker}\r']))
+        out, deadline = "", time.monotonic() + timeout
+        while f"END-{marker}" not in out:
+            message = json.loads(ws.recv())
+            if message[0] == "stdout":
+                out += message[1]
+            assert time.monotonic() < deadline, out
+    finally:
+        ws.close()
+        http("DELETE", f"{url}/api/terminals/{terminal}", token)
+    return out
+
+
 def lab_disabled(servers, name: str) -> set[str]:
     """The JupyterLab plugins switched off in ``name``'s Lab page (its page config)."""
     url, token = servers[name]
@@ -478,6 +502,9 @@ def test_a_class_on_the_hub(hub, servers):
         )
     }
     assert scores == {STUDENTS[k]: v for k, v in EXPECTED.items()}
+    # nbgrader in the instructor's own terminal, from the home folder, finds the course too
+    listed = run_in_terminal(servers, INSTRUCTOR, "cd ~ && nbgrader db student list")
+    assert all(student in listed for student in STUDENTS.values()), listed
     formgrader(servers, "generate feedback", f"assignment/{ASSIGNMENT}/generate_feedback")
     formgrader(servers, "release feedback", f"assignment/{ASSIGNMENT}/release_feedback")
 

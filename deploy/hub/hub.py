@@ -16,6 +16,9 @@ What it installs, each step skipped when already done:
   everyone, and ``deploy/hub/instructor/`` (which switches them on again) for instructors;
 * Debian's ``acl`` (``setfacl``): each released feedback file is readable by its own
   student only (``gmm_lesson/exchange.py``);
+* ``/etc/profile.d/gmm-lesson-hub.sh``: in a hub session, the users' environment first on
+  ``PATH`` in login shells too (JupyterLab's terminals are login shells, and
+  ``/etc/profile`` resets ``PATH``);
 * the stock shared-folder exchange (``GMM_LESSON_EXCHANGE``, default
   ``/srv/nbgrader/exchange``): root-owned, mode 1777, as nbgrader documents;
 * the hub's own state folder (``GMM_LESSON_HUB_STATE``, default ``/srv/gmm-lesson-hub``),
@@ -43,6 +46,8 @@ PREFIX = Path(os.environ.get("GMM_LESSON_HUB_PREFIX", "/opt/gmm-lesson-hub"))
 USERS_VENV = PREFIX / "venv"
 INSTRUCTOR_CONFIG = PREFIX / "instructor"
 STAMP = USERS_VENV / ".gmm-lesson-hub-installed"
+#: login shells reset PATH (/etc/profile); JupyterLab's terminals on the hub are login shells
+PROFILE = Path("/etc/profile.d/gmm-lesson-hub.sh")
 PROXY_DIR = ROOT / "build" / "hub" / "npm"
 PROXY = PROXY_DIR / "node_modules" / ".bin" / "configurable-http-proxy"
 EXCHANGE = Path(os.environ.get("GMM_LESSON_EXCHANGE", "/srv/nbgrader/exchange"))
@@ -163,6 +168,17 @@ def _configure_nbgrader() -> None:
     shutil.copytree(HERE / "instructor", INSTRUCTOR_CONFIG)
 
 
+def ensure_shell_path(profile: Path = PROFILE) -> None:
+    """The users' environment first on PATH in a hub terminal too (a login shell resets PATH)."""
+    text = (
+        "# written by gmm-lesson's deploy/hub/hub.py: in a JupyterHub session, the users' environment\n"
+        f'if [ -n "$JUPYTERHUB_USER" ]; then PATH="{USERS_VENV / "bin"}:$PATH"; export PATH; fi\n'
+    )
+    if not profile.exists() or profile.read_text() != text:
+        profile.write_text(text)
+        profile.chmod(0o644)
+
+
 def prepare_folders(exchange: Path = EXCHANGE, state: Path = STATE) -> None:
     """The shared exchange (root-owned, 1777, as nbgrader documents) and the hub's state (0700)."""
     exchange.mkdir(parents=True, exist_ok=True)
@@ -182,7 +198,9 @@ def prepare_folders(exchange: Path = EXCHANGE, state: Path = STATE) -> None:
 def install() -> Path:
     """Everything the hub needs; returns the users' environment."""
     ensure_proxy()
-    return ensure_users_env()
+    users_env = ensure_users_env()
+    ensure_shell_path()
+    return users_env
 
 
 def hub_environment() -> dict[str, str]:
