@@ -14,13 +14,19 @@ the single-user servers' HTTP APIs, each with the person's own token:
   and submits: one all right, one with a wrong answer, one with an answer that is right
   only if the grading kernel cannot see the instructor's course folder (the sandbox);
 * the instructor collects, autogrades each student (sandboxed), generates and releases
-  feedback; the scores are exact;
+  feedback; the scores are exact; ``nbgrader`` typed in the instructor's own JupyterLab
+  terminal finds the course;
 * each student fetches feedback and gets their own only.
 
-Isolation is checked as the students' own uids (``runuser``): a student cannot list the
-exchange's inbound or feedback folders, nor read another's home (where nbgrader keeps the
-submission's secret that names its feedback file), and one student's token cannot reach
-another's server.
+Before that, a student logs in through the hub's form with a Unix password (PAM, the
+deployment's authenticator) and a wrong one is refused; a student's server has no
+formgrader and its Lab page hides the instructor tools. Isolation is checked as the
+students' own uids (``runuser``): a student cannot list the exchange's inbound or feedback
+folders, nor read another's home or nbgrader cache (which holds the secret that names a
+feedback file), nor another's submission or feedback file even by its exact path
+(``gmm_lesson/exchange.py``); and one student's token cannot reach another's server.
+Quick tests check ``run.py hub`` itself, and that the users' environment has the lesson's
+pinned versions.
 """
 
 from __future__ import annotations
