@@ -7,6 +7,7 @@
     python3 run.py lite       # build a static JupyterLite site into build/lite
     python3 run.py exercises  # only make the student versions in exercises/
     python3 run.py report A   # item analysis of graded assignment A: course/reports/A/
+    python3 run.py hub        # as root: install and start the course's JupyterHub (deploy/hub)
     python run.py binder      # Binder's postBuild: exercises and Voila settings, no .venv
 
 Each command installs what it needs, and no more, into the virtual environment
@@ -53,6 +54,7 @@ EXTRAS = {
     "exercises": ("course",),
     "report": ("course",),
     "binder": (),  # installs nothing: binder/environment.yml did
+    "hub": (),  # deploy/hub/hub.py makes its own environment for every user
 }
 # The first cell of every notebook in the JupyterLite site: the Pyodide kernel installs
 # the gmm_lesson wheel shipped in the site (piplite); numpy and matplotlib come with it
@@ -294,6 +296,8 @@ def main(argv: list[str]) -> int:
         make_exercises(bindir=Path(sys.executable).parent)
         say(f"Voila and kernel culling settings in {write_server_config(user_config_dir())}")
         return 0
+    if command == "hub":  # no .venv: the users' environment must be readable by every user
+        return subprocess.call([sys.executable, ROOT / "deploy" / "hub" / "hub.py", *rest])
     ensure_venv(EXTRAS[command])
     if command == "test":
         ensure_chromium()
