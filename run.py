@@ -6,6 +6,7 @@
     python3 run.py explorer   # the EM explorer alone, as a Voila web app (no code shown)
     python3 run.py lite       # build a static JupyterLite site into build/lite
     python3 run.py exercises  # only make the student versions in exercises/
+    python3 run.py report A   # item analysis of graded assignment A: course/reports/A/
     python3 run.py hub        # as root: install and start the course's JupyterHub (deploy/hub)
     python run.py binder      # Binder's postBuild: exercises and Voila settings, no .venv
 
@@ -13,8 +14,9 @@ Each command installs what it needs, and no more, into the virtual environment
 ``.venv`` beside this file, at the exact versions in ``constraints.txt``; it
 reinstalls when ``pyproject.toml`` or ``constraints.txt`` changes. Extra arguments
 go to the program run (jupyter lab, pytest, voila, jupyter lite build). The browser
-tests need Debian's ``chromium`` and the grading tests Debian's ``bubblewrap``; when
-they are missing and we are root with ``apt-get``, they are installed.
+tests need Debian's ``chromium``, the grading tests Debian's ``bubblewrap`` and the
+PostgreSQL gradebook tests Debian's ``postgresql``; when they are missing and we are
+root with ``apt-get``, they are installed.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ EXTRAS = {
     "explorer": ("explorer",),
     "lite": ("lite",),
     "exercises": ("course",),
+    "report": ("course",),
     "binder": (),  # installs nothing: binder/environment.yml did
     "hub": (),  # deploy/hub/hub.py makes its own environment for every user
 }
@@ -125,6 +128,12 @@ def ensure_chromium() -> None:
 def ensure_bubblewrap() -> None:
     """Autograding sandboxes each student's kernel with bubblewrap."""
     apt_install("bubblewrap", shutil.which("bwrap") is not None, "the grading sandbox and its tests")
+
+
+def ensure_postgresql() -> None:
+    """The gradebook tests start a throwaway PostgreSQL cluster with Debian's server."""
+    present = any(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    apt_install("postgresql", present, "the PostgreSQL gradebook tests")
 
 
 def venv_env(bindir: Path = BIN) -> dict[str, str]:
@@ -293,11 +302,14 @@ def main(argv: list[str]) -> int:
     if command == "test":
         ensure_chromium()
         ensure_bubblewrap()
+        ensure_postgresql()
         return subprocess.call([PYTHON, "-m", "pytest", *rest], cwd=ROOT)
     if command == "explorer":
         return subprocess.call(explorer_command(rest), cwd=APPS, env=venv_env())
     if command == "lite":
         return build_lite(rest)
+    if command == "report":
+        return subprocess.call([PYTHON, "-m", "gmm_lesson.item_analysis", *rest], cwd=ROOT, env=venv_env())
     make_exercises()
     if command == "exercises":
         return 0
