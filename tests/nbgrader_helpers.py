@@ -36,7 +36,9 @@ CELL_TIMEOUT = 180
 NBGRADER_TIMEOUT = 1200
 
 # Course state nbgrader creates: never copied into a test's temporary course.
-_GENERATED = ("release", "submitted", "autograded", "feedback", "exchange", "gradebook.db", "solution")
+_GENERATED = (
+    "release", "submitted", "autograded", "feedback", "exchange", "gradebook.db", "solution", "reports"
+)
 
 
 def assignments() -> list[str]:
