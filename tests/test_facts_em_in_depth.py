@@ -119,6 +119,15 @@ def test_trace_flat_over_e_steps_gap_opens_after_m_and_closes_after_e(ns):
     assert np.all(np.diff(log_l) >= 0)
 
 
+def test_with_reg_covar_0_log_l_never_dips_with_the_default_it_can_on_a_tiny_scale():
+    """The bound-md caveat: exact with reg_covar=0; the default floor matters when a
+    variance is near it (Old Faithful measured in thousandths: dips of over 10)."""
+    tiny = data.standardize(data.load_old_faithful())[0] * 1e-3
+    exact = np.diff(em.fit(tiny, 2, seed=0, max_iter=300, tol=0.0, reg_covar=0.0).history)
+    floored = np.diff(em.fit(tiny, 2, seed=0, max_iter=300, tol=0.0).history)
+    assert exact.min() >= -1e-14 * 1e4 and floored.min() < -10
+
+
 # =========================================================================== 2. convergence
 def test_tol_is_per_sample_and_defaults_to_1e_3(ns):
     assert inspect.signature(em.fit).parameters["tol"].default == 1e-3
@@ -153,6 +162,49 @@ def test_two_copies_of_the_one_gaussian_fit_never_move_and_the_poor_start_goes_t
     assert np.abs(stuck.params.means - twice.means).max() < 1e-12
     assert abs(history[2] - one.history[-1]) < 1.0  # "almost the same Gaussian, twice"
     assert ns["long"].history[-1] > one.history[-1] + 150  # not a maximum
+
+
+def _hessian(f, n: int, h: float = 1e-3) -> tuple[np.ndarray, np.ndarray]:
+    """Central-difference gradient and Hessian of f at 0 in R^n."""
+    E = np.eye(n) * h
+    gradient = np.array([(f(E[i]) - f(-E[i])) / (2 * h) for i in range(n)])
+    H = np.empty((n, n))
+    for i in range(n):
+        for j in range(i, n):
+            second = f(E[i] + E[j]) - f(E[i] - E[j]) - f(E[j] - E[i]) + f(-E[i] - E[j])
+            H[i, j] = H[j, i] = second / (4 * h * h)
+    return gradient, H
+
+
+def test_two_copies_of_the_one_gaussian_fit_are_a_saddle(ns):
+    """Stationary (gradient ~0) with second derivatives of both signs, over the weight, both
+    means and both covariances' Cholesky factors; uphill means apart along the anti-diagonal."""
+    X = ns["X"]
+    one = em.fit(X, 1, reg_covar=0.0)
+    m, L = one.params.means[0], np.linalg.cholesky(one.params.covariances[0])
+
+    def log_l(v):
+        factors = [L + np.array([[a, 0.0], [b, c]]) for a, b, c in (v[5:8], v[8:11])]
+        means = [m + v[1:3], m + v[3:5]]
+        return em.log_likelihood(X, em.GMMParams([0.5 + v[0], 0.5 - v[0]], means, [F @ F.T for F in factors]))
+
+    gradient, H = _hessian(log_l, 11)
+    curvature, directions = np.linalg.eigh(H)
+    assert np.abs(gradient).max() < 1e-2  # flat to first order (log L is about -545)
+    assert curvature[0] < -100 and curvature[-1] > 100  # downhill and uphill directions
+    up = directions[:, -1]
+    apart = up[3:5] - up[1:3]  # how the two means move apart
+    assert apart[0] * apart[1] < 0  # along the anti-diagonal, the poor start's diagonal
+    assert log_l(0.01 * up) > log_l(np.zeros(11))
+
+
+def test_poor_start_lies_across_the_data_and_its_first_m_step_is_the_one_gaussian_fit_twice(ns):
+    X, poor, long, one = ns["X"], ns["poor"], ns["long"], ns["one"]
+    assert np.corrcoef(X.T)[0, 1] > 0.8  # duration and waiting rise together
+    assert np.array_equal(poor.means[0], -poor.means[1]) and poor.means[0, 0] * poor.means[0, 1] < 0
+    first = long.steps[2].params  # after the first M-step
+    assert np.abs(first.means - one.params.means).max() < 0.1
+    assert np.abs(first.covariances - one.params.covariances).max() < 0.1
 
 
 def test_ten_kmeans_plus_plus_starts_reach_the_two_type_fit_within_a_few_iterations(ns):
