@@ -59,18 +59,9 @@ answer_q1 = "B"
 assert isinstance(answer_q1, str) and answer_q1.strip().upper() in ("A", "B", "C", "D"), \
     "answer_q1 must be one of the letters A, B, C, D"
 ### BEGIN HIDDEN TESTS
-# Worked solution (shown in the feedback after grading):
-# 1. **The formula.** BIC $= -2\log L + p\log N$. A better fit raises $\log L$, which
-#    *lowers* $-2\log L$; every extra parameter adds $\log N$.
-# 2. **So lower is better.** scikit-learn's `GaussianMixture.bic` uses the same formula and
-#    sign, and so does `FittedGMM.bic` here (the course's tests check that the two agree).
-# 3. **Only differences matter**, between models fitted on the same data; the value itself
-#    (near 0 or not) means nothing.
-# 4. **Answer: B.**
-
 from gmm_lesson.judge import check
 
-check("choice", answer_q1, key="B")
+check("choice", answer_q1, question="choosing_q1")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -200,19 +191,9 @@ answer_q2 = "C"
 assert isinstance(answer_q2, str) and answer_q2.strip().upper() in ("A", "B", "C", "D"), \
     "answer_q2 must be one of the letters A, B, C, D"
 ### BEGIN HIDDEN TESTS
-# Worked solution (shown in the feedback after grading):
-# 1. **Local optima.** EM only promises that the log-likelihood never goes down (the tiny
-#    `reg_covar` aside, see below), so each start climbs to the top of its own hill.
-# 2. **The remedy.** Run several starts and keep the one with the highest log-likelihood;
-#    `GaussianMixture(n_init=10)` does exactly that. Check the winner has no collapsed
-#    component (next section): a collapse also gives a very high log-likelihood.
-# 3. **Why not average?** Component 0 of one run may be component 2 of another (label
-#    switching), so averaged parameters mix different groups.
-# 4. **Answer: C.**
-
 from gmm_lesson.judge import check
 
-check("choice", answer_q2, key="C")
+check("choice", answer_q2, question="choosing_q2")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -296,21 +277,9 @@ answer_q3 = "D"
 assert isinstance(answer_q3, str) and answer_q3.strip().upper() in ("A", "B", "C", "D"), \
     "answer_q3 must be one of the letters A, B, C, D"
 ### BEGIN HIDDEN TESTS
-# Worked solution (shown in the feedback after grading):
-# 1. **Three identical points have variance 0.** A component that sits on them alone gets
-#    a covariance of all zeros, which cannot be inverted.
-# 2. **`reg_covar` is added to the diagonal** of every covariance in the M-step,
-#    $\Sigma_k + \epsilon I$. With the default $\epsilon = 10^{-6}$ the collapsed
-#    component keeps covariance $10^{-6} I$ and the fit finishes; with `reg_covar=0` the
-#    fit stops with a `ValueError`, both here and in scikit-learn.
-# 3. **It is only a floor.** It removes no points and does not find better optima; a
-#    collapsed component still tells you to remove duplicates, use fewer components or a
-#    larger `reg_covar`.
-# 4. **Answer: D.**
-
 from gmm_lesson.judge import check
 
-check("choice", answer_q3, key="D")
+check("choice", answer_q3, question="choosing_q3")
 ### END HIDDEN TESTS
 
 # %% [markdown]

@@ -382,7 +382,7 @@ assert isinstance(answer_q1, str) and answer_q1.strip().upper() in {"A", "B", "C
 ### BEGIN HIDDEN TESTS
 from gmm_lesson.judge import check
 
-check("choice", answer_q1, key="B")
+check("choice", answer_q1, question="test_q1")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -407,7 +407,7 @@ assert isinstance(answer_q2, str) and answer_q2.strip().upper() in {"A", "B", "C
 ### BEGIN HIDDEN TESTS
 from gmm_lesson.judge import check
 
-check("choice", answer_q2, key="C")
+check("choice", answer_q2, question="test_q2")
 ### END HIDDEN TESTS
 
 # %% [markdown]

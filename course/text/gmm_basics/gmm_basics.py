@@ -171,17 +171,9 @@ answer_q1 = "A"
 assert isinstance(answer_q1, str) and answer_q1.strip().upper() in ("A", "B", "C", "D"), \
     "answer_q1 must be one of the letters A, B, C, D"
 ### BEGIN HIDDEN TESTS
-# Worked solution (shown in the feedback after grading):
-# 1. **The model.** A GMM says the density of the data is
-#    $p(x) = \sum_k \pi_k\,\mathcal{N}(x \mid \mu_k, \Sigma_k)$: K bell curves with weights
-#    $\pi_k$ that sum to 1.
-# 2. **The other options.** It assumes no line (B), it assumes there *is* structure (C),
-#    and one cluster (D) is only the special case K = 1.
-# 3. **Answer: A.**
-
 from gmm_lesson.judge import check
 
-check("choice", answer_q1, key="A")
+check("choice", answer_q1, question="basics_q1")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -205,17 +197,9 @@ answer_q2 = "C"
 assert isinstance(answer_q2, str) and answer_q2.strip().upper() in ("A", "B", "C", "D"), \
     "answer_q2 must be one of the letters A, B, C, D"
 ### BEGIN HIDDEN TESTS
-# Worked solution (shown in the feedback after grading):
-# 1. **One number per component.** `predict_proba` returns the responsibilities
-#    $r_k = \pi_k \mathcal{N}(x \mid k) / \sum_j \pi_j \mathcal{N}(x \mid j)$, one for
-#    each of the K components (layers 2 and 3 of the prediction trace).
-# 2. **They sum to 1**, because each is divided by their sum.
-# 3. **`predict`** returns the single label with the largest probability (layer 4).
-# 4. **Answer: C.**
-
 from gmm_lesson.judge import check
 
-check("choice", answer_q2, key="C")
+check("choice", answer_q2, question="basics_q2")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -239,18 +223,7 @@ answer_q3 = "D"
 assert isinstance(answer_q3, str) and answer_q3.strip().upper() in ("A", "B", "C", "D"), \
     "answer_q3 must be one of the letters A, B, C, D"
 ### BEGIN HIDDEN TESTS
-# Worked solution (shown in the feedback after grading):
-# 1. **EM climbs.** Each iteration (an E-step, then an M-step) never lowers the
-#    log-likelihood: the training trace above only goes up. (`gmm_lesson` adds a tiny
-#    `reg_covar`, 1e-6, to every variance; that can cost a sliver of log-likelihood, but
-#    only noticeably for a component squeezed onto almost a single point.)
-# 2. **Not a loss, not random, not 0.** It is a sum of log-densities, so it can be any real
-#    number; on the Iris data it ends below 0.
-# 3. **When it stops.** EM stops once the mean log-likelihood per sample changes by less
-#    than `tol` (1e-3 by default, as in scikit-learn).
-# 4. **Answer: D.**
-
 from gmm_lesson.judge import check
 
-check("choice", answer_q3, key="D")
+check("choice", answer_q3, question="basics_q3")
 ### END HIDDEN TESTS

@@ -66,7 +66,7 @@ assert isinstance(answer_q1, str) and answer_q1.strip().upper() in ("A", "B", "C
 ### BEGIN HIDDEN TESTS
 from gmm_lesson.judge import check
 
-check("choice", answer_q1, key="A")
+check("choice", answer_q1, question="practice_q1")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -99,7 +99,7 @@ assert isinstance(answer_q2, str) and answer_q2.strip().upper() in ("A", "B", "C
 ### BEGIN HIDDEN TESTS
 from gmm_lesson.judge import check
 
-check("choice", answer_q2, key="C")
+check("choice", answer_q2, question="practice_q2")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -203,7 +203,7 @@ assert isinstance(answer_q3, str) and answer_q3.strip().upper() in ("A", "B", "C
 ### BEGIN HIDDEN TESTS
 from gmm_lesson.judge import check
 
-check("choice", answer_q3, key="B")
+check("choice", answer_q3, question="practice_q3")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -248,7 +248,7 @@ assert isinstance(answer_q4, str) and answer_q4.strip().upper() in ("A", "B", "C
 ### BEGIN HIDDEN TESTS
 from gmm_lesson.judge import check
 
-check("choice", answer_q4, key="C")
+check("choice", answer_q4, question="practice_q4")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -312,7 +312,7 @@ assert isinstance(answer_q5, str) and answer_q5.strip().upper() in ("A", "B", "C
 ### BEGIN HIDDEN TESTS
 from gmm_lesson.judge import check
 
-check("choice", answer_q5, key="A")
+check("choice", answer_q5, question="practice_q5")
 ### END HIDDEN TESTS
 
 # %% [markdown]
