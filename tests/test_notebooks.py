@@ -97,7 +97,9 @@ def released(tmp_path_factory):
     for name in ASSIGNMENTS:
         args = ["generate_assignment", name, "--no-db"]
         h.nbgrader([*args, f"--CourseDirectory.release_directory={folder}"], cwd=course, env=env)
-    assert sorted(p.name for p in course.iterdir()) == ["nbgrader_config.py", "source", "tools"]
+    assert sorted(p.name for p in course.iterdir()) == [
+        "jupytext.toml", "nbgrader_config.py", "quiz", "source", "text"
+    ]
     return folder
 
 
