@@ -61,7 +61,7 @@ class Check:
     options: dict[str, Any]
     token: str = field(default_factory=lambda: secrets.token_hex(8))
     request: dict = field(default_factory=dict)
-    solution: str | None = None  # a worked solution, shown in the graded cell's output
+    shown: str | None = None  # shown in the graded cell's output after grading (a worked solution)
 
 
 def parse_checks(source: str, cell_id: str) -> tuple[str, list[Check]]:
@@ -253,7 +253,7 @@ class JudgedExecute(Execute):
             rng = np.random.default_rng(secrets.randbits(128))
             for index, (_, visible, checks) in plan.items():
                 for check in checks:
-                    check.options, check.solution = judge.resolve(
+                    check.options, check.shown = judge.resolve(
                         check.name, check.options, self._course_root()
                     )
                     check.request = judge.JUDGES[check.name].request(rng, **check.options)
@@ -318,9 +318,9 @@ class JudgedExecute(Execute):
         problem = verdict(cell, checks)
         outputs = [safe for out in cell.outputs if (safe := _as_scored_safely(out)) is not None]
         outputs += [
-            NotebookNode(output_type="stream", name="stdout", text=f"Worked solution:\n{c.solution}\n")
+            NotebookNode(output_type="stream", name="stdout", text=f"{c.shown}\n")
             for c in checks
-            if c.solution
+            if c.shown
         ]
         if problem and not any(out.output_type == "error" for out in outputs):
             outputs.append(_error(problem))  # a cell that raised keeps its own error instead

@@ -460,17 +460,19 @@ def quiz_entry(question: str, root: Path) -> dict:
 def resolve(
     name: str, options: dict[str, Any], root: Path | None = None
 ) -> tuple[dict[str, Any], str | None]:
-    """The options judge ``name`` is given, and the worked solution to show after grading.
+    """The options judge ``name`` is given, and what to show after grading.
 
     ``question="<id>"`` becomes ``key="<letter>"`` from the course's data file (``root``,
-    default :func:`course_root`); other options pass through unchanged.
+    default :func:`course_root`), and the text shown is its worked solution (or, without
+    one, the right letter); other options pass through unchanged, with nothing shown.
     """
     if "question" not in options:
         return dict(options), None
     options = dict(options)
     entry = quiz_entry(options.pop("question"), course_root() if root is None else root)
-    solution = entry.get("solution")
-    return {**options, "key": entry["key"]}, solution.strip("\n") if solution else None
+    solution = entry.get("solution", "").strip("\n")
+    shown = f"Worked solution:\n{solution}" if solution else f"The right answer: {entry['key']}"
+    return {**options, "key": entry["key"]}, shown
 
 
 def for_kernel(request: dict) -> dict:

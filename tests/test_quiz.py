@@ -162,7 +162,7 @@ def test_summative_worked_solutions_are_in_the_data_file_only(name):
         solution = ALL_SOLUTIONS[grade_id]
         assert f"Answer: {ALL_KEYS[grade_id]}" in solution
         options, shown = judge.resolve("choice", {"question": grade_id}, ROOT / "course")
-        assert options == {"key": ALL_KEYS[grade_id]} and shown == solution
+        assert options == {"key": ALL_KEYS[grade_id]} and shown == f"Worked solution:\n{solution}"
         for line in solution.splitlines():
             if len(line.strip()) > 20:
                 assert not any(line.strip() in other.source for other in nb.cells), f"{grade_id}: {line!r}"
