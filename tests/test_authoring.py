@@ -146,3 +146,21 @@ def test_paired_notebooks_validate_with_nbgrader(course_with_release):
     for name in ("gmm_basics", "practice"):
         proc = h.nbgrader(["validate", f"source/{name}/{name}.ipynb"], cwd=course_with_release, env=env)
         assert "Success! Your notebook passes all the tests." in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_saving_in_jupyterlab_writes_the_twin_too(tmp_path):
+    """JupyterLab saves through jupytext's contents manager (its server extension is enabled
+    with the `course` extra); started in course/, it pairs by course/jupytext.toml."""
+    from jupyter_server.services.contents.largefilemanager import LargeFileManager
+    from jupytext.sync_contentsmanager import build_sync_jupytext_contents_manager_class
+
+    course = h.copy_course(tmp_path / "course")
+    manager = build_sync_jupytext_contents_manager_class(LargeFileManager)(root_dir=str(course))
+    path = "source/gmm_basics/gmm_basics.ipynb"
+    model = manager.get(path)
+    model["content"].cells[0].source += "\n\nA sentence added in JupyterLab."
+    manager.save(model, path)
+    assert "# A sentence added in JupyterLab." in twin(course, "gmm_basics").read_text()
+    saved = nbformat.read(course / path, as_version=4)
+    assert "jupytext" not in saved.metadata
+    assert cells_of(jupytext.read(twin(course, "gmm_basics"), fmt="py:percent")) == cells_of(saved)
