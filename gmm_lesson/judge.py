@@ -5,7 +5,7 @@ A hidden test in a course notebook is one line per check, for example::
     ### BEGIN HIDDEN TESTS
     from gmm_lesson.judge import check
     check("e_step", e_step)
-    check("choice", answer_q1, question="basics_q1")
+    check("choice", my_answer, question="my_question")
     ### END HIDDEN TESTS
 
 ``check(name, *values, **options)`` names a judge in :data:`JUDGES`, the student's
