@@ -275,7 +275,10 @@ def test_released_notebooks_hold_no_hidden_tests_or_keys(course, name):
 
 def test_em_step_by_step_has_answer_keys_to_protect():
     keys = h.key_lines(h.read(h.source_notebook_path(EM)))
-    assert keys == {'check("choice", answer_q1, key="B")', 'check("choice", answer_q2, key="C")'}
+    assert keys == {
+        'check("choice", answer_q1, question="test_q1")',
+        'check("choice", answer_q2, question="test_q2")',
+    }
 
 
 def test_package_holds_no_answer_key():
