@@ -6,6 +6,7 @@
     python3 run.py explorer   # the EM explorer alone, as a Voila web app (no code shown)
     python3 run.py lite       # build a static JupyterLite site into build/lite
     python3 run.py exercises  # only make the student versions in exercises/
+    python3 run.py grade A    # autograde assignment A for the whole class, in parallel (dask)
     python run.py binder      # Binder's postBuild: exercises and Voila settings, no .venv
 
 Each command installs what it needs, and no more, into the virtual environment
@@ -49,6 +50,7 @@ EXTRAS = {
     "explorer": ("explorer",),
     "lite": ("lite",),
     "exercises": ("course",),
+    "grade": ("course", "class"),  # gmm_lesson.classgrade on course/ (options: --help)
     "binder": (),  # installs nothing: binder/environment.yml did
 }
 # The first cell of every notebook in the JupyterLite site: the Pyodide kernel installs
@@ -294,6 +296,9 @@ def main(argv: list[str]) -> int:
         return subprocess.call(explorer_command(rest), cwd=APPS, env=venv_env())
     if command == "lite":
         return build_lite(rest)
+    if command == "grade":
+        ensure_bubblewrap()
+        return subprocess.call([PYTHON, "-m", "gmm_lesson.classgrade", "--course", COURSE, *rest], env=venv_env())
     make_exercises()
     if command == "exercises":
         return 0
