@@ -298,7 +298,8 @@ def main(argv: list[str]) -> int:
         return build_lite(rest)
     if command == "grade":
         ensure_bubblewrap()
-        return subprocess.call([PYTHON, "-m", "gmm_lesson.classgrade", "--course", COURSE, *rest], env=venv_env())
+        grade = [PYTHON, "-m", "gmm_lesson.classgrade", "--course", COURSE, *rest]
+        return subprocess.call(grade, env=venv_env())
     make_exercises()
     if command == "exercises":
         return 0

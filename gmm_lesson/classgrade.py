@@ -211,7 +211,7 @@ def _utc(moment):
     """A naive UTC datetime (the gradebook's form), or None."""
     if moment is None or moment.tzinfo is None:
         return moment
-    return moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return moment.astimezone(datetime.UTC).replace(tzinfo=None)
 
 
 # ------------------------------------------------------------------ one slice, on a worker
@@ -309,7 +309,12 @@ def grade_slice(
             if worker is not None:
                 worker.log_event(TOPIC, {"run": run_id, "student": current})
     returncode = process.wait()
-    return {"returncode": returncode, "output": "".join(lines), "students": list(students), "completed": completed}
+    return {
+        "returncode": returncode,
+        "output": "".join(lines),
+        "students": list(students),
+        "completed": completed,
+    }
 
 
 # ------------------------------------------------------------------ progress
@@ -328,9 +333,8 @@ class Progress:
             elapsed = time.perf_counter() - self.start
             if self.tty:
                 filled = int(30 * self.done / max(self.total, 1))
-                self.stream.write(
-                    f"\r[{'#' * filled}{' ' * (30 - filled)}] {self.done}/{self.total} graded, {elapsed:5.0f} s"
-                )
+                bar = "#" * filled + " " * (30 - filled)
+                self.stream.write(f"\r[{bar}] {self.done}/{self.total} graded, {elapsed:5.0f} s")
             else:
                 self.stream.write(f"graded {student} ({self.done}/{self.total}, {elapsed:.0f} s)\n")
             self.stream.flush()
@@ -403,7 +407,9 @@ def grade_class(
     _check_int("workers", workers)
     _check_int("slice_size", slice_size)
     if scheduler is not None and not isinstance(scheduler, str):
-        raise TypeError(f"scheduler must be an address str such as tcp://host:8786, got {type(scheduler).__name__}")
+        raise TypeError(
+            f"scheduler must be an address str such as tcp://host:8786, got {type(scheduler).__name__}"
+        )
     if scheduler is not None and workers is not None:
         raise ValueError("workers: the cluster behind scheduler decides its workers; give one or the other")
     if isinstance(nbgrader_args, str):
@@ -420,9 +426,9 @@ def grade_class(
         try:
             notebooks = [nb.name for nb in gb.find_assignment(assignment).notebooks]
         except MissingEntry:
-            known = sorted(a.name for a in gb.assignments)
+            known = ", ".join(sorted(a.name for a in gb.assignments)) or "none"
             raise ValueError(
-                f"assignment: {assignment!r} is not in the gradebook of {root} (known: {', '.join(known) or 'none'}); "
+                f"assignment: {assignment!r} is not in the gradebook of {root} (known: {known}); "
                 f"run nbgrader generate_assignment {assignment} first"
             ) from None
         everyone = _submitted_students(coursedir, assignment)
@@ -432,10 +438,14 @@ def grade_class(
             folder = Path(coursedir.format_path(coursedir.submitted_directory, student, assignment))
             missing = [n for n in notebooks if not (folder / f"{n}.ipynb").is_file()]
             if len(missing) == len(notebooks):
-                report.outcomes[student] = Outcome(student, FAILED, reason=f"no {missing[0]}.ipynb in {folder}")
+                report.outcomes[student] = Outcome(
+                    student, FAILED, reason=f"no {missing[0]}.ipynb in {folder}"
+                )
             elif not force and graded(coursedir, gb, assignment, student, notebooks):
                 sub = gb.find_submission(assignment, student)
-                report.outcomes[student] = Outcome(student, SKIPPED, sub.score, sub.max_score, "already graded")
+                report.outcomes[student] = Outcome(
+                    student, SKIPPED, sub.score, sub.max_score, "already graded"
+                )
             else:
                 pending.append(student)
     for student in pending:  # an unfinished grading, or force: start clean (exactly once)
@@ -485,8 +495,15 @@ def grade_class(
                         attempts[s] += 1
                     futures.append(
                         client.submit(
-                            grade_slice, str(root), assignment, chunk, list(nbgrader_args), env, run_id,
-                            pure=False, key=f"autograde-{assignment}-{chunk[0]}-{uuid.uuid4().hex[:8]}",
+                            grade_slice,
+                            str(root),
+                            assignment,
+                            chunk,
+                            list(nbgrader_args),
+                            env,
+                            run_id,
+                            pure=False,
+                            key=f"autograde-{assignment}-{chunk[0]}-{uuid.uuid4().hex[:8]}",
                         )
                     )
                     futures[-1].students = chunk
@@ -521,7 +538,9 @@ def grade_class(
         for student in pending:
             if graded(coursedir, gb, assignment, student, notebooks):
                 sub = gb.find_submission(assignment, student)
-                report.outcomes[student] = Outcome(student, GRADED, sub.score, sub.max_score, "", attempts[student])
+                report.outcomes[student] = Outcome(
+                    student, GRADED, sub.score, sub.max_score, "", attempts[student]
+                )
             else:
                 code, output = outputs.get(student, (-1, "no result"))
                 reason = _reason(output, code) if code != -1 or "\n" in output else output
@@ -544,8 +563,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         epilog="Options after -- go to every nbgrader autograde (e.g. -- --Execute.timeout=60).",
     )
     parser.add_argument("assignment")
-    parser.add_argument("--course", default=".", help="course root, the folder of nbgrader_config.py (default: .)")
-    parser.add_argument("--workers", type=int, help="workers of the local cluster (default: one per CPU core)")
+    parser.add_argument(
+        "--course", default=".", help="course root, the folder of nbgrader_config.py (default: .)"
+    )
+    parser.add_argument(
+        "--workers", type=int, help="workers of the local cluster (default: one per CPU core)"
+    )
     parser.add_argument("--scheduler", help="a running dask scheduler, e.g. tcp://host:8786, instead")
     parser.add_argument("--slice-size", type=int, help="students per nbgrader process")
     parser.add_argument("--force", action="store_true", help="regrade students already graded")
