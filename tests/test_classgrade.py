@@ -410,3 +410,64 @@ def test_reasons_read_from_nbgrader_output():
     assert classgrade._reason(log, 1) == "nbformat.reader.NotJSONError: not JSON"
     assert classgrade._reason("[AutogradeApp | ERROR] No notebooks found\n", 1) == "No notebooks found"
     assert "exited 1" in classgrade._reason("", 1)
+
+
+def test_a_running_scheduler_grades_through_its_workers(small_course, tmp_path):
+    """--scheduler: a real ``dask scheduler`` and ``dask worker`` (separate processes, TCP)."""
+    from lab_server import end_process_group, free_port
+
+    root, env = small_course
+    course = Path(shutil.copytree(root, tmp_path / "course", symlinks=True))
+    students = ["honest_full", "honest_wrong_q1", "exits"]
+    for student in students:
+        folder = course / "submitted" / student / EM
+        folder.mkdir(parents=True)
+        nbformat.write(build(attacks.SUBMISSIONS[student], course), folder / f"{EM}.ipynb")
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    dask = str(h.VENV_BIN / "dask")
+    common = {"env": env, "cwd": tmp_path, "start_new_session": True}
+    scheduler = subprocess.Popen(
+        [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--dashboard-address", ":0"],
+        **common,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    worker = subprocess.Popen(
+        [dask, "worker", address, "--nthreads", "1", "--nworkers", "2", "--no-dashboard"],
+        **common,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        from distributed import Client
+
+        with Client(address, timeout=120) as client:
+            client.wait_for_workers(2, timeout=120)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "gmm_lesson.classgrade",
+                EM,
+                "--course",
+                str(course),
+                "--scheduler",
+                address,
+                "--",
+                *LIMITS,
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+    finally:
+        end_process_group(worker, 30)
+        end_process_group(scheduler, 30)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "3 graded, 0 failed, 0 skipped" in proc.stdout
+    assert "on 2 workers" in proc.stdout
+    assert "SQLite gradebook on a cluster of machines is untested" in proc.stderr
+    want = {s: expected(attacks.SUBMISSIONS[s]) for s in students}
+    assert scores(course, students) == want
