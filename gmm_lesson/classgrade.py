@@ -454,6 +454,7 @@ def grade_class(
     env = {k: v for k, v in os.environ.items() if k.startswith(_FORWARDED_ENV)}
     attempts = dict.fromkeys(pending, 0)
     outputs: dict[str, tuple[int, str]] = {}
+    finished: list[str] = []  # students whose grading a returned slice finished
     own_cluster = None
     if pending:
         from distributed import Client, LocalCluster, as_completed
@@ -518,6 +519,7 @@ def grade_class(
                         continue
                     for s in result["students"]:
                         outputs[s] = (result["returncode"], result["output"])
+                    finished.extend(result["completed"])
 
             size = slice_size or max(1, math.ceil(len(pending) / (2 * max(report.workers, 1))))
             run(_slices(pending, size), first=True)
@@ -527,7 +529,9 @@ def grade_class(
                 _clear(coursedir, assignment, student)
             if retry:
                 run([[s] for s in retry], first=False)
-            time.sleep(0.5)  # let the last progress events arrive
+            deadline = time.monotonic() + 30  # let the last progress events arrive
+            while len(report.completions) < len(finished) and time.monotonic() < deadline:
+                time.sleep(0.1)
             client.unsubscribe_topic(TOPIC)
             progress.close()
         finally:

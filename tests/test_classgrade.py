@@ -92,15 +92,12 @@ def nbgrader_processes(root: Path) -> list[psutil.Process]:
     found = []
     for proc in psutil.process_iter(["cmdline"]):
         try:
-            cmd = proc.info["cmdline"] or []
-            if (
-                len(cmd) > 1
-                and cmd[0].endswith("nbgrader")
-                and cmd[1] == "autograde"
-                and proc.cwd() == str(root)
-            ):
-                if any("bwrap" in " ".join(c.cmdline()) for c in proc.children(recursive=True)):
-                    found.append(proc)
+            cmd = proc.info["cmdline"] or []  # python .../bin/nbgrader autograde ...
+            script = next((i for i, arg in enumerate(cmd[:2]) if arg.endswith("/nbgrader")), None)
+            if script is None or cmd[script + 1 : script + 2] != ["autograde"] or proc.cwd() != str(root):
+                continue
+            if any("bwrap" in " ".join(c.cmdline()) for c in proc.children(recursive=True)):
+                found.append(proc)
         except psutil.Error:
             continue
     return found
