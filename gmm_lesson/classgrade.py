@@ -455,7 +455,7 @@ def grade_class(
     attempts = dict.fromkeys(pending, 0)
     outputs: dict[str, tuple[int, str]] = {}
     finished: list[str] = []  # students whose grading a returned slice finished
-    own_cluster = None
+    own_cluster = own_client = None
     if pending:
         from distributed import Client, LocalCluster, as_completed
 
@@ -467,9 +467,9 @@ def grade_class(
                     processes=True,
                     dashboard_address=None,
                 )
-                client = Client(own_cluster)
+                client = own_client = Client(own_cluster)
             else:
-                client = Client(scheduler)
+                client = own_client = Client(scheduler)
         try:
             report.workers = len(client.scheduler_info()["workers"])
             if scheduler is not None and coursedir.db_url.startswith("sqlite"):
@@ -535,8 +535,9 @@ def grade_class(
             client.unsubscribe_topic(TOPIC)
             progress.close()
         finally:
+            if own_client is not None:
+                own_client.close()
             if own_cluster is not None:
-                client.close()
                 own_cluster.close()
     with Gradebook(coursedir.db_url, coursedir.course_id) as gb:
         for student in pending:
