@@ -8,6 +8,7 @@
     python3 run.py exercises  # only make the student versions in exercises/
     python3 run.py report A   # item analysis of graded assignment A: course/reports/A/
     python3 run.py hub        # as root: install and start the course's JupyterHub (deploy/hub)
+    python3 run.py grade A    # autograde assignment A for the whole class, in parallel (dask)
     python run.py binder      # Binder's postBuild: exercises and Voila settings, no .venv
 
 Each command installs what it needs, and no more, into the virtual environment
@@ -52,7 +53,8 @@ EXTRAS = {
     "explorer": ("explorer",),
     "lite": ("lite",),
     "exercises": ("course",),
-    "report": ("course",),
+    "report": ("course", "class"),  # class: psycopg, for a PostgreSQL gradebook
+    "grade": ("course", "class"),  # gmm_lesson.classgrade on course/ (options: --help)
     "binder": (),  # installs nothing: binder/environment.yml did
     "hub": (),  # deploy/hub/hub.py makes its own environment for every user
 }
@@ -310,6 +312,10 @@ def main(argv: list[str]) -> int:
         return build_lite(rest)
     if command == "report":
         return subprocess.call([PYTHON, "-m", "gmm_lesson.item_analysis", *rest], cwd=ROOT, env=venv_env())
+    if command == "grade":
+        ensure_bubblewrap()
+        grade = [PYTHON, "-m", "gmm_lesson.classgrade", "--course", COURSE, *rest]
+        return subprocess.call(grade, env=venv_env())
     make_exercises()
     if command == "exercises":
         return 0
