@@ -150,7 +150,7 @@ def test_the_courses_kmeans_plus_plus_start_differs_from_both_scikit_learn_start
 def test_choosing_k_says_how_its_start_differs_from_scikit_learns():
     text = _cell("choosing_k", "starts_intro")
     assert 'init_params="kmeans"' in text and 'init_params="k-means++"' in text
-    assert "nearest" in text and "greedy" in text
+    assert "nearest" in text and "greedily" in text
 
 
 # =========================================================================== item 6: the BIC grid
@@ -167,12 +167,13 @@ def test_one_start_moves_a_grid_entry_more_than_the_gap_between_the_top_two(cov_
     spread = {cell: max(b) - min(b) for cell, b in grid_runs.items()}
     ranked = sorted(grid, key=grid.get)
     gap = grid[ranked[1]] - grid[ranked[0]]
-    assert ranked[:2] == [("tied", 3), ("full", 2)] and gap == pytest.approx(7.6, abs=0.05)
+    assert ranked[:2] == [("tied", 3), ("full", 2)] and round(gap, 1) == 7.5
     assert max(spread.values()) == pytest.approx(44.6, abs=0.05)
     assert max(spread, key=spread.get) == ("tied", 6)
     # one start (seed 0) alone: its entry sits up to 30.1 above the best of ten
     seed0 = {cell: em.fit(faithful, cell[1], seed=0, covariance_type=cell[0]).bic(faithful) for cell in grid}
-    assert max(seed0[c] - grid[c] for c in grid) == pytest.approx(30.1, abs=0.05) > gap
+    one_start = max(seed0[c] - grid[c] for c in grid)
+    assert round(one_start, 1) == 30.1 and one_start > gap
     assert f"{max(spread.values()):.1f} BIC units" in out and f"{gap:.1f} apart" in out
     assert "lowest BIC: covariance_type='tied' with K=3" in out
 
@@ -248,7 +249,8 @@ def test_collapsed_log_likelihood_is_set_by_reg_covar_and_unbounded(collapse):
 
 
 def test_collapse_explain_no_longer_says_higher_is_not_better():
-    text = _cell("choosing_k", "collapse_explain") + _cell("choosing_k", "collapse_unbounded_md")
+    text = _cell("choosing_k", "collapse_explain") + " " + _cell("choosing_k", "collapse_unbounded_md")
+    text = " ".join(text.replace("**", "").split())
     assert "not a better model here" not in text
     assert "set by `reg_covar`" in text and "cannot rank" in text
 
@@ -357,7 +359,7 @@ def test_iris_components_are_not_the_three_species():
     table = namespace["species_table"]
     assert table.tolist() == [[1, 38, 11], [50, 0, 0], [50, 0, 0]]  # setosa, versicolor, virginica
     assert list(namespace["species_names"]) == ["setosa", "versicolor", "virginica"]
-    assert "versicolor" in out and "not the three species" in _cell("gmm_basics", "species_md")
+    assert "versicolor" in out and "not the three species" in _cell("gmm_basics", "species_note")
 
 
 def test_scikit_learn_is_the_pinned_version():
