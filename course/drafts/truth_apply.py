@@ -1,11 +1,12 @@
-"""Apply /tmp/truth/cells.py's edits to the notebooks under a course/source dir."""
+"""Apply truth_cells.py's edits to the notebooks under a course/source dir."""
 import sys
 from pathlib import Path
+
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
 ns = {}
-exec(Path("/tmp/truth/cells.py").read_text(), ns)
+exec(Path(__file__).with_name("truth_cells.py").read_text(), ns)
 source = Path(sys.argv[1])
 by_nb = {}
 for edit in ns["EDITS"]:

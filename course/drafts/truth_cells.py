@@ -31,7 +31,8 @@ print("BIC picks K =", min(bic, key=bic.get), "  AIC picks K =", min(aic, key=ai
 
 replace("choosing_k", "cov_grid", r'''
 seeds = range(10)  # several starts per cell: one start alone can land on a poor optimum
-grid_runs = {(cov, K): [em.fit(Z_faithful, K, seed=seed, covariance_type=cov).bic(Z_faithful) for seed in seeds]
+grid_runs = {(cov, K): [em.fit(Z_faithful, K, seed=seed, covariance_type=cov).bic(Z_faithful)
+                        for seed in seeds]
              for cov in em.COVARIANCE_TYPES for K in range(1, 7)}
 grid = {cell: min(bics) for cell, bics in grid_runs.items()}  # the best of ten starts
 print(f"{'BIC':<11}" + "".join(f"K={K:<7}" for K in range(1, 7)))
