@@ -212,8 +212,8 @@ print(f"{len({round(run.history[-1], 2) for run in runs.values()})} different st
 # became slow, not that the top was reached: EM climbs towards a stationary point and can
 # crawl for many iterations across a flat stretch or near a saddle (`em_step_by_step`
 # shows one), so `tol` can stop it early. The start that stopped lowest is not the worst
-# hill: run on, it passes another start. Some of the spread in the first column is early
-# stopping; the rest, the different optima in the last line, are the local optima.
+# hill: run on, it passes another start. Some of the spread of the `tol=1e-3` values is
+# early stopping; the rest, the different optima in the last line, are the local optima.
 
 # %%
 final = {seed: run.history[-1] for seed, run in converged_runs.items()}
