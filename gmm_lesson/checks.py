@@ -45,7 +45,8 @@ def array_2d(X: Any, name: str = "X") -> np.ndarray:
             "(strings, objects or complex numbers are not data EM can fit)"
         )
     if arr.ndim != 2:
-        hint = " Use X.reshape(-1, 1) for a single feature." if arr.ndim == 1 else ""
+        hint = (" Use X.reshape(-1, 1) for a single feature, X.reshape(1, -1) for a single sample."
+                if arr.ndim == 1 else "")
         raise ValueError(
             f"{name} must be 2-D (n_samples, n_features), got {arr.ndim}-D with shape {arr.shape}.{hint}"
         )

@@ -9,7 +9,10 @@
   the current step marked.
 
 Every function takes the ``ax`` to draw on and returns the artists it made, in a
-small dataclass; the matching ``update_*`` function moves those artists to another
+small dataclass. Each labels both axes (callers may relabel them afterwards) and puts
+its legend outside the plotting area, to the right, so no key hides a data point
+(``legend_loc`` puts it inside instead, where a figure has no room beside the axes).
+The matching ``update_*`` function moves those artists to another
 EM step in place (cheap: no new artists), which is what the explorer widget does
 while replaying. Nothing here calls ``plt.show()`` or creates a figure.
 
@@ -36,6 +39,7 @@ from . import checks, em
 
 __all__ = [
     "OKABE_ITO",
+    "OUTSIDE",
     "RADII",
     "LikelihoodArtists",
     "Mixture1DArtists",
@@ -196,6 +200,34 @@ def _marginal(params: em.GMMParams, dims: tuple[int, ...]) -> tuple[np.ndarray, 
     return params.means[:, idx], covs
 
 
+#: Where the legends go by default: just right of the axes, top-aligned, off the data.
+OUTSIDE = "outside"
+
+
+def _legend(ax: Axes, handles: list | None, legend_loc: str) -> None:
+    """Draw the legend, by default outside the axes (right of them), never over the data."""
+    if not isinstance(legend_loc, str):
+        raise TypeError(f"legend_loc must be a string, got {type(legend_loc).__name__}")
+    kwargs = {"fontsize": "small", "framealpha": 0.85}
+    if handles is not None:
+        kwargs["handles"] = handles
+    if legend_loc == OUTSIDE:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, **kwargs)
+    else:
+        try:
+            ax.legend(loc=legend_loc, **kwargs)
+        except ValueError as error:
+            raise ValueError(
+                f"legend_loc must be 'outside' or a matplotlib legend loc, got {legend_loc!r}"
+            ) from error
+
+
+def _default_label(axis, text: str) -> None:
+    """Label an axis that has no label yet (a caller's own label is kept)."""
+    if not axis.get_label_text():
+        axis.set_label_text(text)
+
+
 def _check_dims(dims, n_features: int, n: int) -> tuple[int, ...]:
     dims = tuple(dims)
     if len(dims) != n or len(set(dims)) != n:
@@ -245,6 +277,7 @@ def plot_mixture_2d(
     radii: Sequence[float] = RADII,
     colors: Sequence[str] | None = None,
     legend: bool = True,
+    legend_loc: str = OUTSIDE,
     point_size: float = 18.0,
 ) -> Mixture2DArtists:
     """Draw 2-D data coloured by responsibility, with each component's ellipses.
@@ -267,7 +300,13 @@ def plot_mixture_2d(
         Component colours (default :data:`OKABE_ITO`).
     legend : bool
         Add a legend saying how much probability each ellipse encloses.
+    legend_loc : str
+        ``"outside"`` (default): right of the axes, off the data. Any other value is
+        a matplotlib ``loc`` inside the axes (``"best"``, ``"upper right"``, ...).
     point_size : float
+
+    The axes are labelled ``feature i`` (the column shown) unless they already have
+    a label; set your own with ``ax.set_xlabel`` before or after.
 
     Returns
     -------
@@ -310,7 +349,9 @@ def plot_mixture_2d(
                    for j, r in enumerate(radii)]
         handles.append(Line2D([], [], marker="X", linestyle="none", color="0.5", markeredgecolor="black",
                               markersize=9, label="component mean"))
-        ax.legend(handles=handles, loc="best", fontsize="small", framealpha=0.85)
+        _legend(ax, handles, legend_loc)
+    _default_label(ax.xaxis, f"feature {dims[0]}")
+    _default_label(ax.yaxis, f"feature {dims[1]}")
     return Mixture2DArtists(scatter, ellipses, mean_markers, radii, dims, rgba, X,
                             None if colors is None else tuple(colors))
 
@@ -410,6 +451,7 @@ def plot_mixture_1d(
     bins: int | str = "auto",
     colors: Sequence[str] | None = None,
     legend: bool = True,
+    legend_loc: str = OUTSIDE,
     n_grid: int = 400,
 ) -> Mixture1DArtists:
     """Draw 1-D data as a histogram and rug, each weighted component and the mixture.
@@ -427,8 +469,14 @@ def plot_mixture_1d(
         Passed to :meth:`matplotlib.axes.Axes.hist`.
     colors : sequence of str, optional
     legend : bool
+    legend_loc : str
+        ``"outside"`` (default): right of the axes, off the data; otherwise a
+        matplotlib ``loc`` inside the axes.
     n_grid : int
         Number of x values for the curves.
+
+    The x axis is labelled ``feature i`` unless it already has a label, the y axis
+    ``density``.
 
     Returns
     -------
@@ -460,11 +508,12 @@ def plot_mixture_1d(
                          zorder=2)
     ax.set_xlim(grid[0], grid[-1])
     ax.set_ylabel("density")
+    _default_label(ax.xaxis, f"feature {feature}")
     artists = Mixture1DArtists(hist, rug, components, mixture, grid, feature, X, float(np.max(heights)),
                                None if colors is None else tuple(colors))
     _set_1d_ylim(artists)
     if legend:
-        ax.legend(loc="upper right", fontsize="small", framealpha=0.85)
+        _legend(ax, None, legend_loc)
     return artists
 
 

@@ -34,6 +34,7 @@ __all__ = [
     "Stage",
     "TrainingTrace",
     "compare_with_lesson",
+    "order_broken",
     "pipeline_trace",
     "prediction_trace",
     "training_trace",
@@ -49,6 +50,9 @@ LESSON_SAYS: dict[str, Any] = {
     "final_log_likelihood": -420.5,
     "prediction": (0.05, 0.90, 0.05),
 }
+
+#: The features of the lesson's sample rows (they are Iris sepal rows).
+LESSON_FEATURES: tuple[str, ...] = ("sepal length", "sepal width")
 
 
 # --------------------------------------------------------------------------- formatting
@@ -361,7 +365,8 @@ class PredictionTrace:
     weights : array, shape (K,)
         Mixing weights :math:`\\pi_k`.
     densities : array, shape (K,)
-        :math:`\\mathcal{N}(x|\\mu_k,\\Sigma_k)` for each component.
+        :math:`\\mathcal{N}(x|\\mu_k,\\Sigma_k)` for each component: a probability
+        *density*, not a probability, so it can exceed 1 (a narrow component is tall).
     weighted : array, shape (K,)
         Layer 2, :math:`\\pi_k \\mathcal{N}(x|\\mu_k,\\Sigma_k)`.
     probabilities : array, shape (K,)
@@ -391,7 +396,8 @@ class PredictionTrace:
         total = float(self.weighted.sum())
         return [
             ("Layer 1: input sample", _fmt_rows(self.x, 3)),
-            ("Layer 2: weighted Gaussian densities pi_k N(x|k)",
+            ("Layer 2: weighted Gaussian densities pi_k N(x|k) (densities, not probabilities: "
+             "a density can exceed 1)",
              "[" + ", ".join(f"{v:.4g}" for v in self.weighted) + "]"),
             (f"Layer 3: normalise (divide by their sum, {total:.4g})",
              "[" + ", ".join(_fmt(v, 4) for v in self.probabilities)
@@ -446,6 +452,59 @@ def prediction_trace(fitted: em.FittedGMM, x) -> PredictionTrace:
 
 
 # --------------------------------------------------------------------------- the lesson vs the data
+def order_broken(raw, standardised) -> list[int]:
+    """Features whose standardised values are not in the order of their raw values.
+
+    Standardising maps each feature by :math:`z = (x - m) / s` with :math:`s > 0`, a
+    strictly increasing map, so it keeps the order of the rows within every feature,
+    whatever the data's mean and scale. A feature listed here proves, without any
+    data, that ``standardised`` is not a standardisation of ``raw``.
+
+    Parameters
+    ----------
+    raw, standardised : array-like, shape (N, D)
+        The same N rows before and after the claimed standardisation.
+
+    Returns
+    -------
+    list of int
+        Indices of the features whose order is broken (empty if none).
+    """
+    raw = checks.array_2d(raw, "raw")
+    standardised = checks.array_2d(standardised, "standardised")
+    if raw.shape != standardised.shape:
+        raise ValueError(
+            f"raw and standardised must have the same shape, got {raw.shape} and {standardised.shape}"
+        )
+    broken = []
+    for j in range(raw.shape[1]):
+        order = np.argsort(raw[:, j], kind="stable")
+        r, z = raw[order, j], standardised[order, j]
+        if np.any(np.sign(np.diff(z)) != np.sign(np.diff(r))):
+            broken.append(j)
+    return broken
+
+
+def _order_proof() -> str:
+    """The data-free proof that the lesson's standardised rows are invented, in words."""
+    raw = np.array(LESSON_SAYS["sample_rows"])
+    said = np.array(LESSON_SAYS["standardized_rows"])
+    sentences = []
+    for j in order_broken(raw, said):
+        order = np.argsort(raw[:, j], kind="stable")
+        sentences.append(
+            f"the lesson's {LESSON_FEATURES[j]}s " + " < ".join(_fmt(v, 1) for v in raw[order, j])
+            + " become " + ", ".join(_fmt(v, 2) for v in said[order, j]) + ", out of order"
+        )
+    if not sentences:
+        return ""
+    return (
+        "Standardising subtracts a mean and divides by a positive scale, so it keeps the order "
+        "of the rows within each feature, whatever the data; yet " + "; ".join(sentences)
+        + ". So no data set standardises to the lesson's rows: they were typed in. "
+    )
+
+
 @dataclass(frozen=True, eq=False)
 class LessonComparison:
     """The lesson's numbers next to the ones computed from the shipped data.
@@ -535,6 +594,7 @@ def compare_with_lesson(X=None, n_components: int = 3, seed: int = 0, n_seeds: i
     summary = "" if is_iris else (
         "Note: the lesson's numbers describe the Iris sepal data; this comparison uses other data. "
     )
+    summary += _order_proof()
     summary += (
         f"With K={K}, EM on the standardised data ends at {_fmt(final, 1)}; over seeds 0-{n_seeds - 1} "
         f"it ends between {_fmt(min(finals.values()), 1)} and {_fmt(max(finals.values()), 1)}. "

@@ -123,11 +123,13 @@ class _Drawing:
             fig.subplots_adjust(left=0.07, right=0.985, bottom=0.14, top=0.91, wspace=0.34)
         self.ax_data, self.ax_ll = ax_data, ax_ll
         if self.one_d:
-            self.mixture = plots.plot_mixture_1d(ax_data, Z, step.params, step.resp)
+            self.mixture = plots.plot_mixture_1d(ax_data, Z, step.params, step.resp,
+                                                  legend_loc="upper right")
             plots.set_ylim_1d(self.mixture, [s.params for s in fitted.steps])
             self.moving_data = [self.mixture.rug, *self.mixture.components, self.mixture.mixture]
         else:
-            self.mixture = plots.plot_mixture_2d(ax_data, Z, step.params, step.resp, legend=not reuse)
+            self.mixture = plots.plot_mixture_2d(ax_data, Z, step.params, step.resp, legend=not reuse,
+                                                  legend_loc="best")
             self.moving_data = [self.mixture.scatter, *(p for row in self.mixture.ellipses for p in row),
                                 self.mixture.means]
         if not reuse:

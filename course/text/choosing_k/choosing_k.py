@@ -109,7 +109,7 @@ ax.plot(list(bic), list(bic.values()), "o-", label="BIC")
 ax.plot(list(aic), list(aic.values()), "s--", label="AIC")
 ax.set_xlabel("number of components K")
 ax.set_ylabel("criterion (lower is better)")
-ax.legend()
+ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)  # beside the plot, off the data
 plt.show()
 print("BIC picks K =", min(bic, key=bic.get), "  AIC picks K =", min(aic, key=aic.get))
 
@@ -136,44 +136,101 @@ plt.show()
 # and covariance type on the same footing:
 
 # %%
-grid = {(cov, K): em.fit(Z_faithful, K, seed=0, covariance_type=cov).bic(Z_faithful)
-        for cov in em.COVARIANCE_TYPES for K in range(1, 7)}
+seeds = range(10)  # several starts per cell: one start alone can land on a poor optimum
+grid_runs = {(cov, K): [em.fit(Z_faithful, K, seed=seed, covariance_type=cov).bic(Z_faithful)
+                        for seed in seeds]
+             for cov in em.COVARIANCE_TYPES for K in range(1, 7)}
+grid = {cell: min(bics) for cell, bics in grid_runs.items()}  # the best of ten starts
 print(f"{'BIC':<11}" + "".join(f"K={K:<7}" for K in range(1, 7)))
 for cov in em.COVARIANCE_TYPES:
     print(f"{cov:<11}" + "".join(f"{grid[cov, K]:<9.1f}" for K in range(1, 7)))
 best_cov, best_cov_k = min(grid, key=grid.get)
 print(f"lowest BIC: covariance_type={best_cov!r} with K={best_cov_k}")
+ranked = sorted(grid, key=grid.get)
+spread = {cell: max(bics) - min(bics) for cell, bics in grid_runs.items()}
+widest = max(spread, key=spread.get)
+print(f"the two best models are {grid[ranked[1]] - grid[ranked[0]]:.1f} apart: {ranked[0]} and {ranked[1]}")
+print(f"one start can move an entry by up to {spread[widest]:.1f} BIC units ({widest}, over the ten starts)")
 
 # %% [markdown]
-# Each entry is one fit from one start (`seed=0`); a different start can move an entry a
-# little (next section), so a close call between two models is not decisive.
+# Each entry is the **lowest BIC of ten starts** (`seed` 0 to 9), the way `n_init=10`
+# would pick it. One start per entry is not enough: the printout shows that the start alone
+# can move an entry by far more than the gap between the two best models, so a grid of
+# single starts could rank them either way.
+#
+# **Your `best_k` and this grid.** The exercise asked for the best K with **full**
+# covariances, and the grid's `full` row agrees with it. The grid also lets `tied`
+# covariances compete: components that share one ellipse shape. Here is the pair that
+# decides:
+
+# %%
+full_row = {K: grid["full", K] for K in range(1, 7)}
+for cov, K in [("full", min(full_row, key=full_row.get)), (best_cov, best_cov_k)]:
+    fit = min((em.fit(Z_faithful, K, seed=seed, covariance_type=cov) for seed in seeds),
+              key=lambda run: run.bic(Z_faithful))
+    print(f"{cov:>5}, K={K}: {fit.params.n_parameters()} free parameters, "
+          f"log-likelihood {fit.history[-1]:.1f}, BIC {fit.bic(Z_faithful):.1f}")
+
+# %% [markdown]
+# Both models have the same number of free parameters, so BIC's charge is the same and
+# only the fit decides: three components with one shared ellipse shape fit the two
+# clouds of eruptions better than two components with shapes of their own. Both answers
+# are right for their question ("which K, full covariances?" and "which K and covariance
+# type?"); a gap of a few BIC units is a preference, not a proof.
 
 # %% [markdown]
 # ## Starts and local optima
 #
-# EM never lowers the log-likelihood (the tiny `reg_covar` aside, next section), but it only
-# climbs the hill it starts on. Ten starts
-# (`seed` 0 to 9, k-means++ initialisation) with K = 3 on the standardised Iris sepal data:
+# EM never lowers the log-likelihood (up to `reg_covar`, last section), but it only climbs
+# the hill it starts on, and it stops when the climb gets slow. Ten starts (`seed` 0 to 9)
+# with K = 3 on the standardised Iris sepal data, each first with the default `tol`, then
+# run on until the climb has really stopped (`tol=1e-8`).
+#
+# Every start here is `gmm_lesson`'s `init="kmeans++"`: K data points picked by k-means++
+# seeding (each next one drawn with probability proportional to its squared distance from
+# the nearest pick so far), then every point given wholly to its nearest pick. That is
+# neither of scikit-learn's k-means starts: its default `init_params="kmeans"` first runs
+# k-means to convergence from such picks, and its `init_params="k-means++"` gives each
+# component only its one picked point, picked greedily (the best of several candidates).
 
 # %%
 Z_iris, _, _ = data.standardize(data.load_iris_sepal())
-runs = {seed: em.fit(Z_iris, 3, seed=seed) for seed in range(10)}
-for seed, run in runs.items():
-    print(f"seed {seed}: final log-likelihood {run.history[-1]:8.2f} after {run.n_iter:2d} iterations")
+runs = {seed: em.fit(Z_iris, 3, seed=seed) for seed in range(10)}  # tol=1e-3, the default
+converged_runs = {seed: em.fit(Z_iris, 3, seed=seed, tol=1e-8, max_iter=1000) for seed in range(10)}
+for seed in runs:
+    print(f"seed {seed}: final log-likelihood {runs[seed].history[-1]:8.2f} after {runs[seed].n_iter:3d} "
+          f"iterations with tol=1e-3, {converged_runs[seed].history[-1]:8.2f} after "
+          f"{converged_runs[seed].n_iter:3d} with tol=1e-8")
+optima = sorted({round(run.history[-1], 1) for run in converged_runs.values()})
+print(f"{len({round(run.history[-1], 2) for run in runs.values()})} different stopping points, "
+      f"but only {len(optima)} different optima: {optima}")
+
+# %% [markdown]
+# **`tol` is per sample.** EM stops when the *mean* log-likelihood per sample,
+# $\log L / N$, rises by less than `tol` (1e-3, as in scikit-learn) in one iteration: with
+# $N = 150$ flowers, when the total rises by less than 0.15. "Converged" means the climb
+# became slow, not that the top was reached: EM climbs towards a stationary point and can
+# crawl for many iterations across a flat stretch or near a saddle (`em_step_by_step`
+# shows one), so `tol` can stop it early. The start that stopped lowest is not the worst
+# hill: run on, it passes another start. Some of the spread of the `tol=1e-3` values is
+# early stopping; the rest, the different optima in the last line, are the local optima.
 
 # %%
-best_seed = max(runs, key=lambda s: runs[s].history[-1])
-worst_seed = min(runs, key=lambda s: runs[s].history[-1])
+final = {seed: run.history[-1] for seed, run in converged_runs.items()}
+best_seed, worst_seed = max(final, key=final.get), min(final, key=final.get)
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.8), sharex=True, sharey=True)
 for ax, seed in zip(axes, [best_seed, worst_seed], strict=True):
-    plots.plot_mixture_2d(ax, Z_iris, runs[seed].params, legend=False)
-    ax.set_title(f"seed {seed}: log-likelihood {runs[seed].history[-1]:.1f}")
+    plots.plot_mixture_2d(ax, Z_iris, converged_runs[seed].params, legend=False)
+    ax.set_title(f"seed {seed}, converged: log-likelihood {final[seed]:.1f}")
+    ax.set_xlabel("sepal length (standardised)")
+axes[0].set_ylabel("sepal width (standardised)")
+axes[1].set_ylabel("sepal width (standardised)")
 plt.show()
 
 # %% [markdown]
 # **choosing_q2** (medium)
 #
-# You run EM with K = 3 from ten different seeds and get ten different final log-likelihoods. What is the usual remedy?
+# You run EM with K = 3 from ten different seeds, each until the log-likelihood has stopped changing (a tiny `tol`), and the runs end at six different log-likelihoods. What is the usual remedy?
 #
 # - **A.** Keep the run with the lowest log-likelihood.
 # - **B.** Average the parameters of the ten runs.
@@ -219,6 +276,8 @@ fig, axes = plt.subplots(1, 2, figsize=(9, 3.8), sharex=True, sharey=True)
 for ax, seed in zip(axes, [roundest_seed, collapsed_seed], strict=True):
     plots.plot_mixture_2d(ax, X_dup, dup_runs[seed].params, legend=False)
     ax.set_title(f"seed {seed}: log-likelihood {dup_runs[seed].history[-1]:.1f}")
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
 plt.show()
 
 # %% [markdown]
@@ -229,8 +288,9 @@ plt.show()
 # Other starts end in between, with a component squeezed flat along one direction.
 #
 # Look at the table again: the thinner a run's thinnest component, the *higher* its
-# log-likelihood. The density on top of a needle is enormous, so the likelihood rewards
-# collapse. A higher log-likelihood is not a better model here.
+# log-likelihood. The picture on the right is not absurd (the three duplicates are a group
+# of their own), but its log-likelihood does not measure how good it is: it is set by
+# `reg_covar`, as the next cells show.
 #
 # What if we take `reg_covar` away?
 
@@ -255,6 +315,29 @@ for reg_covar in [1e-6, 1e-3, 1e-1]:
     run = em.fit(X_dup, 2, seed=collapsed_seed, reg_covar=reg_covar)
     variance = np.linalg.eigvalsh(run.params.covariances).min()
     print(f"reg_covar={reg_covar:g}: smallest variance {variance:.2g}, log-likelihood {run.history[-1]:.2f}")
+
+# %% [markdown]
+# **How much of that log-likelihood is `reg_covar`'s?** Under a needle of covariance
+# $\epsilon I$ each collapsed point has density about
+# $\pi_k / (2\pi\epsilon)^{D/2}$, so it adds about $\frac{D}{2}\log\frac{1}{\epsilon}$ to
+# $\log L$ (13.8 for $D = 2$, $\epsilon = 10^{-6}$). Make $\epsilon$ a hundred times
+# smaller and the three points add $3 \cdot \frac{D}{2} \log 100$ more; as $\epsilon \to 0$
+# the log-likelihood grows without bound and BIC falls without bound. So the collapsed
+# run's log-likelihood is set by `reg_covar`, not by the data: log L and BIC **cannot
+# rank** a collapsed run against the others. Detect a collapse instead (a variance equal
+# to `reg_covar`), then remove the duplicates, use fewer components, or compare models on
+# held-out data.
+
+# %%
+eps_values = [1e-2, 1e-4, 1e-6, 1e-8, 1e-10]
+D = X_dup.shape[1]
+print(f"D/2 log(1/eps) at eps=1e-6: {D / 2 * np.log(1e6):.1f} per collapsed point")
+for eps in eps_values:
+    run = em.fit(X_dup, 2, seed=collapsed_seed, reg_covar=eps)
+    print(f"reg_covar={eps:g}: log-likelihood {run.history[-1]:8.2f}, BIC {run.bic(X_dup):7.2f}")
+roundest = dup_runs[roundest_seed]
+print(f"the roundest run (seed {roundest_seed}): log-likelihood {roundest.history[-1]:.2f}, "
+      f"BIC {roundest.bic(X_dup):.2f}")
 
 # %% [markdown]
 # **choosing_q3** (medium)
@@ -286,9 +369,13 @@ check("choice", answer_q3, question="choosing_q3")
 # ## Summary
 #
 # * Compare models with **BIC** (or AIC): lower is better, as in scikit-learn. BIC charges
-#   more per parameter than AIC once $N > 7$, so it picks simpler models.
+#   more per parameter than AIC once $N > 7$, so it picks simpler models. Fit several
+#   starts per model before comparing: one start can move an entry more than the gap
+#   between the best two.
 # * Covariance types trade flexibility for parameters; let BIC compare them.
-# * EM finds a **local** optimum: run several starts and keep the best (scikit-learn:
-#   `n_init`), after checking that no component has collapsed.
+# * `tol` is per sample and "converged" only means the climb became slow. EM finds a
+#   **local** optimum: run several starts, each to convergence, and keep the best
+#   (scikit-learn: `n_init`), after checking that no component has collapsed.
 # * `reg_covar` puts a floor under every variance, so a collapsed component does not crash
-#   the fit; it does not make the collapse a good model.
+#   the fit; a collapsed run's log-likelihood is then set by `reg_covar`, so neither log L
+#   nor BIC can rank it.

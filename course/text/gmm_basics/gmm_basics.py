@@ -75,6 +75,27 @@ ax.set_ylabel("sepal width (standardised)")
 plt.show()
 
 # %% [markdown]
+# Do the three components find the three Iris species? The data set also records each
+# flower's species (EM never saw it). Count the flowers of each species in each component:
+
+# %%
+_, species = data.load_iris_sepal(return_species=True)
+species_names = np.unique(species)
+labels_2d = model_2d.predict(Z)
+species_table = np.array([[np.sum((species == name) & (labels_2d == k)) for k in range(3)]
+                          for name in species_names])
+print(f"{'':<12}" + "".join(f"component {k:<3}" for k in range(3)))
+for name, row in zip(species_names, species_table, strict=True):
+    print(f"{name:<12}" + "".join(f"{count:<13}" for count in row))
+
+# %% [markdown]
+# The three components are **not the three species**. On sepal length and width alone,
+# versicolor and virginica overlap, so one component takes both of them, and the well
+# separated setosa flowers are split between the other two. A GMM finds groups that make
+# the *measurements* likely; whether those groups mean anything (a species, a fault, a
+# customer type) is for you to check, with labels like these when you have them.
+
+# %% [markdown]
 # ## The model pipeline, computed
 #
 # The original lesson showed six stages from raw data to a prediction, with typed-in
@@ -88,9 +109,11 @@ pipeline
 # %% [markdown]
 # ### The lesson's numbers beside the real ones
 #
-# The lesson said 300 rows, a log-likelihood climbing from -500 to a final -420.5, and
-# standardised rows that do not match its raw rows. Put side by side with what the data
-# gives:
+# The lesson said 300 rows and a log-likelihood climbing from -500 to a final -420.5. Its
+# standardised rows need no data at all to be refuted: standardising subtracts a mean and
+# divides by a positive scale, so it keeps the order of the rows within each feature,
+# and the lesson's rows break that order (the summary under the table says where). Side by
+# side with what the data gives:
 
 # %%
 trace.compare_with_lesson(pipeline)
@@ -119,7 +142,10 @@ plt.show()
 #
 # To predict, the fitted model (1) takes a sample, (2) computes each component's weighted
 # bell-curve height $\pi_k \mathcal{N}(x \mid k)$, (3) divides by their sum so the
-# probabilities add up to 1, and (4) picks the largest. First the lesson's first row:
+# probabilities add up to 1, and (4) picks the largest. The heights of layer 2 are
+# **densities, not probabilities**: a density can exceed 1, because a narrow bell curve is
+# tall (the short-eruption bell curve above, before its weight, peaks at 1.6 per minute).
+# Only after layer 3 are they probabilities. First the lesson's first row:
 
 # %%
 trace.prediction_trace(pipeline.fitted, pipeline.Z[0])
@@ -140,9 +166,11 @@ trace.prediction_trace(pipeline.fitted, pipeline.Z[most_uncertain])
 # It assigns points **softly**: every point gets a probability for each group, and those
 # probabilities sum to 1. Each group has its own weight, centre and covariance, so groups
 # may overlap and differ in size and shape. EM fits the model by alternating E-steps and
-# M-steps, and the log-likelihood never goes down (the tiny `reg_covar` aside, which only
-# matters for a component squeezed onto almost a single point); it climbs to a *local*
-# optimum, so the start matters (see the `choosing_k` assignment).
+# M-steps, and the log-likelihood never goes down (the tiny `reg_covar` aside, which can
+# make it dip noticeably only when a variance is close to `reg_covar`: a component
+# squeezed onto almost a single point, or data measured on a tiny scale); it climbs to a
+# *local* optimum, so the start matters (see the `choosing_k` assignment). The groups it
+# finds need not be the ones you had in mind (the species table above).
 
 # %% [markdown]
 # ## Model quiz: three questions
@@ -179,7 +207,7 @@ check("choice", answer_q1, question="basics_q1")
 # %% [markdown]
 # **basics_q2** (easy)
 #
-# After fitting a GMM with K = 3 components, `model.predict_proba(x)` for one point `x` returns...
+# After fitting a GMM with K = 3 components, `model.predict_proba(x)` for one point `x`, given as an array of shape (1, D) (one row: scikit-learn and `gmm_lesson` both refuse a 1-D `x` and ask for `x.reshape(1, -1)`), returns...
 #
 # - **A.** a single label: 0, 1 or 2.
 # - **B.** three distances, from `x` to each component's mean.
