@@ -127,3 +127,61 @@ def test_a_density_can_exceed_1(lesson):
     assert np.round(np.sort(at_means), 2).tolist() == [1.08, 1.68]
     resp = fitted.predict_proba(X)
     assert np.all(resp <= 1) and np.allclose(resp.sum(axis=1), 1)  # responsibilities are probabilities
+
+
+def test_the_poor_start_sits_across_the_datas_long_axis(lesson):
+    X, start, run, _ = lesson
+    assert round(float(np.corrcoef(X.T)[0, 1]), 2) == 0.90  # lower left to upper right
+    long_axis = np.linalg.eigh(np.cov(X.T))[1][:, -1]
+    assert np.allclose(np.abs(long_axis), np.sqrt(0.5))
+    assert np.allclose(start.means @ long_axis, 0)  # both means on the other diagonal
+    after_one = run.steps[2].params  # the first M-step: two near copies of one Gaussian
+    data_cov = np.cov(X.T, bias=True)
+    assert np.all(np.linalg.norm(after_one.means, axis=1) < 0.1)
+    assert np.allclose(after_one.covariances, data_cov, atol=0.02)
+
+
+def test_two_copies_of_the_single_gaussian_are_a_saddle(lesson):
+    """A stationary point (EM leaves it in place) that is neither a maximum nor a minimum."""
+    X, _, _, _ = lesson
+    mean, cov = X.mean(axis=0), np.cov(X.T, bias=True)
+    copies = em.GMMParams([0.5, 0.5], [mean, mean], [cov, cov])
+    again = em.m_step(X, em.e_step(X, copies)[0], reg_covar=0.0)
+    for name in ("weights", "means", "covariances"):
+        assert np.allclose(getattr(again, name), getattr(copies, name), atol=1e-12)
+    at_saddle = em.log_likelihood(X, copies)
+    long_axis = np.linalg.eigh(cov)[1][:, -1]
+    d = 0.2  # means apart along the long axis, each component narrowed to match: up
+    narrowed = cov - d**2 * np.outer(long_axis, long_axis)
+    apart = em.GMMParams([0.5, 0.5], [mean + d * long_axis, mean - d * long_axis], [narrowed, narrowed])
+    assert em.log_likelihood(X, apart) > at_saddle + 0.01
+    wider = em.GMMParams([0.5, 0.5], [mean, mean], [cov * 1.1, cov])  # one component wider: down
+    assert em.log_likelihood(X, wider) < at_saddle
+
+
+def test_the_means_drift_across_the_long_axis_then_turn_towards_it(lesson):
+    X, _, run, _ = lesson
+    long_axis = np.linalg.eigh(np.cov(X.T))[1][:, -1]
+    short_axis = np.array([-long_axis[1], long_axis[0]])
+
+    def apart(t):
+        means = run.steps[2 * t].params.means
+        return means[0] - means[1]
+
+    assert abs(apart(30) @ short_axis) > 2 * abs(apart(30) @ long_axis)
+    assert abs(apart(110) @ long_axis) > 2 * abs(apart(110) @ short_axis)
+
+
+def test_log_l_never_goes_down_on_this_data(lesson):
+    _, _, _, history = lesson
+    assert np.all(np.diff(history) >= -1e-9)
+
+
+def test_exp_underflows_to_0_far_from_every_component():
+    """Question 2's worked solution: exp(-800) is 0 in float64, so naive responsibilities are 0/0."""
+    with np.errstate(under="ignore", invalid="ignore", divide="ignore"):
+        assert np.exp(-800.0) == 0.0 and np.exp(-745.2) == 0.0 and np.exp(-744.0) > 0
+        a = np.array([-800.0, -820.0])
+        assert np.isnan(np.exp(a) / np.exp(a).sum()).all()
+        shifted = np.exp(a - a.max())
+        assert np.allclose(shifted / shifted.sum(), [1 / (1 + np.exp(-20)), np.exp(-20) / (1 + np.exp(-20))])
