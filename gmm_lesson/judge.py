@@ -465,15 +465,16 @@ def _run_em_fixed_calls(rng):
 
 def _run_em_stopping_calls(rng):
     """A tol that stops the reference run at a clear iteration t* (3 <= t* <= 15): the change
-    of log L per sample falls below tol at t* and is above 2 tol at every earlier iteration."""
+    of log L per point is at least 1.4 times below tol at t* and 1.4 times above it at every
+    earlier iteration, far beyond rounding, so every correct program stops at t*."""
     for _ in range(50):
         X, start, run = _usual_start(rng)
         N = len(X)
         gains = np.abs(np.diff([total for _, _, total in run])) / N  # gains[t-1]: iteration t
         for stop in range(3, 16):
-            if gains[: stop - 1].min() > 4 * gains[stop - 1] > 0:
-                tol = float(2 * gains[stop - 1])
-                return [_run_em_call(X, start, run, tol, stop, 100)]
+            before, at = float(gains[: stop - 1].min()), float(gains[stop - 1])
+            if before > 2 * at > 0:
+                return [_run_em_call(X, start, run, float(np.sqrt(before * at)), stop, 100)]
     raise RuntimeError("no draw gave a clear stopping iteration")  # pragma: no cover
 
 

@@ -121,7 +121,7 @@ def _same(given: Any, expected: Any) -> bool:
         return False
 
 
-def _stand_in(table: list[dict], own: Any) -> Callable:
+def _stand_in(name: str, table: list[dict], own: Any) -> Callable:
     """A function answering from ``table`` and handing any other call to ``own``."""
     entries = [(decode(entry["args"]), entry["returned"]) for entry in table]
 
@@ -129,30 +129,38 @@ def _stand_in(table: list[dict], own: Any) -> Callable:
         for expected, returned in entries:
             if len(args) >= len(expected) and all(map(_same, args, expected)):
                 return decode(returned)  # a fresh copy: the caller may change it
+        if own is _ABSENT:
+            raise NameError(f"name {name!r} is not defined")
         return own(*args, **kwargs)
 
     return stand_in
+
+
+_ABSENT = object()
 
 
 @contextmanager
 def standing_in(function: Any, stand_ins: dict[str, list[dict]] | None) -> Iterator[None]:
     """Within the block, the names in ``stand_ins`` of ``function``'s namespace answer from tables.
 
-    Only names that ``function``'s module (the notebook) already defines are replaced,
-    and each is put back afterwards.
+    A name the namespace (the notebook) does not define is defined for the block; each
+    name is put back, or removed, afterwards. ``function`` itself is never replaced.
     """
     namespace = getattr(function, "__globals__", None)
     saved: dict[str, Any] = {}
     if stand_ins and isinstance(namespace, dict):
         for name, table in stand_ins.items():
-            if name in namespace and name != getattr(function, "__name__", None):
-                saved[name] = namespace[name]
-                namespace[name] = _stand_in(table, saved[name])
+            if name != getattr(function, "__name__", None):
+                saved[name] = namespace.get(name, _ABSENT)
+                namespace[name] = _stand_in(name, table, saved[name])
     try:
         yield
     finally:
-        if isinstance(namespace, dict):
-            namespace.update(saved)
+        for name, own in saved.items():
+            if own is _ABSENT:
+                namespace.pop(name, None)
+            else:
+                namespace[name] = own
 
 
 # ------------------------------------------------------------------ the work
