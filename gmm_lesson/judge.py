@@ -373,45 +373,6 @@ def _m_step_compare(fields):
     return compare
 
 
-def _em_loop_request(rng, **options):
-    """Eight EM iterations from a usual start: three data points as means, the data's covariance.
-
-    A draw in which a component empties (weight below 5%) is drawn again: there the
-    mean of an almost empty component is set by rounding, and two correct programs differ.
-    """
-    for _ in range(50):
-        p = _random_params(rng, 3, 2)
-        X = _sample(rng, p, 120)
-        means = X[rng.choice(len(X), size=3, replace=False)]
-        start = em.GMMParams(np.full(3, 1 / 3), means, np.repeat(np.cov(X.T, bias=True)[None], 3, axis=0))
-        fitted = em.fit(X, 3, init=start, max_iter=8, tol=0.0)
-        if min(step.params.weights.min() for step in fitted.steps) >= 0.05:
-            break
-    return {
-        "kind": "em_loop",
-        "X": _array(X),
-        "start": _params(start),
-        "n_iter": 8,
-        "want": _params(fitted.params),
-    }
-
-
-def _em_loop_verdict(request, report, **options):
-    if "raised" in report:
-        return f"your EM loop raised {report['raised']}"
-    returned = report.get("returned")
-    if not isinstance(returned, dict) or "GMMParams" not in returned:
-        return f"after 8 iterations m_step should give em.GMMParams, got {_describe(returned)}"
-    want = request["want"]["GMMParams"]
-    for field in ("weights", "means", "covariances"):
-        problem = _check_array(
-            returned["GMMParams"].get(field), want[field], f"{field} after 8 iterations", 1e-5
-        )
-        if problem:
-            return problem
-    return None
-
-
 # ------------------------------------------------------------------ the learner's EM loop
 def _usual_start(rng: np.random.Generator, N: int = 120) -> tuple[np.ndarray, em.GMMParams, list]:
     """Data from three components and a usual start (three data points as means, the data's
@@ -583,7 +544,6 @@ JUDGES: dict[str, Judge] = {
         lambda rng: _m_step_calls(rng, ((2, 2), (3, 3)), (1e-6, 1e-3)),
         _m_step_compare(("covariances",)),
     ),
-    "em_loop": Judge(_em_loop_request, _em_loop_verdict),
     "run_em": _call_judge("run_em", _run_em_fixed_calls, _run_em_compare),
     "run_em_stops": _call_judge("run_em", _run_em_stopping_calls, _run_em_compare),
     "choice": Judge(_value_request, _choice_verdict),

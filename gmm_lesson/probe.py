@@ -179,9 +179,7 @@ def run(request: dict, *values: Any) -> dict:
     * ``"value"``: report each value as it is;
     * ``"call"``: ``values[0]`` is the student's function; call it once per entry of
       ``request["calls"]`` (``{"args": [...], "kwargs": {...}}``), with the request's
-      ``"stand_ins"`` (if any) answering for the student's earlier functions;
-    * ``"em_loop"``: ``values`` are the student's ``e_step`` and ``m_step``; alternate
-      them ``request["n_iter"]`` times from ``request["start"]`` on ``request["X"]``.
+      ``"stand_ins"`` (if any) answering for the student's earlier functions.
     """
     kind = request["kind"]
     if kind == "value":
@@ -193,16 +191,6 @@ def run(request: dict, *values: Any) -> dict:
         with standing_in(function, request.get("stand_ins")):
             calls = [_call(function, call["args"], call.get("kwargs", {})) for call in request["calls"]]
         return {"calls": calls}
-    if kind == "em_loop":
-        e_step, m_step = values
-        X, params = decode(request["X"]), decode(request["start"])
-        try:
-            for _ in range(request["n_iter"]):
-                resp, _total = e_step(X, params)
-                params = m_step(X, resp)
-        except Exception as exc:
-            return {"raised": f"{type(exc).__name__}: {exc}"[:500]}
-        return {"returned": encode(params)}
     raise ValueError(f"unknown request kind {kind!r}")
 
 

@@ -155,7 +155,8 @@ FUNCTION_JUDGES = {
     "e_step_far": ["e_step"],
     "m_step_weights_means": ["m_step"],
     "m_step_covariances": ["m_step"],
-    "em_loop": ["e_step", "m_step"],
+    "run_em": ["run_em"],
+    "run_em_stops": ["run_em"],
 }
 
 

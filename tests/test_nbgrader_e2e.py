@@ -80,9 +80,12 @@ gmm_lesson.em.e_step = e_step
 DELEGATES = attacks.DELEGATE_TO_LIBRARY
 WRONG_COVARIANCE = attacks.WRONG_COVARIANCE
 
-M_STEP_TESTS = {"test_m_step_covariances", "test_em_loop"}
-E_STEP_TESTS = {"test_e_step", "test_e_step_far_points", "test_em_loop"}
+# Each function is scored on its own: run_em's hidden tests give it the right results of
+# e_step and m_step, so a wrong e_step or m_step costs only its own tests.
+M_STEP_TESTS = {"test_m_step_covariances"}
+E_STEP_TESTS = {"test_e_step", "test_e_step_far_points"}
 CHOICE_TESTS = {"test_q1", "test_q2"}
+RUN_EM_TESTS = {"test_run_em", "test_run_em_stops"}
 
 # student: (answers to write over the full solution, test cells to delete or edit,
 #           the test cells that must score 0 -- None means every one)
@@ -95,7 +98,7 @@ EM_SUBMISSIONS = {
     "frank": ({}, {"test_e_step_far_points": None}, set()),  # deleted a test cell
     "grace": ({"m_step": WRONG_COVARIANCE}, {"test_m_step_covariances": "pass"}, M_STEP_TESTS),
     "heidi": ({"e_step": MONKEYPATCH_CHEAT}, {}, E_STEP_TESTS),
-    "ivan": (DELEGATES, {}, "all but choices"),
+    "ivan": (DELEGATES, {}, "every delegated step"),  # his own run_em and answers still score
 }
 OTHER_SUBMISSIONS = {"alice": ({}, {}, set()), "bob": (None, {}, None)}
 
@@ -209,8 +212,8 @@ def expected_scores(name: str, student: str) -> dict[str, float]:
     _, _, failing = submissions_for(name)[student]
     if failing is None:
         failing = set(points)
-    elif failing == "all but choices":
-        failing = set(points) - CHOICE_TESTS
+    elif failing == "every delegated step":
+        failing = set(points) - CHOICE_TESTS - RUN_EM_TESTS
     return {gid: 0.0 if gid in failing else p for gid, p in points.items()}
 
 
