@@ -7,8 +7,11 @@ Old Faithful data, K=2, full covariances, scikit-learn 1.9.1.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import warnings
 
+import matplotlib
 import nbformat
 import nbgrader_helpers as h
 import numpy as np
@@ -185,3 +188,38 @@ def test_exp_underflows_to_0_far_from_every_component():
         assert np.isnan(np.exp(a) / np.exp(a).sum()).all()
         shifted = np.exp(a - a.max())
         assert np.allclose(shifted / shifted.sum(), [1 / (1 + np.exp(-20)), np.exp(-20) / (1 + np.exp(-20))])
+
+
+def _run_notebook_cells(*cell_ids: str) -> str:
+    """Run the named cells of the source notebook (answer cells as the course's solutions); stdout."""
+    matplotlib.use("Agg")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # plt.show() on Agg
+        _notebook_cells(*cell_ids)
+    return out.getvalue()
+
+
+SOLUTIONS = ("log_gaussian", "log_likelihood", "e_step", "m_step", "run_em")
+
+
+def test_the_notebook_prints_what_its_text_says():
+    cells = ("imports", "data", "start", *SOLUTIONS, "my-em", "compare", "longer", "starts")
+    printed = _run_notebook_cells(*cells)
+    assert "log L after 30 iterations: -542.2" in printed
+    assert "em.fit: 2 iterations, converged=True, log L = -544.5" in printed
+    assert "after 30 iterations: -542.2;  after 150: -385.5" in printed
+    assert "first iteration within 0.05 of that: 120" in printed
+    assert printed.count("log L = -385.5 after") == 10
+
+
+def test_the_plateau_text_states_the_measured_numbers():
+    nb = nbformat.read(h.source_notebook_path(NAME), as_version=4)
+    text = {c.id: c.source for c in nb.cells}
+    plateau = text["plateau-md"]
+    for number in ("$-542.2$", "$-385.5$", "iteration 120", "$-544.5$", "$-541.2$", "$-545.0$",
+                   "$4 \\times 10^{-6}$", "iteration 37", "$-542.0$", "123 iterations", "iteration 105",
+                   "within 3\niterations"):
+        assert number in plateau, number
+    assert "stops after 2 iterations" in text["compare-md"] and "stops after 3" in text["compare-md"]
+    assert "1.68 and 1.08" in text["step1-md"] and "0.90" in text["start-md"]
