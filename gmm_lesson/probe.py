@@ -114,9 +114,11 @@ def _same(given: Any, expected: Any) -> bool:
         return isinstance(given, GMMParams) and all(
             _same(getattr(given, name), getattr(expected, name)) for name in fields
         )
-    try:
+    try:  # arithmetic only: a notebook that rebinds np.allclose must not change what matches
         given = np.asarray(given, dtype=float)
-        return given.shape == expected.shape and bool(np.allclose(given, expected, rtol=1e-9, atol=1e-12))
+        if given.shape != expected.shape:
+            return False
+        return bool((abs(given - expected) <= 1e-12 + 1e-9 * abs(expected)).all())
     except Exception:  # whatever the student passed, it is not the grader's input
         return False
 

@@ -97,7 +97,8 @@ EM_SUBMISSIONS = {
     "erin": ({"e_step": RAISES}, {}, E_STEP_TESTS),  # an exception
     "frank": ({}, {"test_e_step_far_points": None}, set()),  # deleted a test cell
     "grace": ({"m_step": WRONG_COVARIANCE}, {"test_m_step_covariances": "pass"}, M_STEP_TESTS),
-    "heidi": ({"e_step": MONKEYPATCH_CHEAT}, {}, E_STEP_TESTS),
+    # its np.allclose that always says "close" also fails m_step's check that a wrong answer is *not* close
+    "heidi": ({"e_step": MONKEYPATCH_CHEAT}, {}, E_STEP_TESTS | {"test_m_step_covariances"}),
     "ivan": (DELEGATES, {}, "every delegated step"),  # his own run_em and answers still score
 }
 OTHER_SUBMISSIONS = {"alice": ({}, {}, set()), "bob": (None, {}, None)}
