@@ -223,3 +223,14 @@ def test_the_plateau_text_states_the_measured_numbers():
         assert number in plateau, number
     assert "stops after 2 iterations" in text["compare-md"] and "stops after 3" in text["compare-md"]
     assert "1.68 and 1.08" in text["step1-md"] and "0.90" in text["start-md"]
+
+
+def test_the_explorer_opens_on_the_notebooks_k(monkeypatch):
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)  # a learner's kernel: the live widget
+    ns = _notebook_cells("imports", "data", "start")
+    nb = nbformat.read(h.source_notebook_path(NAME), as_version=4)
+    source = next(c.source for c in nb.cells if c.id == "explorer").strip().splitlines()
+    exec("\n".join(source[:-1]), ns)
+    explorer = eval(source[-1], ns)
+    assert explorer.k_slider.value == len(ns["start"].weights) == 2
+    assert explorer.fitted.params.n_components == 2
