@@ -341,8 +341,11 @@ def test_edited_test_cell_is_restored(course):
 
 
 def test_cheats_pass_visible_tests_only(course):
-    """heidi's and ivan's answers pass every visible test: only the hidden parts stop them."""
+    """ivan's answers pass every visible test, and heidi's all but the two that check that a
+    mistake's value is *not* the answer (her np.isclose and np.allclose call everything
+    close): only the hidden parts stop them."""
     release = h.read(course.root / "release" / EM / f"{EM}.ipynb")
+    trips = {"heidi": {"test_e_step", "test_m_step_covariances"}, "ivan": set()}
     for student in ("heidi", "ivan"):
         answers, _, _ = EM_SUBMISSIONS[student]
         nb = build_submission(release, h.read(h.source_notebook_path(EM)), answers, {})
@@ -351,7 +354,7 @@ def test_cheats_pass_visible_tests_only(course):
         nbformat.write(nb, folder / f"{EM}.ipynb")
         ran = h.execute(folder / f"{EM}.ipynb")
         tests = {h.grade_id(c) for c in ran.cells if h.is_autograded_test(c)}
-        assert not (set(h.errors(ran)) & tests), f"{student}: {h.error_details(ran)}"
+        assert set(h.errors(ran)) & tests == trips[student], f"{student}: {h.error_details(ran)}"
 
 
 def test_validate_tells_the_student(course):
