@@ -6,14 +6,17 @@
     python3 run.py explorer   # the EM explorer alone, as a Voila web app (no code shown)
     python3 run.py lite       # build a static JupyterLite site into build/lite
     python3 run.py exercises  # only make the student versions in exercises/
+    python3 run.py report A   # item analysis of graded assignment A: course/reports/A/
+    python3 run.py hub        # as root: install and start the course's JupyterHub (deploy/hub)
     python run.py binder      # Binder's postBuild: exercises and Voila settings, no .venv
 
 Each command installs what it needs, and no more, into the virtual environment
 ``.venv`` beside this file, at the exact versions in ``constraints.txt``; it
 reinstalls when ``pyproject.toml`` or ``constraints.txt`` changes. Extra arguments
 go to the program run (jupyter lab, pytest, voila, jupyter lite build). The browser
-tests need Debian's ``chromium`` and the grading tests Debian's ``bubblewrap``; when
-they are missing and we are root with ``apt-get``, they are installed.
+tests need Debian's ``chromium``, the grading tests Debian's ``bubblewrap`` and the
+PostgreSQL gradebook tests Debian's ``postgresql``; when they are missing and we are
+root with ``apt-get``, they are installed.
 """
 
 from __future__ import annotations
@@ -49,7 +52,9 @@ EXTRAS = {
     "explorer": ("explorer",),
     "lite": ("lite",),
     "exercises": ("course",),
+    "report": ("course",),
     "binder": (),  # installs nothing: binder/environment.yml did
+    "hub": (),  # deploy/hub/hub.py makes its own environment for every user
 }
 # The first cell of every notebook in the JupyterLite site: the Pyodide kernel installs
 # the gmm_lesson wheel shipped in the site (piplite); numpy and matplotlib come with it
@@ -123,6 +128,12 @@ def ensure_chromium() -> None:
 def ensure_bubblewrap() -> None:
     """Autograding sandboxes each student's kernel with bubblewrap."""
     apt_install("bubblewrap", shutil.which("bwrap") is not None, "the grading sandbox and its tests")
+
+
+def ensure_postgresql() -> None:
+    """The gradebook tests start a throwaway PostgreSQL cluster with Debian's server."""
+    present = any(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    apt_install("postgresql", present, "the PostgreSQL gradebook tests")
 
 
 def venv_env(bindir: Path = BIN) -> dict[str, str]:
@@ -285,15 +296,20 @@ def main(argv: list[str]) -> int:
         make_exercises(bindir=Path(sys.executable).parent)
         say(f"Voila and kernel culling settings in {write_server_config(user_config_dir())}")
         return 0
+    if command == "hub":  # no .venv: the users' environment must be readable by every user
+        return subprocess.call([sys.executable, ROOT / "deploy" / "hub" / "hub.py", *rest])
     ensure_venv(EXTRAS[command])
     if command == "test":
         ensure_chromium()
         ensure_bubblewrap()
+        ensure_postgresql()
         return subprocess.call([PYTHON, "-m", "pytest", *rest], cwd=ROOT)
     if command == "explorer":
         return subprocess.call(explorer_command(rest), cwd=APPS, env=venv_env())
     if command == "lite":
         return build_lite(rest)
+    if command == "report":
+        return subprocess.call([PYTHON, "-m", "gmm_lesson.item_analysis", *rest], cwd=ROOT, env=venv_env())
     make_exercises()
     if command == "exercises":
         return 0

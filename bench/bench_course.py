@@ -37,10 +37,10 @@ import nbgrader_helpers as h  # noqa: E402
 
 def time_source_notebooks(tmp: Path) -> dict[str, float]:
     seconds = {}
+    course = h.copy_course(tmp / "run" / "course")  # the hidden checks read keys in course/quiz
     for name in h.assignments():
-        folder = shutil.copytree(h.COURSE / "source" / name, tmp / "run" / name)
         start = time.perf_counter()
-        nb = h.execute(folder / f"{name}.ipynb")
+        nb = h.execute(course / "source" / name / f"{name}.ipynb")
         seconds[name] = time.perf_counter() - start
         if h.error_details(nb):
             print(f"  warning: {name} raised {h.error_details(nb)}")

@@ -6,7 +6,8 @@ Run every instructor command from this directory (``cd course``), e.g.
 Defaults are for one machine: the exchange is ``course/exchange`` (git-ignored) and the
 gradebook is the SQLite file ``course/gradebook.db``. On a JupyterHub set the
 environment variable ``GMM_LESSON_EXCHANGE`` (for example ``/srv/nbgrader/exchange``)
-and, if you want, ``GMM_LESSON_DB_URL`` (any SQLAlchemy URL). ``GMM_LESSON_COURSE_ID``
+and, if you want, ``GMM_LESSON_DB_URL`` (any SQLAlchemy URL; for PostgreSQL
+``postgresql://user@host:port/database``, connected with psycopg 3). ``GMM_LESSON_COURSE_ID``
 names the course (default ``gmm-lesson``): a second section of the same course is the
 same folder copied, with another id, and needs no file edited.
 """
@@ -22,9 +23,16 @@ c.CourseDirectory.course_id = os.environ.get("GMM_LESSON_COURSE_ID", "gmm-lesson
 # The course root is this folder wherever the command is run from (and wherever the
 # course is copied to).
 c.CourseDirectory.root = str(COURSE_ROOT)
-c.CourseDirectory.db_url = os.environ.get(
-    "GMM_LESSON_DB_URL", "sqlite:///" + str(COURSE_ROOT / "gradebook.db")
-)
+# The gradebook: SQLite beside this file unless GMM_LESSON_DB_URL names another database.
+# A PostgreSQL URL written plainly (postgresql://user@host:port/db, or Heroku-style
+# postgres://) is pinned to psycopg 3, the driver the `class` extra installs, whatever
+# default driver the installed SQLAlchemy has. An explicit driver (postgresql+psycopg2://)
+# is kept as written.
+_db_url = os.environ.get("GMM_LESSON_DB_URL") or "sqlite:///" + str(COURSE_ROOT / "gradebook.db")
+for _plain in ("postgresql://", "postgres://"):
+    if _db_url.startswith(_plain):
+        _db_url = "postgresql+psycopg://" + _db_url[len(_plain) :]
+c.CourseDirectory.db_url = _db_url
 
 # The exchange: where released assignments wait for students and submissions wait to
 # be collected. nbgrader release_assignment creates it (world-writable) if missing.

@@ -61,6 +61,7 @@ class Check:
     options: dict[str, Any]
     token: str = field(default_factory=lambda: secrets.token_hex(8))
     request: dict = field(default_factory=dict)
+    shown: str | None = None  # shown in the graded cell's output after grading (a worked solution)
 
 
 def parse_checks(source: str, cell_id: str) -> tuple[str, list[Check]]:
@@ -252,6 +253,9 @@ class JudgedExecute(Execute):
             rng = np.random.default_rng(secrets.randbits(128))
             for index, (_, visible, checks) in plan.items():
                 for check in checks:
+                    check.options, check.shown = judge.resolve(
+                        check.name, check.options, self._course_root()
+                    )
                     check.request = judge.JUDGES[check.name].request(rng, **check.options)
                     (requests / f"{check.token}.json").write_text(json.dumps(judge.for_kernel(check.request)))
                 probes = "".join(
@@ -283,6 +287,10 @@ class JudgedExecute(Execute):
         source = nbformat.read(folder / f"{name}.ipynb", as_version=4)
         return {cell.source for cell in source.cells if cell.cell_type == "markdown"}
 
+    def _course_root(self) -> Path:
+        """The course folder (trusted): its quiz/ data files hold the multiple-choice keys."""
+        return Path(CourseDirectory(config=self.config).root)
+
     def _assignment_folder(self, assignment: str) -> Path | None:
         """The assignment's folder in course/source (trusted), for the files it ships."""
         if not assignment:
@@ -309,6 +317,11 @@ class JudgedExecute(Execute):
     def _judge_cell(self, cell: NotebookNode, checks: list[Check]) -> None:
         problem = verdict(cell, checks)
         outputs = [safe for out in cell.outputs if (safe := _as_scored_safely(out)) is not None]
+        outputs += [
+            NotebookNode(output_type="stream", name="stdout", text=f"{c.shown}\n")
+            for c in checks
+            if c.shown
+        ]
         if problem and not any(out.output_type == "error" for out in outputs):
             outputs.append(_error(problem))  # a cell that raised keeps its own error instead
         cell.outputs = outputs

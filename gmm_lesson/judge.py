@@ -5,11 +5,14 @@ A hidden test in a course notebook is one line per check, for example::
     ### BEGIN HIDDEN TESTS
     from gmm_lesson.judge import check
     check("e_step", e_step)
-    check("choice", my_answer, key="C")
+    check("choice", my_answer, question="my_question")
     ### END HIDDEN TESTS
 
 ``check(name, *values, **options)`` names a judge in :data:`JUDGES`, the student's
-values (functions or answers) and the instructor's options (a key). Two ways it runs:
+values (functions or answers) and the instructor's options. A multiple-choice
+question is named by its id: :func:`resolve` reads its key (and worked solution) from
+the course's data file ``course/quiz/<assignment>.toml``, on the grader's side only.
+Two ways it runs:
 
 * **Autograding** (:mod:`gmm_lesson.grading`): the grader reads these lines without
   running them. The student's kernel, in its sandbox, only gets ``probe.emit(token,
@@ -28,8 +31,11 @@ in the grader's process, which the sandbox never sees.
 
 from __future__ import annotations
 
+import os
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -552,6 +558,75 @@ JUDGES: dict[str, Judge] = {
 }
 
 
+#: environment variable naming the course root (the folder of nbgrader_config.py and quiz/)
+COURSE_ENV = "GMM_LESSON_COURSE_ROOT"
+
+
+def course_root(start: Path | None = None) -> Path:
+    """The course folder whose ``quiz/`` data files hold the keys.
+
+    ``$GMM_LESSON_COURSE_ROOT`` if set, else the first of ``start`` (default: the working
+    folder, where a source notebook runs) and its parents holding ``nbgrader_config.py``
+    and ``quiz/``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is no such folder.
+    """
+    if os.environ.get(COURSE_ENV):
+        return Path(os.environ[COURSE_ENV])
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "nbgrader_config.py").is_file() and (folder / "quiz").is_dir():
+            return folder
+    raise FileNotFoundError(
+        f"no course folder (nbgrader_config.py and quiz/) at or above {here}; set ${COURSE_ENV}"
+    )
+
+
+def quiz_entry(question: str, root: Path) -> dict:
+    """The data of multiple-choice ``question`` in ``root/quiz/*.toml`` (key, solution, ...).
+
+    Raises
+    ------
+    TypeError
+        If ``question`` is not a string.
+    ValueError
+        If no data file, or more than one, has ``question``.
+    """
+    if not isinstance(question, str):
+        raise TypeError(f"question must be a question id string, got {type(question).__name__}")
+    found = []
+    for path in sorted(Path(root, "quiz").glob("*.toml")):
+        entry = tomllib.loads(path.read_text()).get(question)
+        if isinstance(entry, dict):
+            found.append(entry)
+    if len(found) != 1:
+        raise ValueError(
+            f"question {question!r} must be in exactly one of {root}/quiz/*.toml, found {len(found)}"
+        )
+    return found[0]
+
+
+def resolve(
+    name: str, options: dict[str, Any], root: Path | None = None
+) -> tuple[dict[str, Any], str | None]:
+    """The options judge ``name`` is given, and what to show after grading.
+
+    ``question="<id>"`` becomes ``key="<letter>"`` from the course's data file (``root``,
+    default :func:`course_root`), and the text shown is its worked solution (or, without
+    one, the right letter); other options pass through unchanged, with nothing shown.
+    """
+    if "question" not in options:
+        return dict(options), None
+    options = dict(options)
+    entry = quiz_entry(options.pop("question"), course_root() if root is None else root)
+    solution = entry.get("solution", "").strip("\n")
+    shown = f"Worked solution:\n{solution}" if solution else f"The right answer: {entry['key']}"
+    return {**options, "key": entry["key"]}, shown
+
+
 def for_kernel(request: dict) -> dict:
     """The part of a request the student's kernel may see: inputs, never the answers."""
     return {key: value for key, value in request.items() if key not in ("cases", "want")}
@@ -573,6 +648,7 @@ def check(name: str, *values: Any, **options: Any) -> None:
     if name not in JUDGES:
         raise KeyError(f"no judge named {name!r}; known: {', '.join(sorted(JUDGES))}")
     judge = JUDGES[name]
+    options, _ = resolve(name, options)
     request = judge.request(np.random.default_rng(), **options)
     report = probe.run(for_kernel(request), *values)
     problem = judge.verdict(request, report, **options)

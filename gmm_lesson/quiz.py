@@ -18,9 +18,10 @@ The answer keys are not stored here. Each question keeps only
 
 This hides the keys from anyone reading the package; it is not a lock against a
 learner who tries all four letters (that is what a self-check is for). So only the
-formative ``practice`` questions are here: the summative questions (``gmm_basics``,
-``choosing_k``) have no self-check, and their keys live only in the hidden tests of
-the nbgrader source notebooks. Every grade comes from those tests, never from this
+formative ``practice`` questions are here (from ``course/quiz/practice.toml``, through
+``course/quiz/sync.py`` into :mod:`gmm_lesson.quiz_records`): the summative questions
+(``gmm_basics``, ``choosing_k``) have no self-check, and their keys live only in the
+course's data files, read by the grader. Every grade comes from those tests, never from this
 module.
 """
 
@@ -30,6 +31,8 @@ import base64
 import hashlib
 import itertools
 from dataclasses import dataclass
+
+from .quiz_records import RECORDS
 
 __all__ = ["LETTERS", "Feedback", "Question", "ask", "check", "digest", "question_ids", "seal", "unseal"]
 
@@ -188,139 +191,21 @@ class Feedback:
     __repr__ = __str__
 
 
-def _q(
-    question_id: str, level: str, text: str, options: list[str], hint: str, mistakes: list[str]
-) -> Question:
-    # a question without a record (only while a build script bootstraps it) accepts no answer
-    salt, answer_digest, sealed_solution = _SEALED.get(question_id, ("", "", ""))
-    return Question(
-        question_id,
-        level,
-        text,
-        dict(zip(LETTERS, options, strict=True)),
-        hint,
-        tuple(mistakes),
-        salt,
-        answer_digest,
-        sealed_solution,
-    )
-
-
-# question id -> (salt, digest of the correct letter, sealed worked solution).
-# Produced by `python course/tools/build_<assignment>.py --update-quiz`; the tests
-# check them against the keys in the source notebooks' hidden tests.
-_SEALED: dict[str, tuple[str, str, str]] = {
-    "practice_q1": ("012cc758138034a9", "e50e59e76db1a80f5e67f1fea0835586cd06c9de5cdd960d49e32598fe3f87d0", "fajbp3d/rwR1+2hiN6Kawc6eQKCXqOg0fwl4T/CJ1ZCes9Qp4OH/tC3UQR3n9BGHEk/CUsEdLwLFeRJRocaKyKkLcmt9ZVf53++WUBJTXaNjcYQbl1g9dBMQLNzyaj+qWIO8NJ2FVP/SlC8EEqwM+b0xi1t9KuKr01QFYx8gR5ohP+C2HJZeYpRMjemO+wL463+nqQCI7KjrlWMQ1tzr0tIq6udLRNDUPfRRfDTvoe0OfxCFEjGF6jYLUkB9FwW1bjXy48GsfqTK6ZQy3/n79vw/Hyb7I3i5Xg8SO0jMpqGsSfrCm3P/v5vvCjI2hDaVQfKgdUbdPdrTeqG3YnwvO0FvrPAToGiFVVecAD7OoX0Xpuq1qjh7H5kv7UPSgbw7AkT0Sx2SwOZf6853L+2UDRHBG8cU6Pha5FaGbkiTEDM4cXq4n5WzB3nPjoFR8qrrDenaf192O1bcnDb/SbCR7OiEHanBPyMbbtthS7Hi/Gt06lLGTinpznWDyk5CSct3sxaRxKuj/Ff4SoS8JhFL+wmRBcmnu9JKkWuGxH9+fdGhmTW6sqtXd6z9fNQSveBJ0Q=="),  # noqa: E501
-    "practice_q2": ("da12b5d3ab594664", "4af5014187686951ffb10de95afdcab544c5d26d3e759c043a754434efe9d110", "RUjoUWyWJIFaVpVYUBiotzMfSaljw0ywXN61UdgJpC/a5zpal0m0hL2NusyDkJxrEeMGam2ysY/Vm4YMJ43Y8eSUewxGnlrga/Px8tOyTQkE3Rgtfo3cU2YIz1QPwmENJicvRGnjOiGCUbM4Gem1BMmCTe6qIsEhmeECGfjgvTu6yBPIQtlo63Fdh3ZVhedqilf3dI1yeFiVra/SKDh0OLWeS3tc5Xtx+ZHuopNQs+KMNprQky+MyvLf6KDYqkS6oRJxcRh/dg4mMpqX8BXDQhwwLUcfczaGFVd5TglkkwpkduFTePi02WyjcclEeGz372dom9C3MXuyHrtd4UxtTYSnvYBN20H3Lci5EM/JS7iIfzyq+nagy6RNiq2WIJy6/57WVhM9+r6rQILp5JqcqtpOAVo="),  # noqa: E501
-    "practice_q3": ("c4c3f2b4ff3a8e13", "4c53d1ebdf7fc674b0315197699fa531c46b88034b6da2878cfe3ffa54f4380b", "iOSJwNCR8Y4qkBbgJS4KmY0TcflzowhqCIlOXCLAScUV4BG73C8wPaoElNcJf/Vyx95WMMv74FFRu8+18bsW+gIp7esPGFHXxvFj5CKQzq0XjPu0LzuNeFVTwsKnNDsylHgkxhnZRvvxdCopYcA6XNJgfwhYjrW/zdO8DmVUffwkHvuas9u/NCPGiHpxsVH+Pj5vYN7WL3D5iGz481+1B2c9R4J0vwKjALR/3PpqZOlZ+dO7RTFqfCE9fyjdbF9GSb3+Gmaoh/cl+I1e7KlfaTzl/CFf+XkygLxJiAVdGGkA3+6Y6gJY2YE4Dy6FC2x9xUlZ3+3SZsUb6twxB+waGQ4xiMWvlvIJkYk66hrByxitPoIWR5QY0Z0DkY+iI5TXGZxK7LgAknSP2kBu5xp5ZO8NyrMrDIkQRXRY/FIHWke8Cu3tNvGhYzKL04JE83loyC+by5UyTUp6OJZgLXdqrWJXNrZBZhtM8ojqdI1ZE3EhA/Wh/SSYmFE8OTgKYC4SWIAmS7WMq0gTucqZSxryNcYRYGAFGOH0hV9tzVuMoijJM3RHUSSwRw5/+k9rPAVQ5aMLk+pJcvbiDWMaSscgtW/KVxhaLQGRW7G/u36izQ4u3sJnRR4pVQpE+cr2K7+cP4P0Pa5USVw9YJb6t2VOZQh9ZE5SJ3lur4TJMRk8Wu6UJlSsey6HpkyqI1f+GSLzcr9dWpB3qpDdKx5CVBXQ8SAvMGVgnz3RPAH25KcNy0cWo2F6oimlZpujtHGxF8eLqEjPk+e03RkNh+9GR5JxIAUqcy82/CWFsRdfEPE3tvVB5k/Ro9yrVNkiCTyUPNhbYmw="),  # noqa: E501
-    "practice_q4": ("3f2b725a92134af3", "d59a094409676a48a55115d6456e323613e43fb5820a09b83ab3d6f44333d046", "4z26yVRIgU4w5xvBqWABvL5kG39F8uZhBYREogtOxiX1i8u3HJQ4DBoz9Yi9X385wFI8qHXtSSwHQbozg9qFtO/oLh/RsSJogc7VLdxX1E93Tdjf4rlOrwt0pwPslz/J3vPQ+ZjiPUSi4K2XMEFc3ASGvhLVulg7Y8d9+GV0KuwYzCLaaReNqK/80XjvuarnSBpZJfO5SAX8vj71rgtYEFcT+f+hDd+EEJPzJa9WJMIxdXMsknqw4+/Hj+4albdWe0MP0+jRoNjXiyo8JAnrIesk+nu8wOsFDxSnq4iCpLabdz1GPjIRMvR8V07TqjmN156/xN1+B1f7gpj4ux1lqOdbCGKSoYNy1VPCSH0G7rLCPXYqNnG6JeeRaQXIXSGKJnBq5QbMMvsKPRLwlWrsXuiR709+s0sur2PQpra9fNY2YwVsODMrqugUdBTO4gBLwkSt/ArZhHViNaXaiiI/RJAOIM5s+pRgM50zqrIR7nYFZdqiVO6GhDrZnLreWisG4gXCw/Wj+8tNOW+6KKQsCT0Ma78CEa82Ux/vRYm9UsDCOE+MdSMvUtpGT4pD4IrbVwdNFPeKHle6iitrtdaglGCFOgebagSUSqmPA7Arh+QHQ8DvhjA3k4mx2BwskoSxX0aU3e/0Ye8KE/zX2dKMH0JNHqRFilFzai5pWP+OW+Z5dFuTLNFdZQVUfzYOcZPkOrP8trcb5li/kkvV/BI+3saM1LsAMb3Fwt+boFcN5DqDcZTXS0SQGj2qdjsqqXJWRiywG6q0+izE8cPWTbVgIgHKcVIjbAgW3VIs42uHLsfl2CXSkTnSarJo2tXwuUj+tBRGEM9WOJS0YXoX8he1fWccKmci3zpkLQQd/8KLa/TyebSfg0hS4czboaVCm3ivtT7MrUrDAJ1tJLw="),  # noqa: E501
-    "practice_q5": ("5cf98f92a557cb04", "0e5995b48f9868663ab13ffce57d0d8b71f51a4c1162e1a46e493503216d9bb1", "Dimtlge/99NpjdKh+aoMLM3hDuCPtXLJdY8jiTnOARkEKqJj2999iUwXx0WoCwyyDMDh2JPj7fchNhwiHVg72C3PMPQL6mKLNbQBepZazDo94J74DghiiBw3KqT6dIzWPHjgZ5T4GdnO9hzZYAuDi2NDJ/cYDyh3oG8oZTSnwcvX9tB3EmQKoUJ5wq782tHycyuG3DNKa0Z3UMimyRY3ngJUusgB8qDhW1R/4+jGNitTxXw4NJbkDTR0VGxhQIo84s5NLP209849qvxVMN4tquAdACBT6dQOGAo1kXUW8+HxbgPUOr26dg/Th+Vj+j1PTh9RAXmWHNwuJixdpyHAEwQYsQTVXaU9J4rTmecJ9V/q7L7SA8+JJ+3VlCPVK4ODnL042jfNAmmCFFkoYJKabuRzkkTnZKZfrqjI6YVfQH24XiN87KCKzjiYJdbYskp4xSYVQn4qpeejRIeEPbjIG3BUlo7sN79/j2CQLEgeF9eU64tGeSU="),  # noqa: E501
-}
-
-_SNIPPET_Q3 = """```python
-from sklearn.mixture import GaussianMixture
-import numpy as np
-X = np.array([[1], [2], [3], [10], [11], [12]])
-gmm = GaussianMixture(n_components=2, random_state=0)
-gmm.fit(X)
-labels = gmm.predict(X)
-print(labels.tolist())
-```"""
-
-_SNIPPET_Q4 = """```python
-from sklearn.mixture import GaussianMixture
-X = [[1, 2], [3, 4], [5, 6]]
-gmm = GaussianMixture(n_components=2)
-gmm.fit(X)
-labels = gmm.predict(X)
-print(labels)
-```"""
-
+# The questions come from the course's data file (course/quiz/practice.toml), written into
+# quiz_records.py by course/quiz/sync.py: the key only as a digest, the solution sealed.
 _QUESTIONS = [
-    # ---------------------------------------------------------------- practice
-    _q(
-        "practice_q1", "easy",
-        "What is the main idea behind a Gaussian Mixture Model (GMM)?",
-        [
-            "It assumes the data is made of several bell-shaped groups mixed together.",
-            "It uses decision trees to split the data into groups.",
-            "It finds the single best line through the data points.",
-            "It clusters data by measuring distances only.",
-        ],
-        "GMM = a mix of bell curves, one per group.",
-        [
-            "Confusing GMM with decision trees.",
-            "Thinking a GMM finds one line.",
-            "Assuming a GMM uses only distances: it uses probabilities, so each group has its own "
-            "spread and shape.",
-        ],
-    ),
-    _q(
-        "practice_q2", "easy",
-        "Which Python library provides a ready-made Gaussian Mixture Model class?",
-        ["matplotlib", "pandas", "scikit-learn", "tensorflow"],
-        "Look for the machine-learning library with `fit` / `predict` estimators.",
-        [
-            "Choosing matplotlib: it draws plots; it does not fit models.",
-            "Choosing pandas: it holds and reshapes tables of data.",
-            "Choosing tensorflow: it is a deep-learning framework; you could build a mixture model "
-            "with it, but it is not where the ready-made `GaussianMixture` class lives.",
-        ],
-    ),
-    _q(
-        "practice_q3", "medium",
-        "In the code below, which statement about the printed labels is guaranteed?\n\n" + _SNIPPET_Q3,
-        [
-            "They are always `[0, 0, 0, 1, 1, 1]`, because the smaller values come first.",
-            "The first three points share one label and the last three the other; which group is "
-            "called 0 can change with `random_state` (or the library version).",
-            "The labels alternate, `[0, 1, 0, 1, 0, 1]`.",
-            "All six points get the same label, because the two groups overlap.",
-        ],
-        "Cluster numbers are names, not ranks. What stays the same if you swap the names 0 and 1?",
-        [
-            "Expecting label 0 for the group that comes first: the numbering depends on the random "
-            "start (this is *label switching*).",
-            "Comparing label lists directly: compare the split (which points are together) instead.",
-            "Assuming alternating labels: the points 1, 2, 3 are far from 10, 11, 12.",
-        ],
-    ),
-    _q(
-        "practice_q4", "medium",
-        "What does this snippet do?\n\n" + _SNIPPET_Q4,
-        [
-            "It raises an error: `X` must be a NumPy array, not a list of lists.",
-            "It raises an error: `n_components` must be 3 or more for this data.",
-            "It runs and prints three labels, each 0 or 1; without `random_state`, the labels can "
-            "differ from one run to the next.",
-            "It raises an error: `GaussianMixture` requires a `random_state` argument.",
-        ],
-        "scikit-learn converts array-likes (lists of lists too) with `np.asarray`. Try running it.",
-        [
-            "Believing lists are refused: `fit` and `predict` accept a list of lists.",
-            "Thinking `random_state` is required: it is optional, and only makes runs repeatable.",
-            "Thinking 2 components need more than 3 points: any 1 <= K <= number of samples is allowed.",
-            "Calling `predict` before `fit` would raise `NotFittedError`; here the order is right.",
-        ],
-    ),
-    _q(
-        "practice_q5", "hard",
-        "Your dataset has overlapping groups of different sizes and shapes. Which property of "
-        "Gaussian Mixture Models makes them suitable?",
-        [
-            "They model overlapping groups with different shapes, using probabilities.",
-            "They always create groups of equal size.",
-            "They only work for groups that are perfectly separated.",
-            "They require groups to be circular and of the same size.",
-        ],
-        "Each component has its own weight, mean and covariance, and points are shared softly.",
-        [
-            "Thinking a GMM needs equal group sizes: each component has its own weight.",
-            "Assuming groups must be separate: where groups overlap, points get a share of each.",
-            "Believing a GMM only fits circles: `covariance_type='full'` gives each component its "
-            "own ellipse (only `'spherical'` is circular).",
-        ],
-    ),
+    Question(
+        r["question_id"],
+        r["level"],
+        r["text"],
+        dict(zip(LETTERS, r["options"], strict=True)),
+        r["hint"],
+        tuple(r["mistakes"]),
+        r["salt"],
+        r["answer_digest"],
+        r["sealed_solution"],
+    )
+    for r in RECORDS
 ]
 
 _BY_ID = {q.question_id: q for q in _QUESTIONS}

@@ -194,8 +194,13 @@ found = {}
 def _scan(text):
     for var, key in re.findall(r'check\(\\?"choice\\?", (answer_q\d), key=\\?"([A-D])', text):
         found.setdefault(var, key)
+    # the course's quiz data file (course/quiz/em_step_by_step.toml): variable = '...' ... key = '...'
+    for var, key in re.findall(r"variable = '(answer_q\d)'\n(?:[^\n]*\n)*?key = '([A-D])'", text):
+        found.setdefault(var, key)
 paths = set()
 for pattern in ("../../source/*/*.ipynb", "../../../source/*/*.ipynb", "../../../release/*/*.ipynb",
+                "../../quiz/em_step_by_step.toml", "../../../quiz/em_step_by_step.toml",
+                "/tmp/*/*/course/quiz/em_step_by_step.toml", "/work/*/course/quiz/em_step_by_step.toml",
                 "/tmp/*/*/course/source/*/*.ipynb", "/work/*/course/source/*/*.ipynb", "/opt/*/*.ipynb"):
     try:
         paths.update(glob.glob(pattern, recursive=True)[:50])
@@ -671,6 +676,7 @@ SUBMISSIONS: dict[str, Submission] = {
         EM, "release", ALL,
         links={
             "notes.txt": "../../../source/em_step_by_step/em_step_by_step.ipynb",
+            "keys.txt": "../../../quiz/em_step_by_step.toml",
             "data.bin": "../../../gradebook.db",
             "friend.txt": "../../honest_full/em_step_by_step/em_step_by_step.ipynb",
             "em.txt": "{package}/em.py",
@@ -680,6 +686,7 @@ SUBMISSIONS: dict[str, Submission] = {
             "print('work folder:', sorted(os.listdir('.')))\n"
             "text = ''.join(open(f, errors='replace').read() for f in os.listdir('.') if os.path.isfile(f))\n"
             "found = dict(re.findall(r'check\\(\\\\?\"choice\\\\?\", (answer_q\\d), key=\\\\?\"([A-D])', text))\n"
+            "found.update(re.findall(r\"variable = '(answer_q\\d)'\\n(?:[^\\n]*\\n)*?key = '([A-D])'\", text))\n"
             "print('keys found:', found, 'library:', 'def e_step' in text)"
         ],
         answers=ANSWERS_FROM_FOUND_KEYS,

@@ -28,7 +28,7 @@ BEGIN_SOLUTION = "### BEGIN SOLUTION"
 END_SOLUTION = "### END SOLUTION"
 BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
 END_HIDDEN = "### END HIDDEN TESTS"
-KEY_LINE = re.compile(r"^\s*check\(.*\bkey=.*$", re.MULTILINE)
+KEY_LINE = re.compile(r"^\s*check\(.*\b(key|question)=.*$", re.MULTILINE)
 
 # Generous: two cores shared with other jobs. Per cell, not per notebook.
 CELL_TIMEOUT = 180
@@ -36,7 +36,9 @@ CELL_TIMEOUT = 180
 NBGRADER_TIMEOUT = 1200
 
 # Course state nbgrader creates: never copied into a test's temporary course.
-_GENERATED = ("release", "submitted", "autograded", "feedback", "exchange", "gradebook.db", "solution")
+_GENERATED = (
+    "release", "submitted", "autograded", "feedback", "exchange", "gradebook.db", "solution", "reports"
+)
 
 
 def assignments() -> list[str]:
@@ -50,7 +52,7 @@ def source_notebook_path(name: str) -> Path:
 
 
 def copy_course(dest: Path) -> Path:
-    """Copy the course (config, source, tools) to ``dest`` without any generated state."""
+    """Copy the course (config, source, text twins, quiz data) to ``dest`` without any generated state."""
 
     def ignore(directory, names):
         skip = {"__pycache__", ".ipynb_checkpoints"}
@@ -181,7 +183,8 @@ def hidden_blocks(text: str) -> list[str]:
 
 
 def key_lines(nb) -> set[str]:
-    """Every ``check(..., key=...)`` line inside a hidden-test block of a source notebook."""
+    """Every ``check(..., question=...)`` (or ``key=``) line in a hidden-test block of a source
+    notebook: the grader looks the key up in course/quiz/ by that question id."""
     keys = set()
     for cell in nb.cells:
         for block in hidden_blocks(cell.source):

@@ -124,6 +124,36 @@ def test_verdict_fails_a_cell_that_raised_even_with_a_right_report():
     assert grading.verdict(cell, [check]) is not None
 
 
+def test_a_question_id_is_resolved_to_its_key_and_solution_on_the_grader_side_only():
+    """A hidden line names the question; key and worked solution come from course/quiz/*.toml."""
+    options, shown = judge.resolve("choice", {"question": "basics_q3"}, h.COURSE)
+    assert options == {"key": "D"}
+    assert shown.startswith("Worked solution:\n1. **EM climbs.**") and "**Answer: D.**" in shown
+    # em_step_by_step's questions have no worked solution: the letter is shown
+    assert judge.resolve("choice", {"question": "test_q1"}, h.COURSE) == ({"key": "B"}, "The right answer: B")
+    assert judge.resolve("e_step", {}, h.COURSE) == ({}, None)
+    with pytest.raises(ValueError, match="must be in exactly one of"):
+        judge.resolve("choice", {"question": "no_such_q"}, h.COURSE)
+    with pytest.raises(TypeError, match="question must be"):
+        judge.resolve("choice", {"question": 3}, h.COURSE)
+    with pytest.raises(FileNotFoundError, match="no course folder"):
+        judge.course_root(h.ROOT / "gmm_lesson")
+
+
+def test_the_worked_solution_is_shown_after_grading_whatever_the_answer():
+    """nbgrader's feedback shows the graded cell's outputs: the solution is one of them, as
+    plain stdout, which does not change the score (an error output still scores 0)."""
+    for answer, scored in (("D", True), ("A", False)):
+        check = grading.Check("choice", ["answer_q3"], {"question": "basics_q3"})
+        check.options, check.shown = judge.resolve(check.name, check.options, h.COURSE)
+        check.request = judge.JUDGES["choice"].request(np.random.default_rng(0), **check.options)
+        cell = _cell_with([_report(check.token, {"values": [answer]})])
+        grading.JudgedExecute()._judge_cell(cell, [check])
+        shown = [o.text for o in cell.outputs if o.output_type == "stream"]
+        assert shown == [f"{check.shown}\n"] and "**Answer: D.**" in shown[0]
+        assert any(o.output_type == "error" for o in cell.outputs) is not scored
+
+
 def test_malformed_reports_fail_without_breaking_the_grader():
     check = grading.Check("e_step", ["e_step"], {})
     check.request = judge.JUDGES["e_step"].request(np.random.default_rng(1))

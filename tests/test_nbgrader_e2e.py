@@ -1,5 +1,8 @@
 """The whole nbgrader round trip, with stock nbgrader commands, on a temporary copy of
-the course, a temporary exchange and a fresh SQLite gradebook:
+the course, a temporary exchange and a fresh gradebook, twice: on SQLite (the default,
+``course/gradebook.db``) and on PostgreSQL (a throwaway cluster from the
+``postgres_cluster`` fixture, named by ``GMM_LESSON_DB_URL`` as a plain ``postgresql://``
+URL, as an instructor would write it):
 
     generate_assignment -> release_assignment -> fetch_assignment / submit (as students)
     -> collect -> autograde -> generate_feedback -> export
@@ -21,6 +24,8 @@ in course/source) get a full solution and an untouched release.
 from __future__ import annotations
 
 import csv
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -126,8 +131,9 @@ def build_submission(release_nb, source_nb, answers, test_edits):
 class Course:
     """What the round trip produced, for the tests to inspect."""
 
-    def __init__(self, root: Path, env: dict, exchange: Path):
+    def __init__(self, root: Path, env: dict, exchange: Path, database: str, db_url: str):
         self.root, self.env, self.exchange = root, env, exchange
+        self.database, self.db_url = database, db_url
         self.logs: dict[str, str] = {}
         self.seconds: dict[str, float] = {}
         self.validation: dict[str, dict] = {}
@@ -140,7 +146,7 @@ class Course:
         return proc
 
     def gradebook(self) -> Gradebook:
-        return Gradebook(f"sqlite:///{self.root / 'gradebook.db'}", course_id=h.COURSE_ID)
+        return Gradebook(self.db_url, course_id=h.COURSE_ID)
 
 
 def student_api(action: str, name: str, student: str, home: Path, exchange: Path) -> None:
@@ -163,12 +169,19 @@ def student_flags(exchange: Path, cache: Path) -> list[str]:
     return [f"--course={h.COURSE_ID}", f"--Exchange.root={exchange}", f"--Exchange.cache={cache}"]
 
 
-@pytest.fixture(scope="module")
-def course(tmp_path_factory) -> Course:
-    tmp = tmp_path_factory.mktemp("e2e")
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def course(request, tmp_path_factory) -> Course:
+    tmp = tmp_path_factory.mktemp(f"e2e-{request.param}")
     exchange = tmp / "exchange"
     root = h.copy_course(tmp / "course")
-    c = Course(root, h.nbgrader_env(tmp, exchange), exchange)
+    env = h.nbgrader_env(tmp, exchange)
+    if request.param == "postgresql":
+        cluster = request.getfixturevalue("postgres_cluster")
+        env["GMM_LESSON_DB_URL"] = cluster.create_database(f"e2e_{tmp.name.replace('-', '_')}")
+        db_url = env["GMM_LESSON_DB_URL"]
+    else:
+        db_url = f"sqlite:///{root / 'gradebook.db'}"
+    c = Course(root, env, exchange, request.param, db_url)
     assert not (root / "gradebook.db").exists()
 
     for name in ASSIGNMENTS:
@@ -266,7 +279,10 @@ def test_released_notebooks_hold_no_hidden_tests_or_keys(course, name):
 
 def test_em_step_by_step_has_answer_keys_to_protect():
     keys = h.key_lines(h.read(h.source_notebook_path(EM)))
-    assert keys == {'check("choice", answer_q1, key="B")', 'check("choice", answer_q2, key="C")'}
+    assert keys == {
+        'check("choice", answer_q1, question="test_q1")',
+        'check("choice", answer_q2, question="test_q2")',
+    }
 
 
 def test_package_holds_no_answer_key():
@@ -388,3 +404,49 @@ def test_export_csv_matches_gradebook(course):
             else:  # nbgrader lists every student for every assignment; no submission scores 0
                 assert float(row["score"]) == 0 and not row["timestamp"], pair
     assert submitted <= seen
+
+
+def test_grades_land_in_the_chosen_database(course, request):
+    """PostgreSQL holds every grade and nothing fell back to a SQLite file; SQLite is the default."""
+    db_files = sorted(p.relative_to(course.root) for p in course.root.rglob("*.db"))
+    if course.database == "sqlite":
+        assert db_files == [Path("gradebook.db")]
+        return
+    assert db_files == [], f"a SQLite file appeared beside a PostgreSQL gradebook: {db_files}"
+    cluster = request.getfixturevalue("postgres_cluster")
+    database = course.db_url.rsplit("/", 1)[1]
+    rows = cluster.psql(
+        "SELECT s.student_id, a.name, SUM(COALESCE(g.manual_score, g.auto_score, 0)) "
+        "FROM grade g JOIN submitted_notebook n ON g.notebook_id = n.id "
+        "JOIN submitted_assignment s ON n.assignment_id = s.id "
+        "JOIN assignment a ON s.assignment_id = a.id GROUP BY s.student_id, a.name",
+        database,
+    )
+    in_postgres = {(a, student): float(score) for student, a, score in (r.split("|") for r in rows.split())}
+    expected = {
+        (name, student): sum(expected_scores(name, student).values())
+        for name in ASSIGNMENTS
+        for student in submissions_for(name)
+    }
+    assert in_postgres == pytest.approx(expected)
+
+
+def test_item_analysis_reads_the_gradebook(course, tmp_path):
+    """The instructor's report, run as documented, agrees with the gradebook on either database."""
+    out = tmp_path / "report"
+    proc = subprocess.run(
+        [sys.executable, "-m", "gmm_lesson.item_analysis", EM, f"--course={course.root}", f"--out={out}"],
+        env=course.env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    with open(out / "cells.csv", newline="") as fh:
+        passed = {row["grade_id"]: int(row["passed"]) for row in csv.DictReader(fh)}
+    points = h.autograded_points(h.read(h.source_notebook_path(EM)))
+    want = {
+        gid: sum(expected_scores(EM, student)[gid] == p for student in EM_SUBMISSIONS)
+        for gid, p in points.items()
+    }
+    assert {gid: passed[gid] for gid in points} == want

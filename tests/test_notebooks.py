@@ -75,8 +75,9 @@ def test_deleted_test_cells_can_be_put_back(name):
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_source_notebook_runs_top_to_bottom(name, tmp_path):
-    folder = shutil.copytree(h.COURSE / "source" / name, tmp_path / name)
-    nb = h.execute(folder / f"{name}.ipynb")
+    # in (a copy of) the course: the hidden multiple-choice checks read their keys in course/quiz
+    course = h.copy_course(tmp_path / "course")
+    nb = h.execute(course / "source" / name / f"{name}.ipynb")
     assert h.error_details(nb) == {}
     # a correct answer must not write to stderr in a test cell: nbgrader would score it 0
     tests = {h.grade_id(c) for c in nb.cells if h.is_autograded_test(c)}
@@ -98,7 +99,9 @@ def released(tmp_path_factory):
     for name in ASSIGNMENTS:
         args = ["generate_assignment", name, "--no-db"]
         h.nbgrader([*args, f"--CourseDirectory.release_directory={folder}"], cwd=course, env=env)
-    assert sorted(p.name for p in course.iterdir()) == ["nbgrader_config.py", "source", "tools"]
+    assert sorted(p.name for p in course.iterdir()) == [
+        "jupytext.toml", "nbgrader_config.py", "quiz", "source", "text"
+    ]
     return folder
 
 

@@ -1,6 +1,7 @@
 """gmm_lesson.quiz: keys only as digests, solutions only sealed, and they agree with the
-hidden tests of the course's source notebooks (the keys are parsed from there, never
-written in this file).
+course's quiz data files (course/quiz/<assignment>.toml, the one place a question, its
+key and its worked solution are written; the keys are read from there, never written in
+this file), which the source notebooks' hidden tests name by question id.
 
 The self-check exists only for the formative assignment (practice): a learner can try all
 four letters, so a summative multiple-choice question (gmm_basics, choosing_k, or any
@@ -8,9 +9,8 @@ other assignment) must have neither a quiz record nor a quiz.check cell."""
 
 from __future__ import annotations
 
-import importlib
+import importlib.util
 import re
-import sys
 from pathlib import Path
 
 import nbformat
@@ -18,17 +18,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gmm_lesson import quiz
+from gmm_lesson import judge, quiz, quiz_records
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "course" / "source"
-TOOLS = ROOT / "course" / "tools"
-ASSIGNMENTS = {name: f"build_{name}" for name in ("gmm_basics", "practice", "choosing_k")}
+ASSIGNMENTS = ("gmm_basics", "practice", "choosing_k")
 FORMATIVE = "practice"  # the one assignment whose multiple-choice questions have a self-check
 SUMMATIVE = sorted(p.parent.name for p in SOURCE.glob("*/*.ipynb") if p.stem == p.parent.name != FORMATIVE)
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
 SOLUTION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
-EXPECTED = re.compile(r'^check\("choice", \w+, key="([A-D])"\)$', re.M)
+EXPECTED = re.compile(r'^check\("choice", (\w+), question="(\w+)"\)$', re.M)
 ANSWER_VARIABLE = re.compile(r"isinstance\((\w+), str\)")
 USES_QUIZ = re.compile(r"\bquiz\b")
 
@@ -37,12 +36,17 @@ def _notebook(name: str):
     return nbformat.read(SOURCE / name / f"{name}.ipynb", as_version=4)
 
 
-def _build_module(name: str):
-    sys.path.insert(0, str(TOOLS))
-    try:
-        return importlib.import_module(ASSIGNMENTS[name])
-    finally:
-        sys.path.remove(str(TOOLS))
+def _load_sync():
+    """course/quiz/sync.py, the data files' reader and the one writer of what derives from them."""
+    spec = importlib.util.spec_from_file_location("quiz_sync", ROOT / "course" / "quiz" / "sync.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+SYNC = _load_sync()
+# question id -> its data, from every data file
+DATA = {qid: q for name in SYNC.assignments() for qid, q in SYNC.load(name)["questions"].items()}
 
 
 def _choice_cells(name: str) -> list:
@@ -55,7 +59,7 @@ def _choice_cells(name: str) -> list:
 
 
 def _keys_from_notebooks(names) -> dict[str, str]:
-    """grade id -> the letter in its graded cell's hidden ``key="X"``."""
+    """grade id -> the key its hidden ``check("choice", ..., question=...)`` line names in the data."""
     keys = {}
     for name in names:
         for cell in _choice_cells(name):
@@ -64,23 +68,35 @@ def _keys_from_notebooks(names) -> dict[str, str]:
             assert len(hidden) == 1, f"{grade_id}: expected one hidden region"
             found = EXPECTED.findall(hidden[0])
             assert len(found) == 1, f"{grade_id}: expected one `check(\"choice\", ...)` line"
-            assert EXPECTED.findall(cell.source) == found, f"{grade_id}: the key must be hidden"
+            assert EXPECTED.findall(cell.source) == found, f"{grade_id}: the check must be hidden"
+            (variable, question), = found
+            assert question == grade_id, f"{grade_id}: its hidden check names {question}"
+            assert variable == DATA[grade_id]["variable"], grade_id
             assert grade_id not in keys, f"{grade_id} is graded twice"
-            keys[grade_id] = found[0]
+            keys[grade_id] = DATA[grade_id]["key"]
     return keys
 
 
 ALL_KEYS = _keys_from_notebooks(ASSIGNMENTS)
 KEYS = {qid: key for qid, key in ALL_KEYS.items() if qid in quiz.question_ids()}
-# every worked solution in the build scripts, self-checked (practice) or not
-ALL_SOLUTIONS = {
-    qid: text.strip() for name in ASSIGNMENTS for qid, (_, text) in _build_module(name).SOLUTIONS.items()
-}
+# every worked solution in the data files, self-checked (practice) or not
+ALL_SOLUTIONS = {qid: q["solution"] for qid, q in DATA.items() if "solution" in q}
 SOLUTIONS = {qid: text for qid, text in ALL_SOLUTIONS.items() if qid in quiz.question_ids()}
 
 
 def test_every_question_is_graded_in_exactly_one_notebook():
     assert sorted(KEYS) == sorted(quiz.question_ids())
+    every = _keys_from_notebooks([*ASSIGNMENTS, "em_step_by_step"])
+    assert sorted(every) == sorted(DATA)  # no data without a graded cell, no graded cell without data
+
+
+def test_no_key_is_written_in_a_notebook_or_its_twin():
+    """The key is written once, in the data file; the only other place it stands is the
+    source notebook's answer cell (a solution region), which sync.py writes from the data."""
+    for path in [*SOURCE.glob("*/*.ipynb"), *(ROOT / "course" / "text").glob("*/*.py")]:
+        text = path.read_text()
+        assert not re.search(r"check\(.*\bkey=", text), path
+        assert "Worked solution" not in text, path
 
 
 # --------------------------------------------------------------------------- formative only
@@ -88,7 +104,8 @@ def test_quiz_holds_exactly_the_practice_questions():
     practice = [cell.metadata["nbgrader"]["grade_id"] for cell in _choice_cells(FORMATIVE)]
     assert len(practice) == 5
     assert quiz.question_ids() == practice
-    assert sorted(quiz._SEALED) == sorted(practice)  # no record left behind for a removed question
+    # no record left behind for a removed question
+    assert [r["question_id"] for r in quiz_records.RECORDS] == practice
 
 
 def test_every_practice_question_keeps_its_self_check():
@@ -118,13 +135,14 @@ def test_summative_multiple_choice_has_no_self_check(name):
     for cell in choices:
         grade_id = cell.metadata["nbgrader"]["grade_id"]
         (variable,) = ANSWER_VARIABLE.findall(cell.source)
-        assert grade_id not in quiz.question_ids() and grade_id not in quiz._SEALED, grade_id
+        assert grade_id not in quiz.question_ids(), grade_id
+        assert grade_id not in {r["question_id"] for r in quiz_records.RECORDS}, grade_id
         for letter in quiz.LETTERS:
             with pytest.raises(ValueError, match="question_id must be one of"):
                 quiz.check(grade_id, letter)
         for other in nb.cells:
             if other.cell_type == "code":
-                assert grade_id not in other.source or other is cell or other.id == f"{grade_id}_answer", (
+                assert grade_id not in other.source or other.id in (cell.id, f"{grade_id}_answer"), (
                     f"{name}/{other.id} mentions {grade_id}"
                 )
                 assert not re.search(rf"quiz\.\w+\([^)]*\b{variable}\b", other.source), f"{name}/{other.id}"
@@ -134,16 +152,20 @@ def test_summative_multiple_choice_has_no_self_check(name):
 
 
 @pytest.mark.parametrize("name", sorted(set(ASSIGNMENTS) - {FORMATIVE}))
-def test_summative_worked_solutions_are_in_the_hidden_tests_only(name):
-    """No self-check, so the worked solution reaches a learner in nbgrader's feedback,
-    which shows the hidden tests after grading."""
+def test_summative_worked_solutions_are_in_the_data_file_only(name):
+    """No self-check, so the worked solution reaches a learner in nbgrader's feedback: the
+    grader reads it from the data file and shows it as the graded cell's output
+    (tests/test_grading.py). It is in no cell of the notebook."""
+    nb = _notebook(name)
     for cell in _choice_cells(name):
         grade_id = cell.metadata["nbgrader"]["grade_id"]
-        (hidden,) = HIDDEN.findall(cell.source)
         solution = ALL_SOLUTIONS[grade_id]
         assert f"Answer: {ALL_KEYS[grade_id]}" in solution
+        options, shown = judge.resolve("choice", {"question": grade_id}, ROOT / "course")
+        assert options == {"key": ALL_KEYS[grade_id]} and shown == f"Worked solution:\n{solution}"
         for line in solution.splitlines():
-            assert f"# {line}".rstrip() in hidden.splitlines(), f"{grade_id}: {line!r} not hidden"
+            if len(line.strip()) > 20:
+                assert not any(line.strip() in other.source for other in nb.cells), f"{grade_id}: {line!r}"
 
 
 @pytest.mark.parametrize("qid", quiz.question_ids())
@@ -184,21 +206,21 @@ def test_wrong_answers_give_hint_and_mistakes_not_the_solution(qid):
 
 
 @pytest.mark.parametrize("qid", quiz.question_ids())
-def test_sealed_records_are_up_to_date_with_the_build_scripts(qid):
-    sys.path.insert(0, str(TOOLS))
-    try:
-        content_cells = importlib.import_module("content_cells")
-    finally:
-        sys.path.remove(str(TOOLS))
+def test_sealed_records_are_up_to_date_with_the_data_files(qid):
     question = quiz.ask(qid)
-    salt, digest, sealed = content_cells.record(qid, KEYS[qid], SOLUTIONS[qid])
+    salt, digest, sealed = SYNC.record(qid, KEYS[qid], SOLUTIONS[qid])
     assert (question.salt, question.answer_digest, question.sealed_solution) == (salt, digest, sealed), (
-        "quiz.py is stale: run course/tools/build_<assignment>.py --update-quiz"
+        "gmm_lesson/quiz_records.py is stale: run course/quiz/sync.py"
     )
+    data = DATA[qid]
+    assert (question.level, question.text, list(question.options.values()), question.hint) == (
+        data["level"], data["text"], data["options"], data["hint"]
+    )
+    assert list(question.mistakes) == data["mistakes"]
 
 
 def test_quiz_source_holds_no_plaintext_solution_or_key():
-    source = (ROOT / "gmm_lesson" / "quiz.py").read_text()
+    source = "".join((ROOT / "gmm_lesson" / f).read_text() for f in ("quiz.py", "quiz_records.py"))
     for qid, solution in ALL_SOLUTIONS.items():
         for line in solution.splitlines():
             line = line.strip()
@@ -267,7 +289,7 @@ def _released_view(source: str) -> str:
     return SOLUTION.sub("", HIDDEN.sub("", source))
 
 
-@pytest.mark.parametrize("name", list(ASSIGNMENTS))
+@pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_released_parts_of_notebooks_hold_no_key_or_solution(name):
     nb = _notebook(name)
     released = "\n".join(_released_view(cell.source) for cell in nb.cells)
@@ -279,21 +301,7 @@ def test_released_parts_of_notebooks_hold_no_key_or_solution(name):
                 assert line.strip() not in released
 
 
-@pytest.mark.parametrize("name", list(ASSIGNMENTS))
-def test_notebooks_are_committed_without_outputs_and_match_their_build_script(name):
-    nb = _notebook(name)
-    assert (nb.nbformat, nb.nbformat_minor) == (4, 5)
-    nbformat.validate(nb)
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            assert cell.outputs == [] and cell.execution_count is None, cell.id
-    built = _build_module(name).cells()
-    assert [(c.id, c.cell_type, c.source, c.metadata) for c in nb.cells] == [
-        (c.id, c.cell_type, c.source, c.metadata) for c in built
-    ], f"{name}.ipynb is stale: run course/tools/{ASSIGNMENTS[name]}.py"
-
-
-@pytest.mark.parametrize("name", list(ASSIGNMENTS))
+@pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_graded_cells_have_valid_nbgrader_metadata(name):
     nb = _notebook(name)
     grade_ids = []

@@ -1,0 +1,176 @@
+"""Write what the course derives from its quiz data files, ``course/quiz/<assignment>.toml``.
+
+    .venv/bin/python course/quiz/sync.py           # write, then `jupytext --sync` what changed
+    .venv/bin/python course/quiz/sync.py --check   # exit 1, naming what is stale; write nothing
+
+Each multiple-choice question is written once, in its assignment's data file (the trusted
+side: keys and worked solutions; never released, packaged or seen by a grading kernel).
+From it this script writes
+
+* in ``course/source/<assignment>/<assignment>.ipynb`` (and, through jupytext, its twin
+  in ``course/text/``): the question cell ``<id>_text`` (when the data file has ``text``),
+  the answer cell's solution ``answer_qN = "X"`` and the graded cell's hidden
+  ``check("choice", answer_qN, question="<id>")`` line. The grader reads the key and the
+  worked solution from the data file (``gmm_lesson.judge.resolve``), never the notebook;
+* for a formative assignment (``formative = true``, i.e. ``practice``):
+  ``gmm_lesson/quiz_records.py``, the self-check's questions, hints and mistakes with the
+  key only as a salted digest and the worked solution sealed (``gmm_lesson.quiz``).
+
+``tests/test_authoring.py`` runs ``--check``: a hand edit of a derived cell, or a data
+file changed without running this script, fails it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pprint
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import nbformat
+
+COURSE = Path(__file__).resolve().parents[1]
+REPO = COURSE.parent
+RECORDS = REPO / "gmm_lesson" / "quiz_records.py"
+LETTERS = ("A", "B", "C", "D")
+HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n.*?### END HIDDEN TESTS", re.S)
+
+sys.path.insert(0, str(REPO))
+from gmm_lesson.quiz import digest, seal  # noqa: E402
+
+
+def load(assignment: str) -> dict:
+    """The data file of ``assignment``: ``{"formative": bool, "questions": {id: {...}}}``.
+
+    Strings lose the newlines around them (TOML's multi-line strings keep one at the end).
+    """
+    raw = tomllib.loads((COURSE / "quiz" / f"{assignment}.toml").read_text())
+    formative = raw.pop("formative", False)
+
+    def clean(value):
+        if isinstance(value, str):
+            return value.strip("\n")
+        return [clean(v) for v in value] if isinstance(value, list) else value
+
+    questions = {qid: {k: clean(v) for k, v in q.items()} for qid, q in raw.items()}
+    for qid, q in questions.items():
+        if q.get("key") not in LETTERS or "variable" not in q:
+            raise ValueError(f"{assignment}.toml [{qid}]: needs variable and a key among {LETTERS}")
+        if "options" in q and len(q["options"]) != len(LETTERS):
+            raise ValueError(f"{assignment}.toml [{qid}]: options must hold {len(LETTERS)} entries")
+    return {"formative": formative, "questions": questions}
+
+
+def assignments() -> list[str]:
+    """Every assignment with a quiz data file."""
+    return sorted(p.stem for p in (COURSE / "quiz").glob("*.toml"))
+
+
+def question_markdown(qid: str, q: dict) -> str:
+    """The question cell: as :meth:`gmm_lesson.quiz.Question.markdown`, then what to do."""
+    options = "\n".join(f"- **{letter}.** {text}" for letter, text in zip(LETTERS, q["options"], strict=True))
+    return (
+        f"**{qid}** ({q['level']})\n\n{q['text']}\n\n{options}\n\n"
+        f"In the next cell, set `{q['variable']}` to your letter, as a string in quotes."
+    )
+
+
+def hidden_tests(qid: str, q: dict) -> str:
+    """The graded cell's hidden part: the grader looks the key up by question id."""
+    return (
+        "### BEGIN HIDDEN TESTS\nfrom gmm_lesson.judge import check\n\n"
+        f'check("choice", {q["variable"]}, question="{qid}")\n### END HIDDEN TESTS'
+    )
+
+
+def derived_cells(assignment: str) -> dict[str, str]:
+    """cell id -> the source this assignment's data file gives it (hidden part: whole cell)."""
+    nb = nbformat.read(COURSE / "source" / assignment / f"{assignment}.ipynb", as_version=4)
+    by_id = {cell.id: cell for cell in nb.cells}
+    cells = {}
+    for qid, q in load(assignment)["questions"].items():
+        if "text" in q:
+            cells[f"{qid}_text"] = question_markdown(qid, q)
+        cells[q.get("answer_cell", f"{qid}_answer")] = (
+            f'### BEGIN SOLUTION\n{q["variable"]} = "{q["key"]}"\n### END SOLUTION'
+        )
+        test = by_id[qid].source
+        if len(HIDDEN.findall(test)) != 1:
+            raise ValueError(f"{assignment}/{qid}: the graded cell needs one hidden-tests region")
+        cells[qid] = HIDDEN.sub(lambda _: hidden_tests(qid, q), test)  # noqa: B023
+    missing = sorted(set(cells) - set(by_id))
+    if missing:
+        raise ValueError(f"{assignment}.ipynb has no cell {missing}")
+    return cells
+
+
+def record(qid: str, key: str, solution: str) -> tuple[str, str, str]:
+    """``(salt, digest, sealed solution)``; the salt comes from the id and the solution, so
+    the same data gives the same record and a stale record can be told."""
+    salt = hashlib.sha256(f"gmm-lesson|{qid}|{solution}".encode()).hexdigest()[:16]
+    return salt, digest(qid, key, salt), seal(qid, key, solution)
+
+
+def records_module() -> str:
+    """The text of gmm_lesson/quiz_records.py: every formative question, no key in clear."""
+    records = []
+    for assignment in assignments():
+        data = load(assignment)
+        if not data["formative"]:
+            continue
+        for qid, q in data["questions"].items():
+            salt, answer_digest, sealed = record(qid, q["key"], q["solution"])
+            records.append(
+                {
+                    "question_id": qid,
+                    "level": q["level"],
+                    "text": q["text"],
+                    "options": tuple(q["options"]),
+                    "hint": q["hint"],
+                    "mistakes": tuple(q["mistakes"]),
+                    "salt": salt,
+                    "answer_digest": answer_digest,
+                    "sealed_solution": sealed,
+                }
+            )
+    body = pprint.pformat(tuple(records), width=100, sort_dicts=False)
+    return (
+        '"""The self-check\'s questions (formative assignments only), with no answer key in clear.\n\n'
+        "Written by ``course/quiz/sync.py`` from ``course/quiz/<assignment>.toml``; do not edit.\n"
+        '"""\n\n# ruff: noqa: E501\n\n'
+        f"RECORDS = {body}\n"
+    )
+
+
+def main(argv: list[str]) -> int:
+    check = "--check" in argv
+    stale = []
+    for assignment in assignments():
+        path = COURSE / "source" / assignment / f"{assignment}.ipynb"
+        nb = nbformat.read(path, as_version=4)
+        wanted = derived_cells(assignment)
+        changed = [cell.id for cell in nb.cells if cell.id in wanted and cell.source != wanted[cell.id]]
+        if changed:
+            stale.append(f"{path.relative_to(REPO)}: cells {changed}")
+            if not check:
+                for cell in nb.cells:
+                    cell.source = wanted.get(cell.id, cell.source)
+                nbformat.write(nb, path)
+                subprocess.run(
+                    [Path(sys.executable).parent / "jupytext", "--sync", str(path)], check=True, cwd=COURSE
+                )
+    text = records_module()
+    if not RECORDS.is_file() or RECORDS.read_text() != text:
+        stale.append(str(RECORDS.relative_to(REPO)))
+        if not check:
+            RECORDS.write_text(text)
+    for item in stale:
+        print(("stale: " if check else "wrote: ") + item)
+    return 1 if check and stale else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,294 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Choosing K, the covariance type and the start
+#
+# EM fits a mixture for a *given* number of components K. This notebook asks how to choose
+# K and the covariance type, why different starts end in different places, and what
+# happens when a component collapses onto a few points.
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+
+from gmm_lesson import data, em, plots
+
+# %% [markdown]
+# ## BIC and AIC: fit, minus a charge for parameters
+#
+# More components always let the mixture hug the data more closely, so the log-likelihood
+# alone would always ask for more. Information criteria charge for each free parameter:
+#
+# * **BIC** $= -2\log L + p \log N$ (Bayesian information criterion)
+# * **AIC** $= -2\log L + 2p$ (Akaike information criterion)
+#
+# with $\log L$ the total log-likelihood, $p$ the number of free parameters and $N$ the
+# number of samples. **Lower is better**, the same sign convention as scikit-learn's
+# `GaussianMixture.bic` and `.aic`. `em.fit(...).bic(X)` and `.aic(X)` compute them.
+
+# %% [markdown]
+# **choosing_q1** (easy)
+#
+# `FittedGMM.bic(X)` here and scikit-learn's `GaussianMixture.bic(X)` both compute BIC = -2 log L + p log N. Comparing models fitted on the same data, which do you prefer?
+#
+# - **A.** The model with the highest BIC.
+# - **B.** The model with the lowest BIC.
+# - **C.** The model whose BIC is closest to 0.
+# - **D.** None: BIC cannot compare models with different K.
+#
+# In the next cell, set `answer_q1` to your letter, as a string in quotes.
+
+# %% nbgrader={"grade": false, "grade_id": "choosing_q1_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+### BEGIN SOLUTION
+answer_q1 = "B"
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "choosing_q1", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+assert isinstance(answer_q1, str) and answer_q1.strip().upper() in ("A", "B", "C", "D"), \
+    "answer_q1 must be one of the letters A, B, C, D"
+### BEGIN HIDDEN TESTS
+from gmm_lesson.judge import check
+
+check("choice", answer_q1, question="choosing_q1")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## Which K for Old Faithful?
+#
+# The Old Faithful data: duration of each eruption and the waiting time before the next
+# one, 272 eruptions, standardised.
+
+# %%
+Z_faithful, _, _ = data.standardize(data.load_old_faithful())
+Z_faithful.shape
+
+# %% [markdown]
+# **Your turn.** For every K from 1 to 6, fit `em.fit(Z_faithful, K, seed=0)` (full
+# covariances, the default) and compute its BIC on `Z_faithful`. Store the K with the
+# **lowest** BIC, as an `int`, in `best_k`.
+
+# %% nbgrader={"grade": false, "grade_id": "best_k_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+### BEGIN SOLUTION
+bic_by_k = {K: em.fit(Z_faithful, K, seed=0).bic(Z_faithful) for K in range(1, 7)}
+best_k = min(bic_by_k, key=bic_by_k.get)
+### END SOLUTION
+best_k
+
+# %% nbgrader={"grade": true, "grade_id": "choosing_best_k", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+assert isinstance(best_k, int | np.integer), "best_k must be an integer"
+assert 1 <= best_k <= 6, "best_k must be one of the K you tried, 1 to 6"
+### BEGIN HIDDEN TESTS
+from gmm_lesson.judge import check
+
+check("best_k_bic", best_k)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# Here are both criteria for every K. AIC charges 2 per parameter, BIC charges
+# $\log N$ per parameter (more than 2 as soon as $N > e^2 \approx 7.4$), so BIC never
+# prefers more parameters than AIC would for the same fits.
+
+# %%
+fits = {K: em.fit(Z_faithful, K, seed=0) for K in range(1, 7)}
+bic = {K: fit.bic(Z_faithful) for K, fit in fits.items()}
+aic = {K: fit.aic(Z_faithful) for K, fit in fits.items()}
+fig, ax = plt.subplots(figsize=(5.5, 3.2))
+ax.plot(list(bic), list(bic.values()), "o-", label="BIC")
+ax.plot(list(aic), list(aic.values()), "s--", label="AIC")
+ax.set_xlabel("number of components K")
+ax.set_ylabel("criterion (lower is better)")
+ax.legend()
+plt.show()
+print("BIC picks K =", min(bic, key=bic.get), "  AIC picks K =", min(aic, key=aic.get))
+
+# %%
+best = fits[min(bic, key=bic.get)]
+fig, ax = plt.subplots(figsize=(5, 4))
+plots.plot_mixture_2d(ax, Z_faithful, best.params)
+ax.set_xlabel("eruption duration (standardised)")
+ax.set_ylabel("waiting time (standardised)")
+ax.set_title(f"the BIC choice: K = {best.params.n_components}")
+plt.show()
+
+# %% [markdown]
+# ## Covariance types
+#
+# Each component's covariance can be
+#
+# * `full`: its own ellipse, any tilt ($D(D+1)/2$ numbers per component),
+# * `diag`: its own axis-aligned ellipse ($D$ numbers),
+# * `spherical`: its own circle (1 number),
+# * `tied`: one ellipse shape shared by all components ($D(D+1)/2$ numbers in total).
+#
+# Fewer parameters cost less BIC, but may fit worse. BIC compares every combination of K
+# and covariance type on the same footing:
+
+# %%
+grid = {(cov, K): em.fit(Z_faithful, K, seed=0, covariance_type=cov).bic(Z_faithful)
+        for cov in em.COVARIANCE_TYPES for K in range(1, 7)}
+print(f"{'BIC':<11}" + "".join(f"K={K:<7}" for K in range(1, 7)))
+for cov in em.COVARIANCE_TYPES:
+    print(f"{cov:<11}" + "".join(f"{grid[cov, K]:<9.1f}" for K in range(1, 7)))
+best_cov, best_cov_k = min(grid, key=grid.get)
+print(f"lowest BIC: covariance_type={best_cov!r} with K={best_cov_k}")
+
+# %% [markdown]
+# Each entry is one fit from one start (`seed=0`); a different start can move an entry a
+# little (next section), so a close call between two models is not decisive.
+
+# %% [markdown]
+# ## Starts and local optima
+#
+# EM never lowers the log-likelihood (the tiny `reg_covar` aside, next section), but it only
+# climbs the hill it starts on. Ten starts
+# (`seed` 0 to 9, k-means++ initialisation) with K = 3 on the standardised Iris sepal data:
+
+# %%
+Z_iris, _, _ = data.standardize(data.load_iris_sepal())
+runs = {seed: em.fit(Z_iris, 3, seed=seed) for seed in range(10)}
+for seed, run in runs.items():
+    print(f"seed {seed}: final log-likelihood {run.history[-1]:8.2f} after {run.n_iter:2d} iterations")
+
+# %%
+best_seed = max(runs, key=lambda s: runs[s].history[-1])
+worst_seed = min(runs, key=lambda s: runs[s].history[-1])
+fig, axes = plt.subplots(1, 2, figsize=(9, 3.8), sharex=True, sharey=True)
+for ax, seed in zip(axes, [best_seed, worst_seed], strict=True):
+    plots.plot_mixture_2d(ax, Z_iris, runs[seed].params, legend=False)
+    ax.set_title(f"seed {seed}: log-likelihood {runs[seed].history[-1]:.1f}")
+plt.show()
+
+# %% [markdown]
+# **choosing_q2** (medium)
+#
+# You run EM with K = 3 from ten different seeds and get ten different final log-likelihoods. What is the usual remedy?
+#
+# - **A.** Keep the run with the lowest log-likelihood.
+# - **B.** Average the parameters of the ten runs.
+# - **C.** Keep the run with the highest log-likelihood (scikit-learn's `n_init` does this).
+# - **D.** Nothing can be done: EM is broken on this data.
+#
+# In the next cell, set `answer_q2` to your letter, as a string in quotes.
+
+# %% nbgrader={"grade": false, "grade_id": "choosing_q2_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+### BEGIN SOLUTION
+answer_q2 = "C"
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "choosing_q2", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+assert isinstance(answer_q2, str) and answer_q2.strip().upper() in ("A", "B", "C", "D"), \
+    "answer_q2 must be one of the letters A, B, C, D"
+### BEGIN HIDDEN TESTS
+from gmm_lesson.judge import check
+
+check("choice", answer_q2, question="choosing_q2")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## A collapsing component and `reg_covar`
+#
+# Real data often holds duplicates. Here are 40 points around the origin and three
+# *identical* points at (5, 5). Fit K = 2 from ten starts and look at each run's smallest
+# variance in any direction (the smallest eigenvalue of any of its covariance matrices):
+
+# %%
+rng = np.random.default_rng(0)
+X_dup = np.vstack([rng.normal(0.0, 1.0, size=(40, 2)), [[5.0, 5.0]] * 3])
+dup_runs = {seed: em.fit(X_dup, 2, seed=seed) for seed in range(10)}
+smallest_variance = {seed: np.linalg.eigvalsh(run.params.covariances).min() for seed, run in dup_runs.items()}
+for seed, run in dup_runs.items():
+    print(f"seed {seed}: log-likelihood {run.history[-1]:8.2f}, "
+          f"smallest variance {smallest_variance[seed]:.2g}")
+
+# %%
+collapsed_seed = min(smallest_variance, key=smallest_variance.get)
+roundest_seed = max(smallest_variance, key=smallest_variance.get)
+fig, axes = plt.subplots(1, 2, figsize=(9, 3.8), sharex=True, sharey=True)
+for ax, seed in zip(axes, [roundest_seed, collapsed_seed], strict=True):
+    plots.plot_mixture_2d(ax, X_dup, dup_runs[seed].params, legend=False)
+    ax.set_title(f"seed {seed}: log-likelihood {dup_runs[seed].history[-1]:.1f}")
+plt.show()
+
+# %% [markdown]
+# Left: the start whose thinnest component is the widest. Right: a start that put a whole
+# component on the three identical points. Their variance is 0, so the M-step would give
+# that component a covariance of all zeros; the default `reg_covar=1e-6` is added to the
+# diagonal, so the component keeps a covariance of $10^{-6} I$: a needle, too thin to see.
+# Other starts end in between, with a component squeezed flat along one direction.
+#
+# Look at the table again: the thinner a run's thinnest component, the *higher* its
+# log-likelihood. The density on top of a needle is enormous, so the likelihood rewards
+# collapse. A higher log-likelihood is not a better model here.
+#
+# What if we take `reg_covar` away?
+
+# %%
+try:
+    em.fit(X_dup, 2, seed=collapsed_seed, reg_covar=0.0)
+except ValueError as error:
+    print("reg_covar=0 ->", type(error).__name__ + ":", error)
+
+# %% [markdown]
+# Without the floor the covariance is singular and EM cannot go on (scikit-learn stops with
+# a `ValueError` too). A larger `reg_covar` is a higher floor: a less extreme needle and a
+# lower log-likelihood.
+#
+# The floor bends EM's promise a little: with `reg_covar` > 0 the M-step no longer gives the
+# exact maximum, so the log-likelihood can dip very slightly from one iteration to the next,
+# but only noticeably when a component's variance is tiny, close to `reg_covar` (a component
+# squeezed onto almost a single point, or data measured on a tiny scale).
+
+# %%
+for reg_covar in [1e-6, 1e-3, 1e-1]:
+    run = em.fit(X_dup, 2, seed=collapsed_seed, reg_covar=reg_covar)
+    variance = np.linalg.eigvalsh(run.params.covariances).min()
+    print(f"reg_covar={reg_covar:g}: smallest variance {variance:.2g}, log-likelihood {run.history[-1]:.2f}")
+
+# %% [markdown]
+# **choosing_q3** (medium)
+#
+# What does `reg_covar` (default 1e-6) do in the M-step?
+#
+# - **A.** It removes outliers before fitting.
+# - **B.** It sets the number of components.
+# - **C.** It makes EM find the global optimum.
+# - **D.** It adds a small number to the diagonal of every covariance, so a component that collapses onto a few identical points still has a usable covariance.
+#
+# In the next cell, set `answer_q3` to your letter, as a string in quotes.
+
+# %% nbgrader={"grade": false, "grade_id": "choosing_q3_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+### BEGIN SOLUTION
+answer_q3 = "D"
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "choosing_q3", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+assert isinstance(answer_q3, str) and answer_q3.strip().upper() in ("A", "B", "C", "D"), \
+    "answer_q3 must be one of the letters A, B, C, D"
+### BEGIN HIDDEN TESTS
+from gmm_lesson.judge import check
+
+check("choice", answer_q3, question="choosing_q3")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## Summary
+#
+# * Compare models with **BIC** (or AIC): lower is better, as in scikit-learn. BIC charges
+#   more per parameter than AIC once $N > 7$, so it picks simpler models.
+# * Covariance types trade flexibility for parameters; let BIC compare them.
+# * EM finds a **local** optimum: run several starts and keep the best (scikit-learn:
+#   `n_init`), after checking that no component has collapsed.
+# * `reg_covar` puts a floor under every variance, so a collapsed component does not crash
+#   the fit; it does not make the collapse a good model.

@@ -1,0 +1,19 @@
+"""nbgrader settings for every hub user (installed into the users' environment).
+
+``deploy/hub/hub.py`` copies this file to ``<users' venv>/etc/jupyter/nbgrader_config.py``,
+where nbgrader finds it for every student and instructor. The hub passes both variables
+to every single-user server (``deploy/hub/jupyterhub_config.py``), so a second section is
+a second hub started with another ``GMM_LESSON_COURSE_ID``: no file is edited.
+"""
+
+import os
+
+c = get_config()  # noqa: F821 -- provided by traitlets when it loads this file
+
+c.CourseDirectory.course_id = os.environ.get("GMM_LESSON_COURSE_ID", "gmm-lesson")
+# nbgrader's stock shared-folder exchange (root-owned, mode 1777; see docs/README-hub.md)
+c.Exchange.root = os.environ.get("GMM_LESSON_EXCHANGE", "/srv/nbgrader/exchange")
+# The stock exchange leaves submissions and feedback readable by every user who finds
+# them; these keep each private to its student and the instructor (gmm_lesson/exchange.py).
+c.ExchangeFactory.submit = "gmm_lesson.exchange.PrivateSubmit"
+c.ExchangeFactory.release_feedback = "gmm_lesson.exchange.PrivateReleaseFeedback"
