@@ -138,6 +138,11 @@ def test_the_poor_start_sits_across_the_datas_long_axis(lesson):
     long_axis = np.linalg.eigh(np.cov(X.T))[1][:, -1]
     assert np.allclose(np.abs(long_axis), np.sqrt(0.5))
     assert np.allclose(start.means @ long_axis, 0)  # both means on the other diagonal
+    # each mean takes about half of both clusters (the clusters of the optimum: 97 and 175 points)
+    first_resp = em.e_step(X, start)[0]
+    clusters = em.fit(X, 2, seed=0).predict(X)
+    shares = [float((first_resp[clusters == k, 0] > 0.5).mean()) for k in (0, 1)]
+    assert np.bincount(clusters).tolist() == [97, 175] and all(0.45 < share < 0.55 for share in shares)
     after_one = run.steps[2].params  # the first M-step: two near copies of one Gaussian
     data_cov = np.cov(X.T, bias=True)
     assert np.all(np.linalg.norm(after_one.means, axis=1) < 0.1)

@@ -542,13 +542,14 @@ plt.show()
 # After 30 iterations $\log L$ is $-542.2$; the optimum is $-385.5$, reached only
 # around iteration 120. In between, EM crawled along a **plateau**: from iteration 2 to
 # 100 $\log L$ stays between $-544.5$ and $-541.2$, just above a single Gaussian's
-# $-545.0$. The poor start split the data across its long axis, so the first M-step
-# made both components near copies of one Gaussian fitted to all the data. Two
+# $-545.0$. The poor start's means sit on either side of the data's long axis, so each
+# takes about half of both clusters, and the first M-step made both components near
+# copies of one Gaussian fitted to all the data. Two
 # identical copies of that Gaussian are a *stationary point* of the likelihood (an EM
 # step leaves them where they are) and not a maximum: pulling the two means apart, and
-# narrowing each component to match, raises $\log L$. A stationary point that is not a
-# maximum is a **saddle**, and near it each iteration moves the parameters only a
-# little. The means first drift apart across the long axis, then turn towards it, and
+# narrowing each component to match, raises $\log L$, and not a minimum: widening one
+# component alone lowers it. Such a point is a **saddle**, and near it each iteration
+# moves the parameters only a little. The means first drift apart across the long axis, then turn towards it, and
 # around iteration 105 EM escapes in a few big steps.
 #
 # On the plateau $\log L$ rises by as little as $4 \times 10^{-6}$ per point per
