@@ -89,7 +89,9 @@ c.Autograde.autograde_preprocessors = [
 # What each assignment's grading kernel may import. em_step_by_step asks students to write
 # the E-step and M-step with numpy, so its sandbox holds no implementation of them:
 # gmm_lesson keeps only its parameters and data (em.GMMParams, no EM maths), and neither
-# scikit-learn nor scipy is there. The other assignments use the library as learners do.
+# scikit-learn nor scipy is there. The other assignments use the library as learners do
+# (em_in_depth too: its graded answers are computed with the library and scikit-learn, so
+# the whole package and scikit-learn stay importable in its sandbox).
 c.JudgedExecute.allowed_modules = {"em_step_by_step": ["params", "checks", "data", "probe"]}
 c.JudgedExecute.hidden_packages = {"em_step_by_step": ["sklearn", "scipy"]}
 # "none" grades without a sandbox: student code then runs with your rights and can read

@@ -40,7 +40,8 @@ from typing import Any
 
 import numpy as np
 
-from . import data, em, probe
+from . import data, density, em, probe
+from .params import covariance_shape
 
 
 @dataclass(frozen=True)
@@ -533,6 +534,70 @@ def _best_k_verdict(request, report, **options):
     return None if int(got) == expected else "best_k is not the K with the lowest BIC"
 
 
+# ------------------------------------------------------------------ em_in_depth
+def _n_parameters_calls(rng):
+    """Two (K, D) per covariance type, drawn at grading time."""
+    made = []
+    for covariance_type in em.COVARIANCE_TYPES:
+        for _ in range(2):
+            K, D = int(rng.integers(1, 7)), int(rng.integers(1, 6))
+            shape = covariance_shape(covariance_type, K, D)
+            if covariance_type in ("diag", "spherical"):
+                covariances = np.ones(shape)
+            else:
+                covariances = np.broadcast_to(np.eye(D), shape)
+            params = em.GMMParams(np.full(K, 1 / K), np.zeros((K, D)), covariances, covariance_type)
+            what = f"covariance_type={covariance_type!r}, K={K}, D={D}"
+            made.append(([covariance_type, K, D], {}, {"what": what, "want": params.n_parameters()}))
+    return made
+
+
+def _n_parameters_compare(returned, case):
+    got = _number(returned)
+    if got is None or got != int(got):
+        return f"n_parameters({case['what']}) should return an integer, got {_describe(returned)}"
+    return None if int(got) == case["want"] else f"n_parameters({case['what']}) is not right"
+
+
+def _anomaly_verdict(request, report, *, fraction: float):
+    """threshold: the ``fraction`` quantile of the training log-densities under em.fit(Z, 2, seed=0);
+    flagged: the indices of the new eruptions whose log-density is below it."""
+    values = _values(report, 2)
+    if values is None:
+        return "the answers could not be read"
+    Z, X_new, _ = density.faithful_with_new_eruptions()
+    params = em.fit(Z, 2, seed=0).params
+    threshold = float(np.quantile(density.score_samples(Z, params), fraction))
+    problem = _check_number(values[0], threshold, "threshold")
+    if problem:
+        return problem
+    flagged = values[1]
+    if isinstance(flagged, dict) and "array" in flagged:
+        flagged = flagged["array"]
+    got = [_number(v) for v in flagged] if isinstance(flagged, list) else None
+    if got is None or any(v is None or v != int(v) for v in got):
+        return f"flagged should be a list or array of indices of X_new, got {_describe(values[1])}"
+    want = np.flatnonzero(density.score_samples(X_new, params) < threshold).tolist()
+    if sorted(int(v) for v in got) != want:
+        return "flagged is not the set of new eruptions below the threshold"
+    return None
+
+
+def _best_k_heldout_verdict(request, report, *, n_test: int, split_seed: int, seeds: int):
+    """The K in 1..6 whose best-of-``seeds`` fit on the training part scores highest on the held-out part."""
+    values = _values(report, 1)
+    got = _number(values[0]) if values else None
+    if got is None or got != int(got):
+        return f"best_k_heldout should be an integer, got {_describe(values[0] if values else None)}"
+    Z, _, _ = data.standardize(data.load_old_faithful())
+    train, test = density.held_out_split(Z, n_test, seed=split_seed)
+    scores = [density.best_of_starts(train, K, range(seeds)).score(test) for K in range(1, 7)]
+    expected = 1 + int(np.argmax(scores))
+    if int(got) != expected:
+        return "best_k_heldout is not the K with the highest held-out log-likelihood"
+    return None
+
+
 JUDGES: dict[str, Judge] = {
     "log_gaussian": _call_judge("log_gaussian", _log_gaussian_calls, _log_gaussian_compare),
     "log_likelihood": _call_judge("log_likelihood", _log_likelihood_calls, _log_likelihood_compare),
@@ -555,6 +620,9 @@ JUDGES: dict[str, Judge] = {
     "choice": Judge(_value_request, _choice_verdict),
     "two_cluster_split": Judge(_value_request, _two_cluster_verdict),
     "best_k_bic": Judge(_value_request, _best_k_verdict),
+    "n_parameters": _call_judge("n_parameters", _n_parameters_calls, _n_parameters_compare),
+    "anomaly_threshold": Judge(_value_request, _anomaly_verdict),
+    "best_k_heldout": Judge(_value_request, _best_k_heldout_verdict),
 }
 
 

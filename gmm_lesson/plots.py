@@ -642,3 +642,165 @@ def update_log_likelihood(artists: LikelihoodArtists, current: int) -> None:
     """Move the current-step marker of :func:`plot_log_likelihood` to step ``current``."""
     current = _check_current(current, len(artists.x))
     artists.marker.set_data([artists.x[current]], [artists.y[current]])
+
+
+# --------------------------------------------------------------------------- em_in_depth
+def _legend_outside(ax: Axes) -> None:
+    """A legend to the right of the axes, off the data."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize="small")
+
+
+def plot_lower_bound(ax: Axes, values, log_l, bound, *, old: float, new: float, xlabel: str) -> None:
+    """log L and EM's lower bound along one parameter (from :func:`gmm_lesson.bound.bound_along_mean`).
+
+    Marks where the bound touches log L (``old``, the parameter the E-step was computed
+    for) and where the bound peaks (``new``, what the M-step picks).
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    values, log_l, bound : arrays of shape (M,)
+        The parameter's values, and log L and the bound at each.
+    old, new : float
+        The parameter before and after the M-step.
+    xlabel : str
+        What the parameter is.
+    """
+    ax = _check_ax(ax)
+    values, log_l, bound = (np.asarray(a, dtype=float) for a in (values, log_l, bound))
+    if not values.ndim == 1 or not values.shape == log_l.shape == bound.shape:
+        raise ValueError("values, log_l and bound must be 1-D arrays of one length")
+    ax.plot(values, log_l, color=OKABE_ITO[0], linewidth=2.0, label="log-likelihood log L")
+    ax.plot(values, bound, color=OKABE_ITO[1], linewidth=2.0, linestyle="--",
+            label="lower bound B(q, θ), q from the E-step")
+    ax.axvline(old, color="0.3", linestyle=":", linewidth=1.2, label="E-step: bound touches log L")
+    ax.axvline(new, color="0.3", linestyle="-.", linewidth=1.2, label="M-step: top of the bound")
+    top, bottom = float(log_l.max()), float(log_l.min())
+    ax.set_ylim(bottom - 0.1 * (top - bottom), top + 0.05 * (top - bottom))  # log L in full, the bound below
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("total log-likelihood")
+    _legend_outside(ax)
+
+
+def plot_bound_trace(ax: Axes, steps, log_l, bound) -> None:
+    """log L and the bound after every EM half-step (from :func:`gmm_lesson.bound.bound_trace`).
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    steps : list of em.EMStep, or em.FittedGMM
+        The run, for the half-step positions.
+    log_l, bound : arrays of shape (len(steps),)
+    """
+    ax = _check_ax(ax)
+    if isinstance(steps, em.FittedGMM):
+        steps = steps.steps
+    x, _ = step_positions(steps)
+    log_l, bound = np.asarray(log_l, dtype=float), np.asarray(bound, dtype=float)
+    if not x.shape == log_l.shape == bound.shape:
+        raise ValueError("log_l and bound must hold one value per step")
+    ax.plot(x, log_l, color=OKABE_ITO[0], linewidth=1.5, marker="o", markersize=4, label="log L")
+    ax.plot(x, bound, color=OKABE_ITO[1], linestyle="none", marker="s", markersize=5,
+            markerfacecolor="none", label="lower bound B(q, θ)")
+    ax.set_xlabel("EM iteration (E-steps at the half-way marks)")
+    ax.set_ylabel("total log-likelihood")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.grid(True, alpha=0.3)
+    _legend_outside(ax)
+
+
+def plot_covariance_types(axes: Sequence[Axes], X, fits: dict, *, labels: Sequence[str] = ("x", "y")) -> None:
+    """One panel per covariance type: the fit's ellipses, titled with its parameter count.
+
+    Parameters
+    ----------
+    axes : sequence of matplotlib Axes
+        One per fit.
+    X : array-like, shape (N, 2)
+    fits : dict
+        Covariance type -> :class:`gmm_lesson.em.FittedGMM` (or GMMParams).
+    labels : two str
+        Axis labels.
+    """
+    if len(axes) != len(fits):
+        raise ValueError(f"axes must hold one Axes per fit ({len(fits)}), got {len(axes)}")
+    for ax, (covariance_type, fitted) in zip(axes, fits.items(), strict=True):
+        params = fitted.params if isinstance(fitted, em.FittedGMM) else _check_params(fitted)
+        plot_mixture_2d(ax, X, params, legend=False)
+        ax.set_title(f"{covariance_type}: {params.n_parameters()} parameters")
+        ax.set_aspect("equal")  # a circle looks round
+        ax.set_xlabel(labels[0])
+        ax.set_ylabel(labels[1])
+
+
+def plot_labels(ax: Axes, X, labels, *, centres=None, labels_xy: Sequence[str] = ("x", "y")) -> None:
+    """Points coloured by a hard label (k-means, or a mixture's ``predict``), centres marked.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    X : array-like, shape (N, 2)
+    labels : int array-like, shape (N,)
+    centres : array-like, shape (K, 2), optional
+    labels_xy : two str
+        Axis labels.
+    """
+    ax = _check_ax(ax)
+    X = checks.array_2d(X)
+    labels = np.asarray(labels)
+    if labels.shape != (X.shape[0],) or labels.dtype.kind not in "iu" or (labels < 0).any():
+        raise ValueError("labels must hold one non-negative integer label per row of X")
+    rgba = component_colors(int(labels.max()) + 1)
+    ax.scatter(X[:, 0], X[:, 1], s=12, c=rgba[labels], edgecolors="white", linewidths=0.3)
+    if centres is not None:
+        centres = checks.array_2d(centres, "centres")
+        rgba_centres = rgba[: len(centres)]
+        ax.scatter(centres[:, 0], centres[:, 1], marker="X", s=120, c=rgba_centres, edgecolors="black")
+    ax.set_xlabel(labels_xy[0])
+    ax.set_ylabel(labels_xy[1])
+
+
+def plot_anomalies(
+    ax: Axes, X, params: em.GMMParams, threshold: float, X_new, flagged, *, labels: Sequence[str] = ("x", "y")
+) -> None:
+    """The data, the contour where the mixture's log-density equals ``threshold``, and new points.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    X : array-like, shape (N, 2)
+        The training data.
+    params : em.GMMParams
+    threshold : float
+        A log-density; points below it are anomalies.
+    X_new : array-like, shape (M, 2)
+    flagged : int array-like
+        Indices into ``X_new`` of the points flagged as anomalies.
+    labels : two str
+        Axis labels.
+    """
+    ax = _check_ax(ax)
+    X, X_new = checks.array_2d(X), checks.array_2d(X_new, "X_new")
+    params = _check_params(params)
+    flagged = np.asarray(flagged, dtype=int)
+    everything = np.vstack([X, X_new])
+    pad = 0.15 * np.ptp(everything, axis=0)
+    low, high = everything.min(axis=0) - pad, everything.max(axis=0) + pad
+    gx, gy = (np.linspace(low[d], high[d], 200) for d in (0, 1))
+    grid = np.column_stack([a.ravel() for a in np.meshgrid(gx, gy)])
+    from .density import score_samples  # here, not at the top: plots.py is shared by several lessons
+
+    log_density = score_samples(grid, params)
+    ax.contour(gx, gy, log_density.reshape(len(gy), len(gx)), levels=[threshold], colors=OKABE_ITO[4])
+    ax.plot([], [], color=OKABE_ITO[4], label=f"log-density = threshold ({threshold:.2f})")
+    ax.scatter(X[:, 0], X[:, 1], s=10, color="0.6", label="training data")
+    typical = np.setdiff1d(np.arange(len(X_new)), flagged)
+    kinds = ((typical, 40, 0, "o", "typical"), (flagged, 90, 4, "X", "flagged"))
+    for which, size, colour, marker, text in kinds:
+        ax.scatter(*X_new[which].T, s=size, color=OKABE_ITO[colour], marker=marker, label=f"new, {text}")
+    ax.set_xlabel(labels[0])
+    ax.set_ylabel(labels[1])
+    _legend_outside(ax)
+
+
+__all__ += ["plot_bound_trace", "plot_anomalies", "plot_covariance_types", "plot_labels", "plot_lower_bound"]

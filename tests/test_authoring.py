@@ -38,7 +38,7 @@ def cells_of(nb) -> list[tuple]:
 
 
 def test_every_assignment_is_a_notebook_and_every_twin_has_its_notebook():
-    assert NAMES == sorted(["choosing_k", "em_step_by_step", "gmm_basics", "practice"])
+    assert NAMES == sorted(["choosing_k", "em_in_depth", "em_step_by_step", "gmm_basics", "practice"])
     assert all(path.stem == path.parent.name for path in NOTEBOOKS)
     twins = sorted(p.stem for p in (COURSE / "text").glob("*/*.py"))
     assert twins == NAMES

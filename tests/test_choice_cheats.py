@@ -45,7 +45,7 @@ def _key(question: str) -> str:
 
 def test_every_assignment_with_multiple_choice_is_covered():
     names = {p.id.split(":")[0] for p in CELLS}
-    assert {"gmm_basics", "em_step_by_step", "practice", "choosing_k"} <= names
+    assert {"gmm_basics", "em_step_by_step", "practice", "choosing_k", "em_in_depth"} <= names
 
 
 @pytest.mark.parametrize("source", CELLS)

@@ -41,7 +41,7 @@ EM_STEP_BY_STEP_STUDENT_ERRORS = {
 
 def test_course_has_the_planned_assignments():
     assert "em_step_by_step" in ASSIGNMENTS
-    assert set(ASSIGNMENTS) <= {"gmm_basics", "em_step_by_step", "practice", "choosing_k"}
+    assert set(ASSIGNMENTS) <= {"gmm_basics", "em_step_by_step", "practice", "choosing_k", "em_in_depth"}
 
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)

@@ -30,7 +30,8 @@ def test_wheel_ships_the_library_and_its_csv_files(tmp_path):
     assert sorted(p.name for p in ROOT.iterdir()) == before  # nothing written into the checkout
     (wheel,) = wheels.glob("gmm_lesson-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    for module in ("em", "params", "checks", "fast", "data", "trace", "plots", "widgets", "quiz"):
+    lessons = ("bound", "density", "kmeans")  # em_in_depth's
+    for module in ("em", "params", "checks", "fast", "data", "trace", "plots", "widgets", "quiz", *lessons):
         assert f"gmm_lesson/{module}.py" in names
     shipped = {p.name for p in (ROOT / "gmm_lesson" / "data").glob("*.csv")}
     assert shipped == {"iris_sepal.csv", "old_faithful.csv"}

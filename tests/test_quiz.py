@@ -22,7 +22,7 @@ from gmm_lesson import judge, quiz, quiz_records
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "course" / "source"
-ASSIGNMENTS = ("gmm_basics", "practice", "choosing_k")
+ASSIGNMENTS = ("gmm_basics", "practice", "choosing_k", "em_in_depth")
 WITH_CHOICES = (*ASSIGNMENTS, "em_step_by_step")  # its answer cells are code, not *_answer
 FORMATIVE = "practice"  # the one assignment whose multiple-choice questions have a self-check
 SUMMATIVE = sorted(p.parent.name for p in SOURCE.glob("*/*.ipynb") if p.stem == p.parent.name != FORMATIVE)
