@@ -175,16 +175,27 @@ def _call_judge(name: str, make_calls, compare) -> Judge:
     """A judge that calls the student's function on inputs and compares each result.
 
     ``make_calls(rng)`` gives ``[(args, kwargs, case), ...]`` (args and kwargs in plain
-    data, ``case`` whatever ``compare(returned, case)`` needs to say what is wrong).
+    data, ``case`` whatever ``compare(returned, case)`` needs to say what is wrong). An
+    entry may have a fourth item, the stand-ins of that call (see :mod:`gmm_lesson.probe`):
+    ``{name: [{"args": [...], "returned": ...}, ...]}``, the right results of the
+    student's earlier functions on the inputs this call leads to, so that the function
+    checked here is scored on its own.
     """
 
     def request(rng, **options):
         made = make_calls(rng)
-        return {
+        stand_ins: dict[str, list] = {}
+        for entry in made:
+            for name, table in (entry[3] if len(entry) > 3 else {}).items():
+                stand_ins.setdefault(name, []).extend(table)
+        request = {
             "kind": "call",
-            "calls": [{"args": args, "kwargs": kwargs} for args, kwargs, _ in made],
-            "cases": [case for _, _, case in made],
+            "calls": [{"args": entry[0], "kwargs": entry[1]} for entry in made],
+            "cases": [entry[2] for entry in made],
         }
+        if stand_ins:
+            request["stand_ins"] = stand_ins
+        return request
 
     def verdict(request, report, **options):
         calls, problem = _calls(report, request, name)
@@ -200,6 +211,25 @@ def _call_judge(name: str, make_calls, compare) -> Judge:
     return Judge(request, verdict)
 
 
+# ------------------------------------------------------------------ stand-ins for earlier steps
+def _log_gaussian_table(X: np.ndarray, params: em.GMMParams) -> list[dict]:
+    """log_gaussian(X, mean_k, cov_k) for every component: what log_likelihood and e_step call."""
+    log_dens = em.estimate_log_prob(X, params)
+    return [
+        {
+            "args": [_array(X), _array(params.means[k]), _array(params.covariances[k])],
+            "returned": _array(log_dens[:, k]),
+        }
+        for k in range(params.n_components)
+    ]
+
+
+def _e_step_entries(X: np.ndarray, params: em.GMMParams, resp: np.ndarray, total: float) -> tuple[dict, dict]:
+    """Stand-in entries of e_step and log_likelihood at ``params`` (whose E-step gave resp, total)."""
+    args = [_array(X), _params(params)]
+    return {"args": args, "returned": {"tuple": [_array(resp), total]}}, {"args": args, "returned": total}
+
+
 # ------------------------------------------------------------------ the E-step exercises
 def _log_gaussian_calls(rng):
     made = []
@@ -207,14 +237,28 @@ def _log_gaussian_calls(rng):
         p = _random_params(rng, 1, D)
         X = _sample(rng, p, 40)
         want = em.estimate_log_prob(X, p)[:, 0]
+        diff = X - p.means[0]
+        # the common mistake: Sigma where Sigma^-1 belongs in the Mahalanobis term
+        with_sigma = want + 0.5 * np.einsum("nd,de,ne->n", diff, np.linalg.inv(p.covariances[0]), diff)
+        with_sigma -= 0.5 * np.einsum("nd,de,ne->n", diff, p.covariances[0], diff)
         made.append(
-            ([_array(X), _array(p.means[0]), _array(p.covariances[0])], {}, {"D": D, "want": want.tolist()})
+            (
+                [_array(X), _array(p.means[0]), _array(p.covariances[0])],
+                {},
+                {"D": D, "want": want.tolist(), "with_sigma": with_sigma.tolist()},
+            )
         )
     return made
 
 
 def _log_gaussian_compare(returned, case):
-    return _check_array(returned, case["want"], f"log_gaussian's result in {case['D']}-D")
+    problem = _check_array(returned, case["want"], f"log_gaussian's result in {case['D']}-D")
+    if problem and _check_array(returned, case["with_sigma"], "") is None:
+        return (
+            f"log_gaussian's result in {case['D']}-D uses Sigma where its inverse belongs: the "
+            "Mahalanobis term is (x - mu)^T Sigma^-1 (x - mu) (np.linalg.solve(cov, diff.T))"
+        )
+    return problem
 
 
 def _log_likelihood_calls(rng):
@@ -222,7 +266,14 @@ def _log_likelihood_calls(rng):
     for K, D in ((1, 2), (2, 2), (3, 3)):
         p = _random_params(rng, K, D)
         X = _sample(rng, p, 60)
-        made.append(([_array(X), _params(p)], {}, {"what": f"K={K}, D={D}", "want": em.log_likelihood(X, p)}))
+        made.append(
+            (
+                [_array(X), _params(p)],
+                {},
+                {"what": f"K={K}, D={D}", "want": em.log_likelihood(X, p)},
+                {"log_gaussian": _log_gaussian_table(X, p)},
+            )
+        )
     p = _random_params(rng, 2, 2)
     far = p.means[0] + np.array([[60.0, 60.0], [-70.0, 10.0]])
     made.append(
@@ -230,15 +281,22 @@ def _log_likelihood_calls(rng):
             [_array(far), _params(p)],
             {},
             {
-                "what": "points far from every component (use the log-sum-exp trick)",
+                "what": "points far from every component",
                 "want": em.log_likelihood(far, p),
             },
+            {"log_gaussian": _log_gaussian_table(far, p)},
         )
     )
     return made
 
 
 def _log_likelihood_compare(returned, case):
+    got = _number(returned)
+    if got is not None and not np.isfinite(got):
+        return (
+            f"log_likelihood for {case['what']} is {got}: exp() underflowed to 0 for a far point; "
+            "subtract each row's largest term before exp (the log-sum-exp trick)"
+        )
     return _check_number(returned, case["want"], f"log_likelihood for {case['what']}")
 
 
@@ -249,7 +307,12 @@ def _e_step_cases(rng, shapes, far=False):
         X = np.array([[80.0, -75.0], [-90.0, 5.0], [3.0, 120.0]]) if far else _sample(rng, p, 80)
         resp, total = em.e_step(X, p)
         what = "points far from every component" if far else f"K={K}, D={D}"
-        made.append(([_array(X), _params(p)], {}, {"what": what, "resp": resp.tolist(), "total": total}))
+        stand_ins = {
+            "log_gaussian": _log_gaussian_table(X, p),
+            "log_likelihood": [{"args": [_array(X), _params(p)], "returned": total}],
+        }
+        case = {"what": what, "resp": resp.tolist(), "total": total}
+        made.append(([_array(X), _params(p)], {}, case, stand_ins))
     return made
 
 
@@ -257,6 +320,19 @@ def _e_step_compare(returned, case):
     if not isinstance(returned, dict) or len(returned.get("tuple", ())) != 2:
         return f"e_step should return a pair (resp, total), got {_describe(returned)}"
     resp, total = returned["tuple"]
+    want = np.asarray(case["resp"])
+    got = _got_array(resp)
+    if got is not None and got.shape == want.T.shape and _close(got, want.T) and not _close(got, want):
+        return (
+            f"resp for {case['what']} has its axes swapped: it must have shape (N, K), "
+            "one row per point and one column per component"
+        )
+    got_total, N = _number(total), want.shape[0]
+    if got_total is not None and abs(got_total - case["total"] / N) <= 1e-6 * (1 + abs(case["total"] / N)):
+        return (
+            f"the total log-likelihood for {case['what']} is the mean per point: return the total, "
+            "the sum over all points"
+        )
     return _check_array(resp, case["resp"], f"resp for {case['what']}") or _check_number(
         total, case["total"], f"the total log-likelihood for {case['what']}"
     )
@@ -269,9 +345,16 @@ def _m_step_calls(rng, shapes, regs):
         resp = rng.dirichlet(np.ones(K), size=50)
         want = em.m_step(X, resp, reg_covar=reg)
         kwargs = {} if reg == 1e-6 else {"reg_covar": reg}
-        made.append(
-            ([_array(X), _array(resp)], kwargs, {"what": f"K={K}, D={D}", "want": _params(want)["GMMParams"]})
-        )
+        # the common mistake, dividing by N_k - 1: by hand, or as np.cov(..., aweights=r_k) does
+        Nk, sum_sq = resp.sum(axis=0), (resp**2).sum(axis=0)
+        scatter = (want.covariances - reg * np.eye(D)) * Nk[:, None, None]
+        unbiased = [scatter / (Nk - 1)[:, None, None], scatter / (Nk - sum_sq / Nk)[:, None, None]]
+        case = {
+            "what": f"K={K}, D={D}",
+            "want": _params(want)["GMMParams"],
+            "unbiased": [(u + reg * np.eye(D)).tolist() for u in unbiased],
+        }
+        made.append(([_array(X), _array(resp)], kwargs, case))
     return made
 
 
@@ -282,9 +365,14 @@ def _m_step_compare(fields):
                 f"m_step should return em.GMMParams(weights, means, covariances), got {_describe(returned)}"
             )
         for field in fields:
-            problem = _check_array(
-                returned["GMMParams"].get(field), case["want"][field], f"{field} for {case['what']}"
-            )
+            got = returned["GMMParams"].get(field)
+            problem = _check_array(got, case["want"][field], f"{field} for {case['what']}")
+            unbiased = case.get("unbiased", []) if field == "covariances" else []
+            if problem and any(_check_array(got, u, "") is None for u in unbiased):
+                return (
+                    f"covariances for {case['what']} are divided by N_k - 1: divide by N_k, not N_k - 1 "
+                    "(np.cov divides by N_k - 1 unless bias=True)"
+                )
             if problem:
                 return problem
         return None
@@ -292,40 +380,103 @@ def _m_step_compare(fields):
     return compare
 
 
-def _em_loop_request(rng, **options):
-    """Eight EM iterations from a usual start: three data points as means, the data's covariance.
+# ------------------------------------------------------------------ the learner's EM loop
+def _usual_start(rng: np.random.Generator, N: int = 120) -> tuple[np.ndarray, em.GMMParams, list]:
+    """Data from three components and a usual start (three data points as means, the data's
+    covariance), with the reference run from it: ``[(params_t, resp_t, total_t), ...]``.
 
-    A draw in which a component empties (weight below 5%) is drawn again: there the
-    mean of an almost empty component is set by rounding, and two correct programs differ.
+    A draw in which a component empties (weight below 5%) is drawn again: there the mean
+    of an almost empty component is set by rounding, and two correct programs differ.
     """
     for _ in range(50):
         p = _random_params(rng, 3, 2)
-        X = _sample(rng, p, 120)
+        X = _sample(rng, p, N)
         means = X[rng.choice(len(X), size=3, replace=False)]
         start = em.GMMParams(np.full(3, 1 / 3), means, np.repeat(np.cov(X.T, bias=True)[None], 3, axis=0))
-        fitted = em.fit(X, 3, init=start, max_iter=8, tol=0.0)
-        if min(step.params.weights.min() for step in fitted.steps) >= 0.05:
+        run, params = [], start
+        for _ in range(40):
+            resp, total = em.e_step(X, params)
+            run.append((params, resp, total))
+            params = em.m_step(X, resp)
+        if min(params.weights.min() for params, _, _ in run) >= 0.05:
             break
-    return {
-        "kind": "em_loop",
-        "X": _array(X),
-        "start": _params(start),
-        "n_iter": 8,
-        "want": _params(fitted.params),
+    return X, start, run
+
+
+def _run_em_call(X, start, run, tol, n_iter, max_iter, extra=3):
+    """One call of ``run_em(X, start, tol=tol, max_iter=max_iter)`` expected to run ``n_iter``
+    iterations, with the stand-ins of ``e_step``, ``m_step`` and ``log_likelihood`` for the
+    reference run (``extra`` iterations beyond, so a loop that goes on too long is told so)."""
+    stand_ins: dict[str, list] = {"e_step": [], "m_step": [], "log_likelihood": []}
+    for t in range(min(n_iter + extra, len(run) - 1) + 1):
+        params, resp, total = run[t]
+        e_entry, ll_entry = _e_step_entries(X, params, resp, total)
+        stand_ins["e_step"].append(e_entry)
+        stand_ins["log_likelihood"].append(ll_entry)
+        if t + 1 < len(run):
+            m_entry = {"args": [_array(X), _array(resp)], "returned": _params(run[t + 1][0])}
+            stand_ins["m_step"].append(m_entry)
+    case = {
+        "tol": tol,
+        "max_iter": max_iter,
+        "history": [total for _, _, total in run[: n_iter + 1]],
+        "want": _params(run[n_iter][0])["GMMParams"],
     }
+    return [_array(X), _params(start)], {"tol": tol, "max_iter": max_iter}, case, stand_ins
 
 
-def _em_loop_verdict(request, report, **options):
-    if "raised" in report:
-        return f"your EM loop raised {report['raised']}"
-    returned = report.get("returned")
-    if not isinstance(returned, dict) or "GMMParams" not in returned:
-        return f"after 8 iterations m_step should give em.GMMParams, got {_describe(returned)}"
-    want = request["want"]["GMMParams"]
-    for field in ("weights", "means", "covariances"):
-        problem = _check_array(
-            returned["GMMParams"].get(field), want[field], f"{field} after 8 iterations", 1e-5
+def _run_em_fixed_calls(rng):
+    """tol=0: run_em must run exactly max_iter iterations."""
+    X, start, run = _usual_start(rng)
+    return [_run_em_call(X, start, run, 0.0, n, n) for n in (1, 6)]
+
+
+def _run_em_stopping_calls(rng):
+    """A tol that stops the reference run at a clear iteration t* (3 <= t* <= 15): the change
+    of log L per point is at least 1.4 times below tol at t* and 1.4 times above it at every
+    earlier iteration, far beyond rounding, so every correct program stops at t*."""
+    for _ in range(50):
+        X, start, run = _usual_start(rng)
+        N = len(X)
+        gains = np.abs(np.diff([total for _, _, total in run])) / N  # gains[t-1]: iteration t
+        for stop in range(3, 16):
+            before, at = float(gains[: stop - 1].min()), float(gains[stop - 1])
+            if before > 2 * at > 0:
+                return [_run_em_call(X, start, run, float(np.sqrt(before * at)), stop, 100)]
+    raise RuntimeError("no draw gave a clear stopping iteration")  # pragma: no cover
+
+
+def _run_em_compare(returned, case):
+    tol, max_iter = case["tol"], case["max_iter"]
+    if not isinstance(returned, dict) or len(returned.get("tuple", ())) != 2:
+        return f"run_em should return a pair (params, history), got {_describe(returned)}"
+    params, history = returned["tuple"]
+    if isinstance(history, dict) and "array" in history:
+        history = history["array"]
+    if not isinstance(history, list) or not all(_number(v) is not None for v in history):
+        return f"history should be a list of numbers, got {_describe(history)}"
+    want = case["history"]
+    if len(history) != len(want):
+        n = len(want) - 1
+        if tol == 0:
+            return (
+                f"with tol=0 and max_iter={max_iter}, run_em should run {max_iter} iterations and return "
+                f"{max_iter + 1} log-likelihoods (the start's, then one per iteration), got {len(history)}"
+            )
+        return (
+            f"with tol={tol:.3g}, run_em stopped after {len(history) - 1} iterations; it should stop after "
+            f"{n}: the first iteration whose change of log L per point, |new - old| / N, is below tol"
         )
+    if not _close(np.array([_number(v) for v in history]), np.array(want), 1e-6):
+        return (
+            "history is not right: history[t] should be the total log L after t iterations "
+            "(history[0]: the start's)"
+        )
+    if not isinstance(params, dict) or "GMMParams" not in params:
+        return f"run_em should return the final parameters as em.GMMParams, got {_describe(params)}"
+    for field in ("weights", "means", "covariances"):
+        got = params["GMMParams"].get(field)
+        problem = _check_array(got, case["want"][field], f"the final {field}", 1e-5)
         if problem:
             return problem
     return None
@@ -464,7 +615,8 @@ JUDGES: dict[str, Judge] = {
         lambda rng: _m_step_calls(rng, ((2, 2), (3, 3)), (1e-6, 1e-3)),
         _m_step_compare(("covariances",)),
     ),
-    "em_loop": Judge(_em_loop_request, _em_loop_verdict),
+    "run_em": _call_judge("run_em", _run_em_fixed_calls, _run_em_compare),
+    "run_em_stops": _call_judge("run_em", _run_em_stopping_calls, _run_em_compare),
     "choice": Judge(_value_request, _choice_verdict),
     "two_cluster_split": Judge(_value_request, _two_cluster_verdict),
     "best_k_bic": Judge(_value_request, _best_k_verdict),

@@ -33,12 +33,14 @@ from matplotlib.colors import to_rgba_array
 from matplotlib.container import BarContainer
 from matplotlib.lines import Line2D
 from matplotlib.patches import Ellipse
+from matplotlib.text import Text
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
 
 from . import checks, em
 
 __all__ = [
     "OKABE_ITO",
+    "BELOW",
     "OUTSIDE",
     "RADII",
     "LikelihoodArtists",
@@ -202,10 +204,13 @@ def _marginal(params: em.GMMParams, dims: tuple[int, ...]) -> tuple[np.ndarray, 
 
 #: Where the legends go by default: just right of the axes, top-aligned, off the data.
 OUTSIDE = "outside"
+#: Or in one row under the axes (the 2-D mixture's default).
+BELOW = "below"
 
 
 def _legend(ax: Axes, handles: list | None, legend_loc: str) -> None:
-    """Draw the legend, by default outside the axes (right of them), never over the data."""
+    """Draw the legend off the data: right of the axes (``OUTSIDE``), in one row under
+    them (``BELOW``), or at a matplotlib ``loc`` inside them."""
     if not isinstance(legend_loc, str):
         raise TypeError(f"legend_loc must be a string, got {type(legend_loc).__name__}")
     kwargs = {"fontsize": "small", "framealpha": 0.85}
@@ -213,6 +218,10 @@ def _legend(ax: Axes, handles: list | None, legend_loc: str) -> None:
         kwargs["handles"] = handles
     if legend_loc == OUTSIDE:
         ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, **kwargs)
+    elif legend_loc == BELOW:
+        n_entries = len(handles if handles is not None else ax.get_legend_handles_labels()[0])
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=max(n_entries, 1),
+                  fontsize="small", frameon=False, handlelength=2.2, columnspacing=1.2)
     else:
         try:
             ax.legend(loc=legend_loc, **kwargs)
@@ -277,7 +286,7 @@ def plot_mixture_2d(
     radii: Sequence[float] = RADII,
     colors: Sequence[str] | None = None,
     legend: bool = True,
-    legend_loc: str = OUTSIDE,
+    legend_loc: str = BELOW,
     point_size: float = 18.0,
 ) -> Mixture2DArtists:
     """Draw 2-D data coloured by responsibility, with each component's ellipses.
@@ -301,8 +310,9 @@ def plot_mixture_2d(
     legend : bool
         Add a legend saying how much probability each ellipse encloses.
     legend_loc : str
-        ``"outside"`` (default): right of the axes, off the data. Any other value is
-        a matplotlib ``loc`` inside the axes (``"best"``, ``"upper right"``, ...).
+        ``"below"`` (default): one row under the axes, off the data (leave room under
+        the x label for it); ``"outside"``: right of the axes. Any other value is a
+        matplotlib ``loc`` inside the axes (``"best"``, ``"upper right"``, ...).
     point_size : float
 
     The axes are labelled ``feature i`` (the column shown) unless they already have
@@ -343,9 +353,13 @@ def plot_mixture_2d(
     pad = 0.08 * np.ptp(xy, axis=0) + 1e-9
     ax.set_xlim(xy[:, 0].min() - pad[0], xy[:, 0].max() + pad[0])
     ax.set_ylim(xy[:, 1].min() - pad[1], xy[:, 1].max() + pad[1])
-    if legend:
+    if not ax.get_xlabel():
+        ax.set_xlabel(f"feature {dims[0]}")
+    if not ax.get_ylabel():
+        ax.set_ylabel(f"feature {dims[1]}")
+    if legend:  # below the axes, off the data
         handles = [Line2D([], [], color="0.3", linestyle=_LINESTYLES[j], linewidth=2.0 if j == 0 else 1.4,
-                          label=f"{r:g} sd: holds {mass_within(r):.1%} of a component")
+                          label=f"{r:g} sd (holds {mass_within(r):.1%})")
                    for j, r in enumerate(radii)]
         handles.append(Line2D([], [], marker="X", linestyle="none", color="0.5", markeredgecolor="black",
                               markersize=9, label="component mean"))
@@ -572,11 +586,14 @@ class LikelihoodArtists:
     marker : Line2D
         The current step.
     x, y : arrays
-        Positions of every step in data coordinates (``y`` is the plotted value:
-        the distance below the best log-likelihood on the symlog scale).
+        Positions of every step in data coordinates (``y`` is the plotted value: the
+        log-likelihood, raised to the panel's lower edge for steps below a zoomed
+        panel; on the symlog scale the distance below the best log-likelihood).
     log_likelihood : array
         The log-likelihood of every step.
     scale : str
+    note : Text or None
+        The start's value, written when it is below a zoomed panel.
     """
 
     line: Line2D
@@ -584,7 +601,8 @@ class LikelihoodArtists:
     x: np.ndarray = field(repr=False)
     y: np.ndarray = field(repr=False)
     log_likelihood: np.ndarray = field(repr=False)
-    scale: str = "symlog"
+    scale: str = "linear"
+    note: Text | None = None
 
 
 def plot_log_likelihood(
@@ -592,14 +610,18 @@ def plot_log_likelihood(
     steps,
     current: int | None = None,
     *,
-    scale: str = "symlog",
+    scale: str = "linear",
 ) -> LikelihoodArtists:
     """Plot the log-likelihood after every EM half-step, marking step ``current``.
 
-    With ``scale="symlog"`` the y axis is the distance below the best value on a
-    symmetric-log scale (linear near the top, logarithmic further down), labelled
-    with the log-likelihood itself: the first big jump does not flatten the later,
-    smaller gains. ``scale="linear"`` plots the log-likelihood directly.
+    ``scale="linear"`` (the default) plots the log-likelihood itself, so each step's rise
+    is drawn in proportion to its size: a late, small gain looks small. When the first
+    iteration climbs more than 80% of the whole way (a poor start), the panel is zoomed
+    on the climb after it: the steps below the panel are drawn as triangles on its lower
+    edge and the start's value is written in the corner. ``scale="symlog"`` plots the
+    distance below the best value on a symmetric-log scale (linear near the top,
+    logarithmic further down): it spreads small gains out, so a late step can look as
+    large as the first.
 
     Parameters
     ----------
@@ -607,7 +629,7 @@ def plot_log_likelihood(
     steps : list of em.EMStep, or em.FittedGMM
     current : int, optional
         Index into ``steps`` of the step to mark; default the last.
-    scale : {"symlog", "linear"}
+    scale : {"linear", "symlog"}
 
     Returns
     -------
@@ -620,6 +642,7 @@ def plot_log_likelihood(
         raise ValueError(f"scale must be 'symlog' or 'linear', got {scale!r}")
     x, ll = step_positions(steps)
     current = _check_current(current, len(steps))
+    note = None
     if scale == "symlog":
         best = float(ll.max())
         y = best - ll
@@ -636,16 +659,30 @@ def plot_log_likelihood(
         ax.set_ylim(max(top * 1.3, linthresh), -linthresh * 0.3)  # inverted: best at the top
         ax.set_ylabel("log-likelihood\n(symlog distance below best)")
     else:
-        y = ll
+        low, high = float(ll.min()), float(ll.max())
+        later = ll[x >= 1.0]  # from the first M-step on
+        if later.size and high > float(later.min()) and float(later.min()) - low > 0.8 * (high - low):
+            low = float(later.min())  # zoom on the climb after a poor start's first jump
+        pad = 0.06 * (high - low) if high > low else 1.0
+        bottom = low - pad
+        below = ll < bottom
+        y = np.where(below, bottom, ll)
+        ax.set_ylim(bottom - 0.02 * pad, high + pad)
         ax.set_ylabel("log-likelihood")
+        if below.any():
+            ax.plot(x[below], y[below], marker="v", markersize=7, color="0.35", linestyle="none", zorder=2,
+                    clip_on=False)
+            note = ax.text(0.02, 0.96, f"start {ll[0]:.1f}: below the panel (\u25bc)", transform=ax.transAxes,
+                           ha="left", va="top", fontsize="small", color="0.25")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     (line,) = ax.plot(x, y, color="0.35", linewidth=1.5, marker="o", markersize=3, zorder=2)
     (marker,) = ax.plot([x[current]], [y[current]], marker="o", markersize=11, markerfacecolor="#D55E00",
-                        markeredgecolor="black", linestyle="none", zorder=3, label="current step")
+                        markeredgecolor="black", linestyle="none", zorder=3, label="current step",
+                        clip_on=False)
     ax.set_xlabel("EM iteration (E-steps at the half-way marks)")
     ax.set_xlim(-0.5, max(float(x.max()), 1.0) + 0.5)
     ax.grid(True, alpha=0.3)
-    return LikelihoodArtists(line, marker, x, y, ll, scale)
+    return LikelihoodArtists(line, marker, x, y, ll, scale, note)
 
 
 def _check_current(current, n_steps: int) -> int:
@@ -664,11 +701,6 @@ def update_log_likelihood(artists: LikelihoodArtists, current: int) -> None:
 
 
 # --------------------------------------------------------------------------- em_in_depth
-def _legend_outside(ax: Axes) -> None:
-    """A legend to the right of the axes, off the data."""
-    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize="small")
-
-
 def plot_lower_bound(ax: Axes, values, log_l, bound, *, old: float, new: float, xlabel: str) -> None:
     """log L and EM's lower bound along one parameter (from :func:`gmm_lesson.bound.bound_along_mean`).
 
@@ -698,7 +730,7 @@ def plot_lower_bound(ax: Axes, values, log_l, bound, *, old: float, new: float, 
     ax.set_ylim(bottom - 0.1 * (top - bottom), top + 0.05 * (top - bottom))  # log L in full, the bound below
     ax.set_xlabel(xlabel)
     ax.set_ylabel("total log-likelihood")
-    _legend_outside(ax)
+    _legend(ax, None, OUTSIDE)
 
 
 def plot_bound_trace(ax: Axes, steps, log_l, bound) -> None:
@@ -725,7 +757,7 @@ def plot_bound_trace(ax: Axes, steps, log_l, bound) -> None:
     ax.set_ylabel("total log-likelihood")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(True, alpha=0.3)
-    _legend_outside(ax)
+    _legend(ax, None, OUTSIDE)
 
 
 def plot_covariance_types(axes: Sequence[Axes], X, fits: dict, *, labels: Sequence[str] = ("x", "y")) -> None:
@@ -819,7 +851,7 @@ def plot_anomalies(
         ax.scatter(*X_new[which].T, s=size, color=OKABE_ITO[colour], marker=marker, label=f"new, {text}")
     ax.set_xlabel(labels[0])
     ax.set_ylabel(labels[1])
-    _legend_outside(ax)
+    _legend(ax, None, OUTSIDE)
 
 
 __all__ += ["plot_bound_trace", "plot_anomalies", "plot_covariance_types", "plot_labels", "plot_lower_bound"]

@@ -38,7 +38,7 @@ __all__ = ["EMExplorer", "StaticFigure", "YOUR_DATA", "show_explorer", "static_f
 YOUR_DATA = "your data"
 
 _STYLE = {"description_width": "initial"}
-_FIGSIZE = (9.6, 4.0)
+_FIGSIZE = (9.6, 4.5)
 _PHASES = {
     "init": "initialisation (k-means++ seeding, then one M-step)",
     "E": "E-step: responsibilities recomputed (colours change; parameters and log-likelihood do not)",
@@ -120,7 +120,7 @@ class _Drawing:
         else:
             fig.clear()
             ax_data, ax_ll = fig.subplots(1, 2, gridspec_kw={"width_ratios": (1.15, 1.0)})
-            fig.subplots_adjust(left=0.07, right=0.985, bottom=0.14, top=0.91, wspace=0.34)
+            fig.subplots_adjust(left=0.07, right=0.985, bottom=0.21, top=0.91, wspace=0.34)
         self.ax_data, self.ax_ll = ax_data, ax_ll
         if self.one_d:
             self.mixture = plots.plot_mixture_1d(ax_data, Z, step.params, step.resp,
@@ -129,7 +129,7 @@ class _Drawing:
             self.moving_data = [self.mixture.rug, *self.mixture.components, self.mixture.mixture]
         else:
             self.mixture = plots.plot_mixture_2d(ax_data, Z, step.params, step.resp, legend=not reuse,
-                                                  legend_loc="best")
+                                                  legend_loc=plots.BELOW)
             self.moving_data = [self.mixture.scatter, *(p for row in self.mixture.ellipses for p in row),
                                 self.mixture.means]
         if not reuse:

@@ -17,8 +17,10 @@ EM = "em_step_by_step"
 BASICS = "gmm_basics"
 ALL = "all"
 
-E_STEP_TESTS = {"test_e_step", "test_e_step_far_points", "test_em_loop"}
-M_STEP_TESTS = {"test_m_step_weights_means", "test_m_step_covariances", "test_em_loop"}
+# Each function is scored on its own: the hidden tests of run_em give it the right results
+# of e_step and m_step, so a broken e_step or m_step costs only its own tests.
+E_STEP_TESTS = {"test_e_step", "test_e_step_far_points"}
+M_STEP_TESTS = {"test_m_step_weights_means", "test_m_step_covariances"}
 
 
 @dataclass
@@ -123,6 +125,39 @@ def e_step(X, params):
     return np.exp(a - log_norm[:, None]), float(log_norm.mean())  # the mean, not the total
 """
 
+# The common mistakes of issue 8 (tests/test_em_step_mistakes.py grades each one)
+SIGMA_NOT_INVERSE = """
+def log_gaussian(X, mean, cov):
+    X = np.asarray(X, dtype=float)
+    diff = X - np.asarray(mean, dtype=float)
+    mahalanobis_sq = np.sum(diff @ cov * diff, axis=1)  # Sigma where its inverse belongs
+    _, log_det = np.linalg.slogdet(cov)
+    return -0.5 * (X.shape[1] * np.log(2 * np.pi) + log_det + mahalanobis_sq)
+"""
+
+RESP_SWAPPED = """
+def e_step(X, params):
+    a = np.array([
+        np.log(params.weights[k]) + log_gaussian(X, params.means[k], params.covariances[k])
+        for k in range(len(params.weights))
+    ])  # (K, N): one row per component
+    m = a.max(axis=0)
+    log_norm = m + np.log(np.exp(a - m).sum(axis=0))
+    return np.exp(a - log_norm), float(log_norm.sum())  # resp of shape (K, N)
+"""
+
+NP_COV = """
+def m_step(X, resp, reg_covar=1e-6):
+    X = np.asarray(X, dtype=float)
+    resp = np.asarray(resp, dtype=float)
+    Nk = resp.sum(axis=0)
+    means = (resp.T @ X) / Nk[:, None]
+    covariances = [  # np.cov divides by N_k - 1 (for weights: sum r - sum r^2 / sum r)
+        np.cov(X.T, aweights=resp[:, k]) + reg_covar * np.eye(X.shape[1]) for k in range(resp.shape[1])
+    ]
+    return em.GMMParams(Nk / len(X), means, np.array(covariances))
+"""
+
 NOISY_HONEST = {
     "log_gaussian": """
 import sys, warnings
@@ -198,9 +233,13 @@ SUBMISSIONS: dict[str, Submission] = {
     "honest_noisy": Submission(EM, "full", set(), NOISY_HONEST, why="right, with stderr prints and warnings"),
     "honest_wrong_q1": Submission(EM, "full", {"test_q1"}, {"answer_q1": 'answer_q1 = "A"'}),
     "honest_wrong_q2": Submission(EM, "full", {"test_q2"}, {"answer_q2": 'answer_q2 = "d"'}),
-    "honest_wrong_covariance": Submission(
-        EM, "full", {"test_m_step_covariances", "test_em_loop"}, {"m_step": WRONG_COVARIANCE}
+    "honest_wrong_covariance": Submission(EM, "full", {"test_m_step_covariances"}, {"m_step": WRONG_COVARIANCE}),
+    "honest_sigma_not_inverse": Submission(
+        EM, "full", {"test_log_gaussian"}, {"log_gaussian": SIGMA_NOT_INVERSE},
+        why="a bug in log_gaussian costs log_gaussian's points only",
     ),
+    "honest_resp_swapped": Submission(EM, "full", E_STEP_TESTS, {"e_step": RESP_SWAPPED}),
+    "honest_np_cov": Submission(EM, "full", {"test_m_step_covariances"}, {"m_step": NP_COV}),
     "honest_no_log_sum_exp": Submission(EM, "full", {"test_log_likelihood"}, {"log_likelihood": NO_LOG_SUM_EXP}),
     "honest_e_step_mean": Submission(
         EM, "full", {"test_e_step", "test_e_step_far_points"}, {"e_step": E_STEP_MEAN},

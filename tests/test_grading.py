@@ -129,8 +129,11 @@ def test_a_question_id_is_resolved_to_its_key_and_solution_on_the_grader_side_on
     options, shown = judge.resolve("choice", {"question": "basics_q3"}, h.COURSE)
     assert options == {"key": "D"}
     assert shown.startswith("Worked solution:\n1. **EM climbs.**") and "**Answer: D.**" in shown
-    # em_step_by_step's questions have no worked solution: the letter is shown
-    assert judge.resolve("choice", {"question": "test_q1"}, h.COURSE) == ({"key": "B"}, "The right answer: B")
+    # em_step_by_step's questions have worked solutions too (issue 8: every question has one)
+    options, shown = judge.resolve("choice", {"question": "test_q1"}, h.COURSE)
+    assert options == {"key": "B"} and shown.startswith("Worked solution:\n") and "68 / 272 = 0.25" in shown
+    options, shown = judge.resolve("choice", {"question": "test_q2"}, h.COURSE)
+    assert options == {"key": "C"} and "**Answer: C.**" in shown
     assert judge.resolve("e_step", {}, h.COURSE) == ({}, None)
     with pytest.raises(ValueError, match="must be in exactly one of"):
         judge.resolve("choice", {"question": "no_such_q"}, h.COURSE)
@@ -185,7 +188,8 @@ FUNCTION_JUDGES = {
     "e_step_far": ["e_step"],
     "m_step_weights_means": ["m_step"],
     "m_step_covariances": ["m_step"],
-    "em_loop": ["e_step", "m_step"],
+    "run_em": ["run_em"],
+    "run_em_stops": ["run_em"],
 }
 
 

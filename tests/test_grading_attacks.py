@@ -238,7 +238,8 @@ def test_crashes_and_time_outs_cost_only_their_own_cell(batch):
     ):
         errors = h.errors(batch.autograded(student))
         assert errors.get("inserted-1") == ename, (student, errors)
-        assert not {cid for cid in errors if cid != "inserted-1" and cid not in ("compare", "explorer")}, (
+        not_graded = ("compare", "starts", "explorer")  # em.fit and the widgets are absent while graded
+        assert not {cid for cid in errors if cid != "inserted-1" and cid not in not_graded}, (
             errors
         )
 

@@ -85,9 +85,12 @@ gmm_lesson.em.e_step = e_step
 DELEGATES = attacks.DELEGATE_TO_LIBRARY
 WRONG_COVARIANCE = attacks.WRONG_COVARIANCE
 
-M_STEP_TESTS = {"test_m_step_covariances", "test_em_loop"}
-E_STEP_TESTS = {"test_e_step", "test_e_step_far_points", "test_em_loop"}
+# Each function is scored on its own: run_em's hidden tests give it the right results of
+# e_step and m_step, so a wrong e_step or m_step costs only its own tests.
+M_STEP_TESTS = {"test_m_step_covariances"}
+E_STEP_TESTS = {"test_e_step", "test_e_step_far_points"}
 CHOICE_TESTS = {"test_q1", "test_q2"}
+RUN_EM_TESTS = {"test_run_em", "test_run_em_stops"}
 
 # student: (answers to write over the full solution, test cells to delete or edit,
 #           the test cells that must score 0 -- None means every one)
@@ -99,8 +102,9 @@ EM_SUBMISSIONS = {
     "erin": ({"e_step": RAISES}, {}, E_STEP_TESTS),  # an exception
     "frank": ({}, {"test_e_step_far_points": None}, set()),  # deleted a test cell
     "grace": ({"m_step": WRONG_COVARIANCE}, {"test_m_step_covariances": "pass"}, M_STEP_TESTS),
-    "heidi": ({"e_step": MONKEYPATCH_CHEAT}, {}, E_STEP_TESTS),
-    "ivan": (DELEGATES, {}, "all but choices"),
+    # its np.allclose that always says "close" also fails m_step's check that a wrong answer is *not* close
+    "heidi": ({"e_step": MONKEYPATCH_CHEAT}, {}, E_STEP_TESTS | {"test_m_step_covariances"}),
+    "ivan": (DELEGATES, {}, "every delegated step"),  # his own run_em and answers still score
 }
 OTHER_SUBMISSIONS = {"alice": ({}, {}, set()), "bob": (None, {}, None)}
 
@@ -222,8 +226,8 @@ def expected_scores(name: str, student: str) -> dict[str, float]:
     _, _, failing = submissions_for(name)[student]
     if failing is None:
         failing = set(points)
-    elif failing == "all but choices":
-        failing = set(points) - CHOICE_TESTS
+    elif failing == "every delegated step":
+        failing = set(points) - CHOICE_TESTS - RUN_EM_TESTS
     return {gid: 0.0 if gid in failing else p for gid, p in points.items()}
 
 
@@ -353,8 +357,11 @@ def test_edited_test_cell_is_restored(course):
 
 
 def test_cheats_pass_visible_tests_only(course):
-    """heidi's and ivan's answers pass every visible test: only the hidden parts stop them."""
+    """ivan's answers pass every visible test, and heidi's all but the two that check that a
+    mistake's value is *not* the answer (her np.isclose and np.allclose call everything
+    close): only the hidden parts stop them."""
     release = h.read(course.root / "release" / EM / f"{EM}.ipynb")
+    trips = {"heidi": {"test_e_step", "test_m_step_covariances"}, "ivan": set()}
     for student in ("heidi", "ivan"):
         answers, _, _ = EM_SUBMISSIONS[student]
         nb = build_submission(release, h.read(h.source_notebook_path(EM)), answers, {})
@@ -363,7 +370,7 @@ def test_cheats_pass_visible_tests_only(course):
         nbformat.write(nb, folder / f"{EM}.ipynb")
         ran = h.execute(folder / f"{EM}.ipynb")
         tests = {h.grade_id(c) for c in ran.cells if h.is_autograded_test(c)}
-        assert not (set(h.errors(ran)) & tests), f"{student}: {h.error_details(ran)}"
+        assert set(h.errors(ran)) & tests == trips[student], f"{student}: {h.error_details(ran)}"
 
 
 def test_validate_tells_the_student(course):

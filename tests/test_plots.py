@@ -84,6 +84,11 @@ def test_plot_mixture_2d_draws_two_ellipses_per_component(iris):
     np.testing.assert_allclose(art.scatter.get_facecolors(), plots.soft_colors(fitted.predict_proba(Z)))
     legend_text = [t.get_text() for t in ax.get_legend().get_texts()]
     assert any("39.3%" in t for t in legend_text) and any("86.5%" in t for t in legend_text)
+    # the legend is below the axes, off the data; the axes are labelled
+    ax.figure.canvas.draw()
+    legend_box = ax.get_legend().get_window_extent()
+    assert legend_box.y1 < ax.get_window_extent().y0
+    assert ax.get_xlabel() == "feature 0" and ax.get_ylabel() == "feature 1"
 
 
 @pytest.mark.parametrize("covariance_type", em.COVARIANCE_TYPES)
@@ -150,7 +155,7 @@ def test_plot_mixture_1d_curves_are_weighted_densities_summing_to_the_mixture():
 def test_log_likelihood_plot_marks_the_current_step(iris):
     _, fitted = iris
     ax = _ax()
-    art = plots.plot_log_likelihood(ax, fitted, current=0)
+    art = plots.plot_log_likelihood(ax, fitted, current=0, scale="symlog")
     x, ll = plots.step_positions(fitted.steps)
     assert x[0] == 0 and x[1] == 0.5 and x[2] == 1
     np.testing.assert_allclose(ll, [s.log_likelihood for s in fitted.steps])
@@ -169,6 +174,44 @@ def test_log_likelihood_plot_marks_the_current_step(iris):
         plots.update_log_likelihood(art, len(fitted.steps))
     lin = plots.plot_log_likelihood(_ax(), fitted.steps, scale="linear")
     np.testing.assert_allclose(lin.y, ll)
+
+
+def test_log_likelihood_plot_draws_each_gain_to_scale(iris):
+    """The default scale is linear: the last, smallest gain is not drawn as the biggest jump
+    (on the symlog scale, distance below the best, it is)."""
+    _, fitted = iris
+    ll = np.array(fitted.history)
+    gains = np.diff(ll)
+    assert gains[-1] < gains[0] / 10  # a late step is small ...
+
+    def drawn_rise(ax, art, i):  # height on screen of the rise into history[i], in pixels
+        xy = np.column_stack([art.x, art.y])
+        a, b = ax.transData.transform(xy[[2 * i - 1, 2 * i]])
+        return b[1] - a[1]
+
+    ax = _ax()
+    art = plots.plot_log_likelihood(ax, fitted)
+    assert art.scale == "linear" and ax.get_yscale() == "linear" and art.note is None
+    rises = [drawn_rise(ax, art, i) for i in range(1, len(ll))]
+    np.testing.assert_allclose(np.array(rises) / rises[0], gains / gains[0], rtol=1e-6)  # ... and drawn so
+    ax = _ax()
+    art = plots.plot_log_likelihood(ax, fitted, scale="symlog")
+    rises = [drawn_rise(ax, art, i) for i in range(1, len(ll))]
+    assert np.argmax(rises) == len(rises) - 1  # what the default avoids
+
+
+def test_log_likelihood_plot_zooms_past_a_poor_starts_first_jump():
+    Z = data.standardize(data.load_old_faithful())[0]
+    fitted = em.fit(Z, 2, seed=0)
+    ll = np.array(fitted.history)
+    assert ll[1] - ll[0] > 0.8 * (ll[-1] - ll[0])  # the first iteration climbs most of the way
+    ax = _ax()
+    art = plots.plot_log_likelihood(ax, fitted)
+    bottom, top = ax.get_ylim()
+    assert ll[0] < bottom < ll[1] and top > ll[-1]
+    assert art.y[0] == art.y[1] == pytest.approx(bottom, abs=0.02 * (top - bottom))  # init and E-step 1
+    assert f"{ll[0]:.1f}" in art.note.get_text()
+    np.testing.assert_allclose(art.y[2:], [s.log_likelihood for s in fitted.steps[2:]])
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,7 @@ from gmm_lesson import judge, quiz, quiz_records
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "course" / "source"
 ASSIGNMENTS = ("gmm_basics", "practice", "choosing_k", "em_in_depth")
+WITH_CHOICES = (*ASSIGNMENTS, "em_step_by_step")  # its answer cells are code, not *_answer
 FORMATIVE = "practice"  # the one assignment whose multiple-choice questions have a self-check
 SUMMATIVE = sorted(p.parent.name for p in SOURCE.glob("*/*.ipynb") if p.stem == p.parent.name != FORMATIVE)
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
@@ -77,7 +78,7 @@ def _keys_from_notebooks(names) -> dict[str, str]:
     return keys
 
 
-ALL_KEYS = _keys_from_notebooks(ASSIGNMENTS)
+ALL_KEYS = _keys_from_notebooks(WITH_CHOICES)
 KEYS = {qid: key for qid, key in ALL_KEYS.items() if qid in quiz.question_ids()}
 # every worked solution in the data files, self-checked (practice) or not
 ALL_SOLUTIONS = {qid: q["solution"] for qid, q in DATA.items() if "solution" in q}
@@ -86,8 +87,7 @@ SOLUTIONS = {qid: text for qid, text in ALL_SOLUTIONS.items() if qid in quiz.que
 
 def test_every_question_is_graded_in_exactly_one_notebook():
     assert sorted(KEYS) == sorted(quiz.question_ids())
-    every = _keys_from_notebooks([*ASSIGNMENTS, "em_step_by_step"])
-    assert sorted(every) == sorted(DATA)  # no data without a graded cell, no graded cell without data
+    assert sorted(ALL_KEYS) == sorted(DATA)  # no data without a graded cell, no graded cell without data
 
 
 def test_no_key_is_written_in_a_notebook_or_its_twin():
@@ -151,7 +151,7 @@ def test_summative_multiple_choice_has_no_self_check(name):
             assert not USES_QUIZ.search(other.source), f"{name}/{other.id} uses gmm_lesson.quiz"
 
 
-@pytest.mark.parametrize("name", sorted(set(ASSIGNMENTS) - {FORMATIVE}))
+@pytest.mark.parametrize("name", sorted(set(WITH_CHOICES) - {FORMATIVE}))
 def test_summative_worked_solutions_are_in_the_data_file_only(name):
     """No self-check, so the worked solution reaches a learner in nbgrader's feedback: the
     grader reads it from the data file and shows it as the graded cell's output

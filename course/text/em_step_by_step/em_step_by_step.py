@@ -23,7 +23,7 @@
 # The **EM algorithm** fits the weights $\pi_k$, means $\mu_k$ and covariances
 # $\Sigma_k$ by repeating two steps: the **E-step** asks each component how much it
 # explains each point, the **M-step** refits each component to the points it explains.
-# In this notebook you write both, in four small functions:
+# In this notebook you write both, in four small functions, then the loop that runs them:
 #
 # | step | function | points |
 # | --- | --- | --- |
@@ -31,7 +31,7 @@
 # | 2 | `log_likelihood(X, params)` | 2 |
 # | 3 | `e_step(X, params)` | 3 |
 # | 4 | `m_step(X, resp)` | 4 |
-# | 5 | your EM loop | 2 |
+# | 5 | `run_em(X, params, tol, max_iter)`: your EM loop and its stopping rule | 3 |
 # | 6 | two questions | 2 |
 #
 # **Full covariance matrices only.** Every component here has its own $D \times D$
@@ -40,10 +40,14 @@
 # same formulas with the matrices restricted; you do not write those.
 #
 # **How it is graded.** Replace each `raise NotImplementedError()` with your code.
-# The read-only cells below each answer test it; some of their tests are hidden and
-# run when your work is graded. Use numpy only: `gmm_lesson.em` already contains the
-# answers, so a function that calls `gmm_lesson.em` (or scikit-learn's
-# `GaussianMixture`) to do the step scores 0 for that step.
+# The read-only cells below each answer test it: their visible tests name the common
+# mistakes, and hidden tests run when your work is graded. Write the functions with
+# numpy. When your work is graded, `gmm_lesson`'s own EM functions, scikit-learn and
+# scipy are not installed where your code runs, so a function that hands its step to
+# them fails that step's tests. Each function is scored on its own: when a hidden test
+# checks a later step, calls it makes to your earlier functions by their names
+# (`log_gaussian`, `e_step`, ...) get the right results, so a bug in step 1 costs step
+# 1's points only.
 
 # %%
 import matplotlib.pyplot as plt
@@ -69,9 +73,12 @@ ax.set(xlabel="eruption (standardised)", ylabel="waiting (standardised)", title=
 plt.show()
 
 # %% [markdown]
-# A deliberately poor starting guess for $K = 2$ components: equal weights, two means
-# on the wrong diagonal, round unit covariances. `em.GMMParams` holds the three
-# arrays: `weights` shape $(K,)$, `means` $(K, D)$, `covariances` $(K, D, D)$.
+# A deliberately poor starting guess for $K = 2$ components: equal weights, round
+# unit covariances, and the two means on the wrong diagonal. The data runs from the
+# lower left to the upper right (the two features' correlation is 0.90); these means
+# sit across it, one above and one below the data's long axis. `em.GMMParams` holds the
+# three arrays: `weights` shape $(K,)$, `means` $(K, D)$, `covariances` $(K, D, D)$.
+# Keep an eye on this start: in step 5 it shows how EM can stall and look finished.
 
 # %%
 start = em.GMMParams(
@@ -93,7 +100,11 @@ start.weights, start.means
 # + (x - \mu)^\top \Sigma^{-1} (x - \mu)\Big).$$
 #
 # The last term is the squared *Mahalanobis distance*: the distance from $x$ to
-# $\mu$ measured in units of the component's own spread.
+# $\mu$ measured in units of the component's own spread. Note the **inverse**
+# $\Sigma^{-1}$: a wide component (large variance) makes the same distance count less.
+#
+# A density is not a probability: it can exceed 1, and its log can be positive. On
+# this data the two components EM finds have densities 1.68 and 1.08 at their means.
 #
 # Write `log_gaussian(X, mean, cov)` for all $N$ rows of `X` at once, returning
 # shape $(N,)$. Hints: `diff = X - mean` has shape $(N, D)$;
@@ -124,6 +135,19 @@ assert np.isclose(one_sd[0], -np.log(2 * np.pi) - 0.5)
 # ... and doubling every variance costs log(2) in 2-D
 wider = log_gaussian(np.zeros((1, 2)), np.zeros(2), 2 * np.eye(2))
 assert np.isclose(wider[0], -np.log(2 * np.pi) - np.log(2))
+# A covariance that is not a multiple of I: variance 4 along x, 1 along y. The point (2, 0)
+# is one standard deviation away along x: (x - mu)^T Sigma^-1 (x - mu) = 2 * 2 / 4 = 1.
+stretched = np.array([[4.0, 0.0], [0.0, 1.0]])
+value = log_gaussian(np.array([[2.0, 0.0]]), np.zeros(2), stretched)[0]
+want = -np.log(2 * np.pi) - 0.5 * np.log(4.0) - 0.5
+assert not np.isclose(value, want - 7.5), (
+    "you multiplied by Sigma where its inverse belongs: (x - mu)^T Sigma (x - mu) = 16 here, "
+    "(x - mu)^T Sigma^-1 (x - mu) = 1"
+)
+assert np.isclose(value, want), f"log N((2, 0) | 0, diag(4, 1)) should be {want:.4f}, got {value:.4f}"
+# 40 standard deviations away the density underflows to 0 in float64; its log does not
+far = log_gaussian(np.array([[40.0, 0.0]]), np.zeros(2), np.eye(2))[0]
+assert np.isclose(far, -np.log(2 * np.pi) - 800), f"compute in logs, never exp() then log(): got {far}"
 ### BEGIN HIDDEN TESTS
 from gmm_lesson.judge import check
 
@@ -146,9 +170,10 @@ check("log_gaussian", log_gaussian)
 #
 # $$\log \sum_k e^{a_{nk}} = m_n + \log \sum_k e^{a_{nk} - m_n}.$$
 #
-# Write `log_likelihood(X, params)` returning the total as a Python `float`. Build
-# the $(N, K)$ array $a$ column by column with your `log_gaussian`
-# (`params.weights[k]`, `params.means[k]`, `params.covariances[k]`).
+# Write `log_likelihood(X, params)` returning the **total** over the $N$ points (not
+# the mean per point) as a Python `float`. Build the $(N, K)$ array $a$ column by
+# column with your `log_gaussian` (`params.weights[k]`, `params.means[k]`,
+# `params.covariances[k]`).
 
 # %% nbgrader={"grade": false, "grade_id": "log_likelihood", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def log_likelihood(X, params):
@@ -168,10 +193,24 @@ def log_likelihood(X, params):
 one = em.GMMParams([1.0], [[0.0, 0.0]], [np.eye(2)])
 value = log_likelihood(X, one)
 assert isinstance(value, float), f"return a Python float, got {type(value).__name__}"
-assert np.isclose(value, log_gaussian(X, np.zeros(2), np.eye(2)).sum())
+per_point = log_gaussian(X, np.zeros(2), np.eye(2))
+assert not np.isclose(value, per_point.mean()), (
+    "that is the mean per point: return the total, the sum over all points"
+)
+assert np.isclose(value, per_point.sum())
 # A mixture of two copies of the same Gaussian is that Gaussian too
 twins = em.GMMParams([0.3, 0.7], [[0.0, 0.0], [0.0, 0.0]], [np.eye(2), np.eye(2)])
 assert np.isclose(log_likelihood(X, twins), value)
+# A point 40 standard deviations from both components: exp(a_nk) is 0 there in float64
+far = np.array([[40.0, 0.0]])
+far_density = log_gaussian(far, np.zeros(2), np.eye(2))
+if np.all(np.isfinite(far_density)):  # (if not, step 1's last test tells you why)
+    far_value = log_likelihood(far, twins)
+    assert np.isfinite(far_value), (
+        f"log_likelihood is {far_value} for a far point: exp() underflowed to 0. "
+        "Use the log-sum-exp trick: subtract each row's largest a_nk before exp"
+    )
+    assert np.isclose(far_value, far_density.sum())
 ### BEGIN HIDDEN TESTS
 from gmm_lesson.judge import check
 
@@ -182,19 +221,22 @@ check("log_likelihood", log_likelihood)
 # ## Step 3: the E-step
 #
 # The **responsibility** $r_{nk}$ is the probability that point $n$ came from
-# component $k$, given the current parameters (Bayes' rule):
+# component $k$, given the current parameters (Bayes' rule, with the densities in
+# place of probabilities):
 #
 # $$r_{nk} = \frac{\pi_k \, \mathcal{N}(x_n \mid \mu_k, \Sigma_k)}
 # {\sum_{j} \pi_j \, \mathcal{N}(x_n \mid \mu_j, \Sigma_j)}
 # \quad\Longrightarrow\quad
 # \log r_{nk} = a_{nk} - \log \sum_j e^{a_{nj}}.$$
 #
-# Each row of $r$ sums to 1: a *soft* assignment of the point to the components.
+# Unlike a density, $r_{nk}$ is a probability: between 0 and 1, and each **row** of
+# $r$ (one point) sums to 1, a *soft* assignment of the point to the components.
 # The denominator is the same per-point sum as in the log-likelihood, so the E-step
 # gets $\log L$ for free.
 #
 # Write `e_step(X, params)` returning `(resp, total_log_likelihood)`: `resp` of shape
-# $(N, K)$ and the total as a float. Compute `resp` in logs as above, then `np.exp`.
+# $(N, K)$, one row per point and one column per component, and the total (not the
+# mean) as a float. Compute `resp` in logs as above, then `np.exp`.
 
 # %% nbgrader={"grade": false, "grade_id": "e_step", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def e_step(X, params):
@@ -213,12 +255,33 @@ def e_step(X, params):
 
 # %% nbgrader={"grade": true, "grade_id": "test_e_step", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 resp, total = e_step(X, start)
-assert np.shape(resp) == (len(X), 2), f"resp must have shape (N, K), got {np.shape(resp)}"
+N = len(X)
+assert np.shape(resp) != (2, N), (
+    f"resp has shape (K, N) = {np.shape(resp)}: its axes are swapped. It must be (N, K) = ({N}, 2): "
+    "one row per point, one column per component"
+)
+assert np.shape(resp) == (N, 2), f"resp must have shape (N, K) = ({N}, 2), got {np.shape(resp)}"
 assert np.all(resp >= 0), "responsibilities are probabilities: never negative"
-assert np.allclose(resp.sum(axis=1), 1.0), "each row of resp must sum to 1"
-assert np.isfinite(total) and total < 0
-# a point on the second mean belongs (mostly) to the second component
-assert e_step(np.array([[0.5, -0.5]]), start)[0][0, 1] > 0.5
+assert np.allclose(resp.sum(axis=1), 1.0), "each row of resp (one point) must sum to 1"
+# the total, from your log_gaussian (no far points here, so no log-sum-exp needed)
+densities = sum(
+    start.weights[k] * np.exp(log_gaussian(X, start.means[k], start.covariances[k])) for k in range(2)
+)
+assert not np.isclose(total, np.log(densities).mean()), (
+    "that is the mean log-likelihood per point: return the total, the sum over all points"
+)
+assert np.isclose(total, np.log(densities).sum()), (
+    "the total should be the sum over n of log sum over k of pi_k N(x_n | k)"
+)
+# With N = K = 2 the shape cannot tell the axes apart: two points, both on the second mean
+both = e_step(np.array([[0.5, -0.5], [0.5, -0.5]]), start)[0]
+assert np.allclose(both.sum(axis=1), 1.0), (
+    "the columns of resp sum to 1, not its rows: the axes are swapped (or you normalised over "
+    "the components' axis instead of each point's row)"
+)
+assert both[0, 1] > 0.5 and both[1, 1] > 0.5, (
+    "a point on the second mean belongs (mostly) to the second component"
+)
 ### BEGIN HIDDEN TESTS
 from gmm_lesson.judge import check
 
@@ -228,9 +291,10 @@ check("e_step", e_step)
 # %% nbgrader={"grade": true, "grade_id": "test_e_step_far_points", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 # 40 standard deviations from both means: naive exp() gives 0 / 0 here
 far = np.array([[30.0, -30.0], [-30.0, 30.0]])
-resp, total = e_step(far, start)
-assert np.all(np.isfinite(resp)) and np.isfinite(total), "use the log-sum-exp trick"
-assert resp[0, 1] > 0.99 and resp[1, 0] > 0.99, "each far point belongs to the nearer mean"
+if np.all(np.isfinite(log_gaussian(far, np.zeros(2), np.eye(2)))):  # (else see step 1's last test)
+    resp, total = e_step(far, start)
+    assert np.all(np.isfinite(resp)) and np.isfinite(total), "use the log-sum-exp trick"
+    assert resp[0, 1] > 0.99 and resp[1, 0] > 0.99, "each far point belongs to the nearer mean"
 ### BEGIN HIDDEN TESTS
 from gmm_lesson.judge import check
 
@@ -250,15 +314,18 @@ print(f"log L = {total:.2f}")
 # ## Step 4: the M-step
 #
 # Now pretend the responsibilities are right and refit each component to "its"
-# points, each point counted with weight $r_{nk}$. Setting the derivative of the
-# expected complete-data log-likelihood to zero gives weighted averages:
+# points, each point counted with weight $r_{nk}$: weighted averages.
 #
 # $$N_k = \sum_n r_{nk}, \qquad \pi_k = \frac{N_k}{N}, \qquad
 # \mu_k = \frac{1}{N_k} \sum_n r_{nk} \, x_n,$$
 #
 # $$\Sigma_k = \frac{1}{N_k} \sum_n r_{nk} \, (x_n - \mu_k)(x_n - \mu_k)^\top + \varepsilon I.$$
 #
-# $N_k$ is the "effective number of points" of component $k$. The small
+# These formulas are stated here, not derived: they are what setting the derivative of
+# the expected complete-data log-likelihood to zero gives (see Bishop, *Pattern
+# Recognition and Machine Learning*, section 9.2.2). $N_k$ is the "effective number of
+# points" of component $k$. Divide by $N_k$, not $N_k - 1$: this is the maximum
+# likelihood estimate (`np.cov` divides by $N_k - 1$ unless `bias=True`). The small
 # $\varepsilon$ (`reg_covar`, $10^{-6}$ as in scikit-learn) keeps $\Sigma_k$
 # invertible if a component collapses onto a single point.
 #
@@ -285,12 +352,12 @@ def m_step(X, resp, reg_covar=1e-6):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_m_step_weights_means", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-# Hard responsibilities: the first three points to component 0, the last one to 1
-toy = np.array([[0.0, 0.0], [2.0, 0.0], [1.0, 3.0], [10.0, 10.0]])
-hard = np.array([[1.0, 0.0], [1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+# Hard responsibilities: the first three points to component 0, the last two to 1
+toy = np.array([[0.0, 0.0], [2.0, 0.0], [1.0, 3.0], [9.0, 10.0], [11.0, 10.0]])
+hard = np.array([[1.0, 0.0], [1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
 new = m_step(toy, hard)
 assert isinstance(new, em.GMMParams), "return em.GMMParams(weights, means, covariances)"
-assert np.allclose(new.weights, [0.75, 0.25]), "pi_k = N_k / N"
+assert np.allclose(new.weights, [0.6, 0.4]), "pi_k = N_k / N"
 assert np.allclose(new.means, [[1.0, 1.0], [10.0, 10.0]]), "mu_k = weighted mean of the points"
 ### BEGIN HIDDEN TESTS
 from gmm_lesson.judge import check
@@ -301,9 +368,18 @@ check("m_step_weights_means", m_step)
 # %% nbgrader={"grade": true, "grade_id": "test_m_step_covariances", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 toy = np.array([[0.0, 0.0], [2.0, 0.0], [1.0, 3.0], [10.0, 10.0]])
 hard = np.array([[1.0, 0.0], [1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
-new = m_step(toy, hard)
+try:
+    new = m_step(toy, hard)
+except ValueError as exc:
+    raise AssertionError(
+        f"m_step failed where component 1 holds a single point (N_k = 1): {exc}. "
+        "Divide by N_k, not N_k - 1 (np.cov divides by N_k - 1, here 0, unless bias=True)"
+    ) from None
 assert np.shape(new.covariances) == (2, 2, 2), "covariances must have shape (K, D, D)"
 # component 0: the covariance of its three points (divided by N_k), plus reg_covar
+assert not np.allclose(new.covariances[0], [[1.0, 0.0], [0.0, 3.0]] + 1e-6 * np.eye(2)), (
+    "divide by N_k, not N_k - 1 (np.cov divides by N_k - 1 unless bias=True)"
+)
 assert np.allclose(new.covariances[0], [[2 / 3, 0.0], [0.0, 2.0]] + 1e-6 * np.eye(2))
 # component 1 has a single point: only reg_covar keeps it invertible
 assert np.allclose(m_step(toy, hard, reg_covar=0.1).covariances[1], 0.1 * np.eye(2))
@@ -314,47 +390,181 @@ check("m_step_covariances", m_step)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ## Step 5: your EM
+# ## Step 5: your EM loop, and when to stop
 #
-# Alternate the two steps from the poor start. EM's guarantee: the log-likelihood
-# **never goes down** from one iteration to the next (the tiny `reg_covar` your
-# M-step adds aside, which only matters for a component squeezed onto almost a
-# single point).
+# EM alternates the two steps. Its guarantee: the log-likelihood **never goes down**
+# from one iteration to the next (the tiny `reg_covar` your M-step adds can lower it by a
+# hair where a component's own spread is near $\varepsilon$; not on this data). It climbs
+# to a *stationary point*, where one more iteration changes nothing, and it can take
+# many iterations to get there.
+#
+# When to stop? scikit-learn and `em.fit` stop after the first iteration at which the
+# **mean** log-likelihood per point changed by less than `tol` (default $10^{-3}$):
+#
+# $$\frac{\lvert \log L_t - \log L_{t-1} \rvert}{N} < \mathrm{tol},$$
+#
+# or after `max_iter` iterations, whichever comes first. Dividing by $N$ makes `tol`
+# mean the same for 100 points as for a million.
+#
+# Write `run_em(X, params, tol=1e-3, max_iter=100)` returning `(params, history)`:
+# the parameters after the last iteration, and the list of total log-likelihoods,
+# `history[0]` of the start and `history[t]` after iteration $t$ (one iteration: an
+# E-step, then an M-step). Use your `e_step` and `m_step`. Hint: the E-step of the new
+# parameters gives both their log-likelihood and the responsibilities for the next
+# M-step, so one E-step per iteration is enough.
 
-# %%
-params, history = start, []
-for _ in range(30):
+# %% nbgrader={"grade": false, "grade_id": "run_em", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def run_em(X, params, tol=1e-3, max_iter=100):
+    """EM from params: (parameters after the last iteration, [log L of the start, after iteration 1, ...])."""
+    ### BEGIN SOLUTION
+    X = np.asarray(X, dtype=float)
     resp, total = e_step(X, params)
-    history.append(total)
-    params = m_step(X, resp)
+    history = [total]
+    for _ in range(max_iter):
+        params = m_step(X, resp)
+        resp, total = e_step(X, params)
+        history.append(total)
+        if abs(history[-1] - history[-2]) / len(X) < tol:
+            break
+    return params, history
+    ### END SOLUTION
+
 
 # %%
-fig, ax = plt.subplots(figsize=(5, 3))
-ax.plot(range(len(history)), history, marker="o", markersize=3)
-ax.set(xlabel="iteration", ylabel="log-likelihood", title="Your EM on Old Faithful")
-plt.show()
+# run_em's tests check your loop alone: while they run, e_step and m_step are replaced by
+# two stand-ins with log-likelihoods chosen in advance. Each stand-in GMMParams carries its
+# iteration number t as means[0, 0]; the stand-in resp carries it as resp[0, 0] = t / 10.
+chosen = [-900.0, -500.0, -400.0, -399.5, -399.45, -399.44, -399.435, -399.433, -399.432, -399.4315]
+points = X[:100]  # N = 100: per point, the changes are 4, 1, 0.005, 0.0005, 0.0001, ...
 
-# %% [markdown]
-# The library's `em.fit` from the same start, for the same 30 iterations, should agree with you:
 
-# %%
-library = em.fit(X, 2, init=start, max_iter=30, tol=0.0)
-print(f"your EM:       log L = {log_likelihood(X, params):.6f}")
-print(f"gmm_lesson.em: log L = {library.history[-1]:.6f}")
+def stand_in_e_step(X, params):
+    t = int(params.means[0, 0])
+    return np.tile([t / 10, 1 - t / 10], (len(X), 1)), chosen[t]
 
-# %% nbgrader={"grade": true, "grade_id": "test_em_loop", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-params, history = start, []
-for _ in range(10):
-    resp, total = e_step(X, params)
-    history.append(total)
-    params = m_step(X, resp)
-assert np.all(np.diff(history) >= -1e-9), "the log-likelihood went down"
-assert history[-1] > history[0], "ten iterations from a poor start should improve the fit"
+
+def stand_in_params(t):
+    return em.GMMParams([0.5, 0.5], [[t, 0.0], [0.0, 0.0]], [np.eye(2), np.eye(2)])
+
+
+def stand_in_m_step(X, resp, reg_covar=1e-6):
+    return stand_in_params(round(resp[0, 0] * 10) + 1)
+
+
+def run_em_with_stand_ins(**options):
+    # run_em from the stand-in start (t = 0), with the stand-ins; your e_step and m_step put back
+    yours = {"e_step": globals().get("e_step"), "m_step": globals().get("m_step")}
+    globals().update(e_step=stand_in_e_step, m_step=stand_in_m_step)
+    try:
+        params, history = run_em(points, stand_in_params(0), **options)
+    finally:
+        globals().update(yours)
+    return int(params.means[0, 0]), list(history)
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_run_em", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+# tol=0 never stops early: exactly max_iter iterations, the start's log L and one per iteration
+last, history = run_em_with_stand_ins(tol=0.0, max_iter=5)
+assert len(history) == 6, (
+    "with tol=0 and max_iter=5, history holds 6 numbers (the start's, then one per iteration), "
+    f"got {len(history)}"
+)
+assert history == chosen[:6], (
+    f"history[t] is the log-likelihood after iteration t (history[0]: the start's), got {history}"
+)
+assert last == 5, f"run_em should return the parameters after the last iteration (5), got those after {last}"
 ### BEGIN HIDDEN TESTS
 from gmm_lesson.judge import check
 
-check("em_loop", e_step, m_step)
+check("run_em", run_em)
 ### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_run_em_stops", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+# The stopping rule: stop after the first iteration whose change of log L per point is below tol
+last, history = run_em_with_stand_ins(tol=1e-3)  # per point: 4, 1, 0.005, 0.0005: stop after 4
+assert len(history) > 4, (
+    f"run_em stopped after {len(history) - 1} iterations, before the change per point fell below tol"
+)
+assert len(history) == 5, (
+    f"run_em went on for {len(history) - 1} iterations: stop after the first one whose change of log L "
+    "per point is below tol (4 here), and divide the change of the total by N (tol is per point)"
+)
+assert last == 4 and history == chosen[:5]
+last, history = run_em_with_stand_ins(tol=1e-3, max_iter=2)
+assert len(history) == 3 and last == 2, "stop after max_iter iterations even if the change is still above tol"
+### BEGIN HIDDEN TESTS
+from gmm_lesson.judge import check
+
+check("run_em_stops", run_em)
+### END HIDDEN TESTS
+
+# %%
+params, history = run_em(X, start, tol=0.0, max_iter=30)
+print(f"log L after {len(history) - 1} iterations: {history[-1]:.1f}")
+print("means:", np.round(params.means, 2).tolist())
+
+fig, ax = plt.subplots(figsize=(5, 3))
+ax.plot(range(len(history)), history, marker="o", markersize=3)
+ax.set(xlabel="iteration", ylabel="log-likelihood (total)", title="Your EM on Old Faithful, 30 iterations")
+plt.show()
+
+# %% [markdown]
+# Flat after the first few iterations: it looks finished. With the default `tol`,
+# `em.fit` agrees: from the same start it stops after 2 iterations and reports
+# `converged=True` (scikit-learn's `GaussianMixture` from the same start stops after 3,
+# also "converged", at the same log L):
+
+# %%
+library = em.fit(X, 2, init=start)  # tol=1e-3, the default
+print(f"em.fit: {library.n_iter} iterations, converged={library.converged}, "
+      f"log L = {library.history[-1]:.1f}")
+
+# %% [markdown]
+# But both means are still near the origin. Run your EM for longer, with `tol=0`:
+
+# %%
+params_long, history_long = run_em(X, start, tol=0.0, max_iter=150)
+best = history_long[-1]
+print(f"after 30 iterations: {history_long[30]:.1f};  after 150: {best:.1f}")
+print("first iteration within 0.05 of that:", next(t for t, v in enumerate(history_long) if v > best - 0.05))
+print("means:", np.round(params_long.means, 2).tolist())
+
+fig, ax = plt.subplots(figsize=(5, 3))
+ax.plot(range(len(history_long)), history_long)
+ax.axvline(30, color="0.6", linestyle=":", label="where the plot above stopped")
+ax.set(xlabel="iteration", ylabel="log-likelihood (total)", title="The same start, 150 iterations")
+ax.legend(loc="lower right")
+plt.show()
+
+# %% [markdown]
+# ### A plateau, a saddle, and "converged" that is not optimal
+#
+# After 30 iterations $\log L$ is $-542.2$; the optimum is $-385.5$, reached only
+# around iteration 120. In between, EM crawled along a **plateau**: from iteration 2 to
+# 100 $\log L$ stays between $-544.5$ and $-541.2$, just above a single Gaussian's
+# $-545.0$. The poor start's means sit on either side of the data's long axis, so each
+# takes about half of both clusters, and the first M-step made both components near
+# copies of one Gaussian fitted to all the data. Two
+# identical copies of that Gaussian are a *stationary point* of the likelihood (an EM
+# step leaves them where they are) and not a maximum: pulling the two means apart, and
+# narrowing each component to match, raises $\log L$, and not a minimum: widening one
+# component alone lowers it. Such a point is a **saddle**, and near it each iteration
+# moves the parameters only a little. The means first drift apart across the long axis, then turn towards it, and
+# around iteration 105 EM escapes in a few big steps.
+#
+# On the plateau $\log L$ rises by as little as $4 \times 10^{-6}$ per point per
+# iteration, far below `tol`: so `em.fit` and scikit-learn stop there and say
+# "converged". **Converged means "changed by less than `tol`", not "optimal"**: a
+# smaller `tol` runs on (`tol=1e-4` stops at iteration 37 still on the plateau,
+# $-542.0$; `tol=1e-6` runs 123 iterations and reaches $-385.5$), but the cheap and
+# usual remedy is **several starts**: scikit-learn's `n_init`, or a few seeds, keeping
+# the best. Every one of ten k-means++ starts below reaches $-385.5$ within 3
+# iterations:
+
+# %%
+for seed in range(10):
+    fitted = em.fit(X, 2, seed=seed)
+    print(f"seed {seed}: log L = {fitted.history[-1]:.1f} after {fitted.n_iter} iteration(s)")
 
 # %% [markdown]
 # ## Step 6: check your understanding
@@ -413,12 +623,13 @@ check("choice", answer_q2, question="test_q2")
 # %% [markdown]
 # ## Explore
 #
-# The explorer replays the library's EM on this data one half-step at a time:
-# move the iteration slider to watch the E-step recolour the points and the M-step
-# move the ellipses; change $K$ to refit. (When the notebook is graded it draws a
-# still picture instead.) Nothing here is graded.
+# The explorer replays the library's EM on this data one half-step at a time, from
+# $K = 2$ as above: move the iteration slider to watch the E-step recolour the points
+# and the M-step move the ellipses; change $K$ to refit, or the seed to start
+# elsewhere. (When the notebook is graded it draws a still picture instead.) Nothing
+# here is graded.
 
 # %%
 from gmm_lesson.widgets import show_explorer
 
-show_explorer(X)
+show_explorer(X, n_components=2)

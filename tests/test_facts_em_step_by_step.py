@@ -1,0 +1,241 @@
+"""Every number and claim of em_step_by_step about code, checked by running that code.
+
+The poor start of the notebook (cell ``start``) is read from the source notebook and run
+here, so the lesson and this test cannot drift apart. Numbers are on the standardised
+Old Faithful data, K=2, full covariances, scikit-learn 1.9.1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import warnings
+
+import matplotlib
+import nbformat
+import nbgrader_helpers as h
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.mixture import GaussianMixture
+
+from gmm_lesson import em
+
+NAME = "em_step_by_step"
+
+
+def _notebook_cells(*cell_ids: str) -> dict:
+    """Run the named code cells of the source notebook in one namespace."""
+    nb = nbformat.read(h.source_notebook_path(NAME), as_version=4)
+    cells = {c.id: c.source for c in nb.cells}
+    namespace: dict = {}
+    for cell_id in cell_ids:
+        exec(cells[cell_id], namespace)
+    return namespace
+
+
+@pytest.fixture(scope="module")
+def lesson():
+    """The notebook's data and poor start, and EM from it run for 200 iterations (tol=0)."""
+    ns = _notebook_cells("imports", "data", "start")
+    X, start = ns["X"], ns["start"]
+    long_run = em.fit(X, 2, init=start, max_iter=200, tol=0.0)
+    return X, start, long_run, np.array(long_run.history)
+
+
+def test_the_data_is_standardised_old_faithful(lesson):
+    X, _, _, _ = lesson
+    assert X.shape == (272, 2)
+    assert np.allclose(X.mean(axis=0), 0) and np.allclose(X.std(axis=0), 1)
+
+
+def test_after_30_iterations_from_the_poor_start_log_l_is_542_2_with_both_means_near_the_origin(lesson):
+    _, _, run, history = lesson
+    assert round(history[30], 1) == -542.2
+    means_30 = run.steps[2 * 30].params.means  # steps: init, then E and M per iteration
+    assert run.steps[2 * 30].iteration == 30 and run.steps[2 * 30].phase == "M"
+    assert np.all(np.linalg.norm(means_30, axis=1) < 0.2)
+
+
+def test_the_optimum_is_385_5_reached_only_around_iteration_120(lesson):
+    _, _, run, history = lesson
+    optimum = history[-1]
+    assert round(optimum, 1) == -385.5
+    assert run.n_iter == 200 and abs(history[-1] - history[-2]) < 1e-9  # settled
+    assert int(np.argmax(history > optimum - 0.05)) == 120  # first iteration within 0.05
+    assert int(np.argmax(history > -540)) == 104  # leaves the plateau
+    assert int(np.argmax(history > -400)) == 118
+
+
+def test_the_plateau_sits_just_above_the_single_gaussian(lesson):
+    """Iterations 2-100 stay between -544.5 and -541.2, a few units above K=1's -545.0:
+    both components are near copies of the one Gaussian, a stationary point (a saddle)."""
+    X, _, _, history = lesson
+    single = em.fit(X, 1, seed=0).history[-1]
+    assert round(single, 1) == -545.0
+    assert round(history[2:101].min(), 1) == -544.5 and round(history[2:101].max(), 1) == -541.2
+    gains = np.diff(history) / len(X)
+    assert gains[1:110].min() < 1e-5  # a per-point change smaller than tol=1e-5 on the plateau
+    assert round(float(gains[1:110].min()), 7) == 4.0e-6
+
+
+def test_default_tol_stops_em_fit_after_2_iterations_converged(lesson):
+    X, start, _, history = lesson
+    fitted = em.fit(X, 2, init=start)  # tol=1e-3, the default
+    assert fitted.n_iter == 2 and fitted.converged
+    assert round(fitted.history[-1], 1) == -544.5
+    # tol is on the change of the mean log-likelihood per point
+    assert (history[1] - history[0]) / len(X) > 1e-3 > (history[2] - history[1]) / len(X)
+    assert history[2] - history[1] > 1e-3  # the total still changed by more than tol
+
+
+def test_default_tol_stops_scikit_learn_after_3_iterations_converged(lesson):
+    X, start, _, _ = lesson
+    gm = GaussianMixture(
+        2,
+        weights_init=start.weights,
+        means_init=start.means,
+        precisions_init=np.linalg.inv(start.covariances),
+    ).fit(X)
+    assert gm.n_iter_ == 3 and gm.converged_
+    assert round(gm.lower_bound_ * len(X), 1) == -544.5
+
+
+@pytest.mark.parametrize(
+    "tol, n_iter, final", [(1e-4, 37, -542.0), (1e-5, 50, -541.8), (1e-6, 123, -385.5), (1e-8, 125, -385.5)]
+)
+def test_a_smaller_tol_runs_longer(lesson, tol, n_iter, final):
+    X, start, _, _ = lesson
+    fitted = em.fit(X, 2, init=start, tol=tol, max_iter=1000)
+    assert fitted.converged and fitted.n_iter == n_iter and round(fitted.history[-1], 1) == final
+
+
+def test_several_starts_all_find_the_optimum(lesson):
+    X, _, _, history = lesson
+    for seed in range(10):
+        fitted = em.fit(X, 2, seed=seed)  # k-means++ starts, default tol
+        assert fitted.n_iter <= 3 and abs(fitted.history[-1] - history[-1]) < 0.02, seed
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        gm = GaussianMixture(2, n_init=5, random_state=0).fit(X)
+    assert round(gm.score(X) * len(X), 1) == -385.5
+
+
+def test_a_density_can_exceed_1(lesson):
+    """N(x | mu, Sigma) is a density, not a probability: at the fitted means it is above 1."""
+    X, _, _, _ = lesson
+    fitted = em.fit(X, 2, seed=0)
+    at_means = np.exp(np.diag(em.estimate_log_prob(fitted.params.means, fitted.params)))
+    assert np.all(at_means > 1)
+    assert np.round(np.sort(at_means), 2).tolist() == [1.08, 1.68]
+    resp = fitted.predict_proba(X)
+    assert np.all(resp <= 1) and np.allclose(resp.sum(axis=1), 1)  # responsibilities are probabilities
+
+
+def test_the_poor_start_sits_across_the_datas_long_axis(lesson):
+    X, start, run, _ = lesson
+    assert round(float(np.corrcoef(X.T)[0, 1]), 2) == 0.90  # lower left to upper right
+    long_axis = np.linalg.eigh(np.cov(X.T))[1][:, -1]
+    assert np.allclose(np.abs(long_axis), np.sqrt(0.5))
+    assert np.allclose(start.means @ long_axis, 0)  # both means on the other diagonal
+    # each mean takes about half of both clusters (the clusters of the optimum: 97 and 175 points)
+    first_resp = em.e_step(X, start)[0]
+    clusters = em.fit(X, 2, seed=0).predict(X)
+    shares = [float((first_resp[clusters == k, 0] > 0.5).mean()) for k in (0, 1)]
+    assert np.bincount(clusters).tolist() == [97, 175] and all(0.45 < share < 0.55 for share in shares)
+    after_one = run.steps[2].params  # the first M-step: two near copies of one Gaussian
+    data_cov = np.cov(X.T, bias=True)
+    assert np.all(np.linalg.norm(after_one.means, axis=1) < 0.1)
+    assert np.allclose(after_one.covariances, data_cov, atol=0.02)
+
+
+def test_two_copies_of_the_single_gaussian_are_a_saddle(lesson):
+    """A stationary point (EM leaves it in place) that is neither a maximum nor a minimum."""
+    X, _, _, _ = lesson
+    mean, cov = X.mean(axis=0), np.cov(X.T, bias=True)
+    copies = em.GMMParams([0.5, 0.5], [mean, mean], [cov, cov])
+    again = em.m_step(X, em.e_step(X, copies)[0], reg_covar=0.0)
+    for name in ("weights", "means", "covariances"):
+        assert np.allclose(getattr(again, name), getattr(copies, name), atol=1e-12)
+    at_saddle = em.log_likelihood(X, copies)
+    long_axis = np.linalg.eigh(cov)[1][:, -1]
+    d = 0.2  # means apart along the long axis, each component narrowed to match: up
+    narrowed = cov - d**2 * np.outer(long_axis, long_axis)
+    apart = em.GMMParams([0.5, 0.5], [mean + d * long_axis, mean - d * long_axis], [narrowed, narrowed])
+    assert em.log_likelihood(X, apart) > at_saddle + 0.01
+    wider = em.GMMParams([0.5, 0.5], [mean, mean], [cov * 1.1, cov])  # one component wider: down
+    assert em.log_likelihood(X, wider) < at_saddle
+
+
+def test_the_means_drift_across_the_long_axis_then_turn_towards_it(lesson):
+    X, _, run, _ = lesson
+    long_axis = np.linalg.eigh(np.cov(X.T))[1][:, -1]
+    short_axis = np.array([-long_axis[1], long_axis[0]])
+
+    def apart(t):
+        means = run.steps[2 * t].params.means
+        return means[0] - means[1]
+
+    assert abs(apart(30) @ short_axis) > 2 * abs(apart(30) @ long_axis)
+    assert abs(apart(110) @ long_axis) > 2 * abs(apart(110) @ short_axis)
+
+
+def test_log_l_never_goes_down_on_this_data(lesson):
+    _, _, _, history = lesson
+    assert np.all(np.diff(history) >= -1e-9)
+
+
+def test_exp_underflows_to_0_far_from_every_component():
+    """Question 2's worked solution: exp(-800) is 0 in float64, so naive responsibilities are 0/0."""
+    with np.errstate(under="ignore", invalid="ignore", divide="ignore"):
+        assert np.exp(-800.0) == 0.0 and np.exp(-745.2) == 0.0 and np.exp(-744.0) > 0
+        a = np.array([-800.0, -820.0])
+        assert np.isnan(np.exp(a) / np.exp(a).sum()).all()
+        shifted = np.exp(a - a.max())
+        assert np.allclose(shifted / shifted.sum(), [1 / (1 + np.exp(-20)), np.exp(-20) / (1 + np.exp(-20))])
+
+
+def _run_notebook_cells(*cell_ids: str) -> str:
+    """Run the named cells of the source notebook (answer cells as the course's solutions); stdout."""
+    matplotlib.use("Agg")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # plt.show() on Agg
+        _notebook_cells(*cell_ids)
+    return out.getvalue()
+
+
+SOLUTIONS = ("log_gaussian", "log_likelihood", "e_step", "m_step", "run_em")
+
+
+def test_the_notebook_prints_what_its_text_says():
+    cells = ("imports", "data", "start", *SOLUTIONS, "my-em", "compare", "longer", "starts")
+    printed = _run_notebook_cells(*cells)
+    assert "log L after 30 iterations: -542.2" in printed
+    assert "em.fit: 2 iterations, converged=True, log L = -544.5" in printed
+    assert "after 30 iterations: -542.2;  after 150: -385.5" in printed
+    assert "first iteration within 0.05 of that: 120" in printed
+    assert printed.count("log L = -385.5 after") == 10
+
+
+def test_the_plateau_text_states_the_measured_numbers():
+    nb = nbformat.read(h.source_notebook_path(NAME), as_version=4)
+    text = {c.id: c.source for c in nb.cells}
+    plateau = text["plateau-md"]
+    for number in ("$-542.2$", "$-385.5$", "iteration 120", "$-544.5$", "$-541.2$", "$-545.0$",
+                   "$4 \\times 10^{-6}$", "iteration 37", "$-542.0$", "123 iterations", "iteration 105",
+                   "within 3\niterations"):
+        assert number in plateau, number
+    assert "stops after 2 iterations" in text["compare-md"] and "stops after 3" in text["compare-md"]
+    assert "1.68 and 1.08" in text["step1-md"] and "0.90" in text["start-md"]
+
+
+def test_the_explorer_opens_on_the_notebooks_k(monkeypatch):
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)  # a learner's kernel: the live widget
+    ns = _notebook_cells("imports", "data", "start")
+    nb = nbformat.read(h.source_notebook_path(NAME), as_version=4)
+    source = next(c.source for c in nb.cells if c.id == "explorer").strip().splitlines()
+    exec("\n".join(source[:-1]), ns)
+    explorer = eval(source[-1], ns)
+    assert explorer.k_slider.value == len(ns["start"].weights) == 2
+    assert explorer.fitted.params.n_components == 2
