@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -65,18 +66,27 @@ def main() -> int:
             "parallel, 1 worker": [sys.executable, "-m", "gmm_lesson.classgrade", name, "--workers", "1"],
             "parallel, 2 workers": [sys.executable, "-m", "gmm_lesson.classgrade", name, "--workers", "2"],
         }
-        seconds, totals = {}, {}
+        seconds, totals, cores = {}, {}, {}
         print(f"{n} full submissions of {name}, sandboxed; {os.cpu_count()} CPUs; load {load_before[0]:.2f}")
         for label, command in runs.items():
             course = shutil.copytree(base, tmp / label.replace(" ", "-").replace(",", ""))
+            cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             proc = subprocess.run(command, cwd=course, env=env, capture_output=True, text=True)
             seconds[label] = time.perf_counter() - start
+            cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
+            # CPU-seconds of every process that ran and was reaped (nbgrader, kernels, sandboxes)
+            # per second of wall time: how many cores the run kept busy on average
+            cores[label] = cpu / seconds[label]
             if proc.returncode != 0:
                 print(proc.stdout[-3000:], proc.stderr[-3000:], sep="\n")
                 raise SystemExit(f"{label} failed ({proc.returncode})")
             totals[label] = scores(course, name, students)
-            print(f"  {label:<20} {seconds[label]:7.1f} s   {seconds[label] / n:5.2f} s per submission")
+            print(
+                f"  {label:<20} {seconds[label]:7.1f} s   {seconds[label] / n:5.2f} s per submission"
+                f"   {cores[label]:4.2f} cores busy"
+            )
         if len({json.dumps(t, sort_keys=True) for t in totals.values()}) != 1:
             raise SystemExit("the three runs gave different scores")
         serial = seconds["serial nbgrader"]
@@ -95,11 +105,15 @@ def main() -> int:
                 "seconds": seconds,
                 "seconds_per_submission": {k: v / n for k, v in seconds.items()},
                 "speedup_over_serial": speedups,
+                "cores_busy": cores,
             },
             indent=2,
         )
         + "\n"
     )
+    ceiling = (os.cpu_count() or 1) / cores["serial nbgrader"]
+    busy = cores["serial nbgrader"]
+    print(f"  serial grading alone keeps {busy:.2f} cores busy: at most {ceiling:.2f}x from more workers")
     print(f"speed-up with 1 worker: {speedups['parallel, 1 worker']:.2f}")
     print(f"speed-up with 2 workers: {speedups['parallel, 2 workers']:.2f}")
     return 0
