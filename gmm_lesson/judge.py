@@ -442,7 +442,10 @@ def _run_em_stopping_calls(rng):
         for stop in range(3, 16):
             before, at = float(gains[: stop - 1].min()), float(gains[stop - 1])
             if before > 2 * at > 0:
-                return [_run_em_call(X, start, run, float(np.sqrt(before * at)), stop, 100)]
+                # the whole run's tables, whatever t*: a table as long as t* + 3 would tell
+                # a loop without a stopping rule where to stop
+                tol = float(np.sqrt(before * at))
+                return [_run_em_call(X, start, run, tol, stop, 100, extra=len(run))]
     raise RuntimeError("no draw gave a clear stopping iteration")  # pragma: no cover
 
 

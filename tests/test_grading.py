@@ -212,6 +212,19 @@ def test_each_judge_accepts_the_solution_on_every_draw(name, functions):
         assert judge.JUDGES[name].verdict(request, report) is None, f"seed {seed}"
 
 
+def test_stopping_rule_tables_do_not_tell_where_to_stop():
+    """The stand-in tables for run_em_stops cover the whole reference run whatever t* is: a
+    table as long as t* + 3 let a loop with no stopping rule read t* off its length."""
+    stops, lengths = set(), set()
+    for seed in range(30):
+        request = judge.JUDGES["run_em_stops"].request(np.random.default_rng(seed))
+        stops.add(len(request["cases"][0]["history"]))
+        sent = judge.for_kernel(request)["stand_ins"]
+        lengths.add(tuple(sorted((name, len(table)) for name, table in sent.items())))
+    assert len(stops) > 3  # t* varies from draw to draw ...
+    assert len(lengths) == 1  # ... and nothing the kernel receives varies with it
+
+
 def test_requests_for_the_kernel_hold_inputs_only():
     rng = np.random.default_rng(2)
     for name, j in judge.JUDGES.items():
