@@ -82,6 +82,11 @@ def sandbox_processes() -> list[str]:
     return found
 
 
+def leftover_work_folders() -> set[str]:
+    """JudgedExecute's temporary folders that exist now (one per graded notebook)."""
+    return {str(p) for p in Path(tempfile.gettempdir()).glob("gmm-grading-*")}
+
+
 def leftover_cgroups() -> set[str]:
     """The sandboxes' cgroup folders that exist now (gmm_lesson.sandbox.Cgroups)."""
     return {str(p) for p in Path("/sys/fs/cgroup").glob("*/**/gmm-lesson-*") if p.is_dir()}
@@ -123,6 +128,7 @@ def grade(tmp: Path, students: dict[str, attacks.Submission], sandbox: str = "bu
     watched = [root / "source", root / "release", root / "nbgrader_config.py", root / "canary.txt", h.PACKAGE]
     batch.before = digest_tree(*watched)
     batch.cgroups_before = leftover_cgroups()
+    batch.work_folders_before = leftover_work_folders()
     for name in names:
         start = time.perf_counter()
         limits = [f"--Execute.timeout={TIMEOUT}", f"--JudgedExecute.notebook_timeout={NOTEBOOK_TIMEOUT}"]
@@ -132,6 +138,7 @@ def grade(tmp: Path, students: dict[str, attacks.Submission], sandbox: str = "bu
     if "html_and_script_outputs" in students:
         h.nbgrader(["generate_feedback", attacks.EM, "--student=html_and_script_outputs"], cwd=root, env=env)
     batch.cgroups_after = leftover_cgroups()
+    batch.work_folders_after = leftover_work_folders()
     return batch
 
 
@@ -260,7 +267,9 @@ def test_honest_stderr_shows_and_costs_nothing(batch):
 def test_no_sandboxed_process_or_cgroup_is_left(batch):
     assert sandbox_processes() == []
     assert batch.cgroups_after <= batch.cgroups_before
-    assert not list(Path(tempfile.gettempdir()).glob("gmm-grading-*"))
+    # this batch's own: an nbgrader killed earlier in the session (tests/test_classgrade.py
+    # kills one on purpose) cannot clean up its folder, and that is not this batch's doing
+    assert batch.work_folders_after <= batch.work_folders_before
 
 
 def test_red_team_findings_are_closed(batch):
