@@ -39,6 +39,7 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / "python"
 STAMP = VENV / ".gmm-lesson-installed"
 CONSTRAINTS = ROOT / "constraints.txt"
+GRADER = ROOT / "grader"  # the instructor's side: its own distribution, gmm-grader
 CHROMIUM = "/usr/bin/chromium"
 COURSE = ROOT / "course"
 APPS = ROOT / "apps"
@@ -53,10 +54,17 @@ EXTRAS = {
     "explorer": ("explorer",),
     "lite": ("lite",),
     "exercises": ("course",),
-    "report": ("course", "class"),  # class: psycopg, for a PostgreSQL gradebook
-    "grade": ("course", "class"),  # gmm_lesson.classgrade on course/ (options: --help)
+    "report": ("course",),  # gmm-report (gmm_grader.item_analysis)
+    "grade": ("course",),  # gmm-grade (gmm_grader.classgrade) on course/ (options: --help)
     "binder": (),  # installs nothing: binder/environment.yml did
     "hub": (),  # deploy/hub/hub.py makes its own environment for every user
+}
+# The commands that also need the grader (grader/pyproject.toml), with its extras:
+# class is dask, JupyterHub and psycopg (for a PostgreSQL gradebook).
+GRADER_EXTRAS = {
+    "test": ("class",),
+    "report": ("class",),
+    "grade": ("class",),
 }
 # The first cell of every notebook in the JupyterLite site: the Pyodide kernel installs
 # the gmm_lesson wheel shipped in the site (piplite); numpy and matplotlib come with it
@@ -70,40 +78,51 @@ def say(msg: str) -> None:
 
 def _digest() -> str:
     h = hashlib.sha256((ROOT / "pyproject.toml").read_bytes())
+    h.update((GRADER / "pyproject.toml").read_bytes())
     h.update(CONSTRAINTS.read_bytes())
     return h.hexdigest()
 
 
-def _installed_extras(digest: str) -> set[str]:
-    """The extras installed in .venv for this pyproject.toml and constraints.txt."""
+def _installed(digest: str) -> tuple[set[str], set[str] | None]:
+    """The extras of gmm-lesson, and of gmm-grader (None: not installed), in .venv."""
     try:
         stamp = json.loads(STAMP.read_text())
     except (OSError, ValueError):
-        return set()
+        return set(), None
     if not isinstance(stamp, dict) or stamp.get("digest") != digest or not PYTHON.exists():
-        return set()
-    return set(stamp.get("extras", ()))
+        return set(), None
+    grader = stamp.get("grader")
+    return set(stamp.get("extras", ())), None if grader is None else set(grader)
 
 
-def ensure_venv(extras: Sequence[str] = ("test",)) -> None:
-    """Create .venv and install the package with ``extras``, unless already there.
+def ensure_venv(extras: Sequence[str] = ("test",), grader: Sequence[str] | None = ("class",)) -> None:
+    """Create .venv and install gmm-lesson with ``extras``, unless already there.
 
-    Everything is installed with ``pip -c constraints.txt``, so each machine gets the
-    versions the project was tested with. Extras installed before are kept.
+    ``grader`` is None for a command that needs no grader, else the extras of
+    gmm-grader (``grader/``) to install beside it. Everything is installed with
+    ``pip -c constraints.txt``, so each machine gets the versions the project was
+    tested with. What was installed before is kept.
     """
     digest = _digest()
-    have = _installed_extras(digest)
-    if set(extras) <= have:
+    have, have_grader = _installed(digest)
+    if set(extras) <= have and (grader is None or (have_grader is not None and set(grader) <= have_grader)):
         return
     if not PYTHON.exists():
         say(f"creating virtual environment in {VENV}")
         venv.create(VENV, with_pip=True)
     wanted = sorted(have | set(extras))
-    say(f"installing gmm-lesson[{','.join(wanted)}] (a few minutes the first time)")
+    targets = ["-e", f"{ROOT}[{','.join(wanted)}]"]
+    names = f"gmm-lesson[{','.join(wanted)}]"
+    wanted_grader = None
+    if grader is not None or have_grader is not None:
+        wanted_grader = sorted((have_grader or set()) | set(grader or ()))
+        targets += ["-e", f"{GRADER}[{','.join(wanted_grader)}]"]
+        names += f" and gmm-grader[{','.join(wanted_grader)}]"
+    say(f"installing {names} (a few minutes the first time)")
     pip = [PYTHON, "-m", "pip", "install", "-c", CONSTRAINTS]
     subprocess.run([*pip, "--upgrade", "pip"], check=True)
-    subprocess.run([*pip, "-e", f"{ROOT}[{','.join(wanted)}]"], check=True)
-    STAMP.write_text(json.dumps({"digest": digest, "extras": wanted}))
+    subprocess.run([*pip, *targets], check=True)
+    STAMP.write_text(json.dumps({"digest": digest, "extras": wanted, "grader": wanted_grader}))
 
 
 def apt_install(package: str, present: bool, purpose: str) -> None:
@@ -300,7 +319,7 @@ def main(argv: list[str]) -> int:
         return 0
     if command == "hub":  # no .venv: the users' environment must be readable by every user
         return subprocess.call([sys.executable, ROOT / "deploy" / "hub" / "hub.py", *rest])
-    ensure_venv(EXTRAS[command])
+    ensure_venv(EXTRAS[command], GRADER_EXTRAS.get(command))
     if command == "test":
         ensure_chromium()
         ensure_bubblewrap()
@@ -311,10 +330,10 @@ def main(argv: list[str]) -> int:
     if command == "lite":
         return build_lite(rest)
     if command == "report":
-        return subprocess.call([PYTHON, "-m", "gmm_lesson.item_analysis", *rest], cwd=ROOT, env=venv_env())
+        return subprocess.call([BIN / "gmm-report", *rest], cwd=ROOT, env=venv_env())
     if command == "grade":
         ensure_bubblewrap()
-        grade = [PYTHON, "-m", "gmm_lesson.classgrade", "--course", COURSE, *rest]
+        grade = [BIN / "gmm-grade", "--course", COURSE, *rest]
         return subprocess.call(grade, env=venv_env())
     make_exercises()
     if command == "exercises":

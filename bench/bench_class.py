@@ -7,7 +7,7 @@ em_step_by_step) are graded three times, each from a fresh copy of the course wi
 same submissions and the course's own config (every kernel sandboxed):
 
 1. serially, by one stock ``nbgrader autograde <assignment>``;
-2. by the parallel command (``python -m gmm_lesson.classgrade``, what ``python3 run.py
+2. by the parallel command (``python -m gmm_grader.classgrade``, what ``python3 run.py
    grade`` runs) with ``--workers 1``;
 3. the same with ``--workers 2``.
 
@@ -63,8 +63,8 @@ def main() -> int:
         place_submissions(base, name, students)
         runs = {
             "serial nbgrader": [str(h.VENV_BIN / "nbgrader"), "autograde", name],
-            "parallel, 1 worker": [sys.executable, "-m", "gmm_lesson.classgrade", name, "--workers", "1"],
-            "parallel, 2 workers": [sys.executable, "-m", "gmm_lesson.classgrade", name, "--workers", "2"],
+            "parallel, 1 worker": [sys.executable, "-m", "gmm_grader.classgrade", name, "--workers", "1"],
+            "parallel, 2 workers": [sys.executable, "-m", "gmm_grader.classgrade", name, "--workers", "2"],
         }
         seconds, totals, cores = {}, {}, {}
         print(f"{n} full submissions of {name}, sandboxed; {os.cpu_count()} CPUs; load {load_before[0]:.2f}")

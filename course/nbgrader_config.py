@@ -49,11 +49,12 @@ c.Execute.interrupt_on_timeout = True
 c.OverwriteCells.add_missing_cells = True
 
 # Grading that a student's code cannot forge (docs/README-instructors.md, "Trust"):
-# nbgrader's Execute is replaced by gmm_lesson.grading.JudgedExecute. Each student's
+# nbgrader's Execute is replaced by gmm_grader.grading.JudgedExecute. Each student's
 # kernel runs in a bubblewrap sandbox (its own unprivileged uid, no network, no view of
 # this folder, the gradebook or the exchange) and only runs the student's functions on
 # inputs the grader picks; the hidden check(...) lines of the test cells are judged here,
 # outside the kernel, and the answer keys never enter it.
+from gmm_grader.grading import DeduplicateCells, JudgedExecute  # noqa: E402
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
     AssignLatePenalties,
@@ -65,8 +66,6 @@ from nbgrader.preprocessors import (  # noqa: E402
     OverwriteKernelspec,
     SaveAutoGrades,
 )
-
-from gmm_lesson.grading import DeduplicateCells, JudgedExecute  # noqa: E402
 
 # nbgrader 0.9's list, with DeduplicateIds replaced (a copied answer cell crashed it)
 c.Autograde.sanitize_preprocessors = [
@@ -92,7 +91,7 @@ c.Autograde.autograde_preprocessors = [
 # scikit-learn nor scipy is there. The other assignments use the library as learners do
 # (em_in_depth too: its graded answers are computed with the library and scikit-learn, so
 # the whole package and scikit-learn stay importable in its sandbox).
-c.JudgedExecute.allowed_modules = {"em_step_by_step": ["params", "checks", "data", "probe"]}
+c.JudgedExecute.allowed_modules = {"em_step_by_step": ["params", "checks", "data"]}
 c.JudgedExecute.hidden_packages = {"em_step_by_step": ["sklearn", "scipy"]}
 # "none" grades without a sandbox: student code then runs with your rights and can read
 # the keys and rewrite the gradebook. Only for a trusted single-user setting.

@@ -300,20 +300,20 @@ SUBMISSIONS: dict[str, Submission] = {
     ),
     "probe_emit_patched": Submission(
         EM, "release", ALL,
-        inserted=["import gmm_lesson.probe\ngmm_lesson.probe.emit = lambda token, *values: None"],
+        inserted=["import gmm_grader.probe\ngmm_grader.probe.emit = lambda token, *values: None"],
     ),
     "probe_module_replaced": Submission(
         EM, "release", ALL,
         inserted=[
             FORGE_REPORT
             + "\nimport sys, types\n"
-            "fake = types.ModuleType('gmm_lesson.probe')\n"
+            "fake = types.ModuleType('gmm_grader.probe')\n"
             "def _emit(token, *values):\n"
             "    for report in _plausible(token):\n"
             "        _display({MIME: {'token': token, 'report': report}}, raw=True)\n"
             "fake.emit = _emit\n"
-            "sys.modules['gmm_lesson.probe'] = fake\n"
-            "import gmm_lesson\ngmm_lesson.probe = fake"
+            "sys.modules['gmm_grader.probe'] = fake\n"
+            "import gmm_lesson\ngmm_grader.probe = fake"
         ],
     ),
     "import_hooked": Submission(
@@ -326,7 +326,7 @@ SUBMISSIONS: dict[str, Submission] = {
             "    emit=lambda token, *v: [_display({MIME: {'token': token, 'report': r}}, raw=True)\n"
             "                            for r in _plausible(token)]))\n"
             "def _import(name, *args, **kwargs):\n"
-            "    return fake if name == 'gmm_lesson.probe' else _real_import(name, *args, **kwargs)\n"
+            "    return fake if name == 'gmm_grader.probe' else _real_import(name, *args, **kwargs)\n"
             "builtins.__import__ = _import"
         ],
     ),

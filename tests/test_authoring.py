@@ -19,8 +19,7 @@ import jupytext
 import nbformat
 import nbgrader_helpers as h
 import pytest
-
-from gmm_lesson import sandbox
+from gmm_grader import sandbox
 
 COURSE = h.COURSE
 NOTEBOOKS = sorted((COURSE / "source").glob("*/*.ipynb"))

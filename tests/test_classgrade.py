@@ -1,4 +1,4 @@
-"""Grading a whole class in parallel (gmm_lesson.classgrade) against serial stock nbgrader.
+"""Grading a whole class in parallel (gmm_grader.classgrade) against serial stock nbgrader.
 
 One class of 33 em_step_by_step submissions (full, partial, crashing, looping and hostile
 ones from tests/grading_attacks.py, plus a notebook that is not JSON) is graded twice from
@@ -25,10 +25,9 @@ import nbformat
 import nbgrader_helpers as h
 import psutil
 import pytest
+from gmm_grader import classgrade
 from nbgrader.api import Gradebook
 from test_grading_attacks import build, expected
-
-from gmm_lesson import classgrade
 
 pytestmark = [pytest.mark.nbgrader, pytest.mark.slow, pytest.mark.timeout(3600)]
 
@@ -277,7 +276,7 @@ def test_rerun_from_the_command_line_is_a_no_op(graded):
         [
             sys.executable,
             "-m",
-            "gmm_lesson.classgrade",
+            "gmm_grader.classgrade",
             EM,
             "--course",
             str(parallel),
@@ -367,7 +366,7 @@ def test_command_line_errors_are_clear(small_course):
         (["nope"], "assignment: 'nope' is not in the gradebook"),
     ]:
         proc = subprocess.run(
-            [sys.executable, "-m", "gmm_lesson.classgrade", *args, "--course", str(root)],
+            [sys.executable, "-m", "gmm_grader.classgrade", *args, "--course", str(root)],
             env=env,
             capture_output=True,
             text=True,
@@ -445,7 +444,7 @@ def test_a_running_scheduler_grades_through_its_workers(small_course, tmp_path):
             [
                 sys.executable,
                 "-m",
-                "gmm_lesson.classgrade",
+                "gmm_grader.classgrade",
                 EM,
                 "--course",
                 str(course),

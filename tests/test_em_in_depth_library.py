@@ -8,11 +8,12 @@ matplotlib.use("Agg")
 
 import numpy as np
 import pytest
+from gmm_grader import judge, probe
 from matplotlib.figure import Figure
 from sklearn.cluster import KMeans
 from sklearn.mixture import GaussianMixture
 
-from gmm_lesson import bound, data, density, em, judge, kmeans, plots, probe
+from gmm_lesson import bound, data, density, em, kmeans, plots
 
 
 @pytest.fixture(scope="module")

@@ -16,12 +16,13 @@ import matplotlib.pyplot as plt
 import nbgrader_helpers as h
 import numpy as np
 import pytest
+from gmm_grader import judge
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 from sklearn.mixture import GaussianMixture
 from test_course_facts import _run_cells
 
-from gmm_lesson import bound, data, density, em, judge, kmeans
+from gmm_lesson import bound, data, density, em, kmeans
 
 matplotlib.use("Agg")
 

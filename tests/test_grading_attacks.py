@@ -32,7 +32,7 @@ pytestmark = [pytest.mark.nbgrader, pytest.mark.timeout(3600)]
 # Short per-cell limit for this batch: the attacks that loop forever cost 10 s each.
 TIMEOUT = 10
 NOTEBOOK_TIMEOUT = 45  # the honest notebooks take under 10 s here, 25 s with a kernel restart
-SANDBOX_UIDS = range(200_000, 300_000)  # gmm_lesson.sandbox picks each kernel's uid here
+SANDBOX_UIDS = range(200_000, 300_000)  # gmm_grader.sandbox picks each kernel's uid here
 
 
 def build(sub: attacks.Submission, course: Path):
@@ -88,7 +88,7 @@ def leftover_work_folders() -> set[str]:
 
 
 def leftover_cgroups() -> set[str]:
-    """The sandboxes' cgroup folders that exist now (gmm_lesson.sandbox.Cgroups)."""
+    """The sandboxes' cgroup folders that exist now (gmm_grader.sandbox.Cgroups)."""
     return {str(p) for p in Path("/sys/fs/cgroup").glob("*/**/gmm-lesson-*") if p.is_dir()}
 
 

@@ -24,7 +24,7 @@ formgrader and its Lab page hides the instructor tools. Isolation is checked as 
 students' own uids (``runuser``): a student cannot list the exchange's inbound or feedback
 folders, nor read another's home or nbgrader cache (which holds the secret that names a
 feedback file), nor another's submission or feedback file even by its exact path
-(``gmm_lesson/exchange.py``); and one student's token cannot reach another's server.
+(``grader/gmm_grader/exchange.py``); and one student's token cannot reach another's server.
 Quick tests check ``run.py hub`` itself, and that the users' environment has the lesson's
 pinned versions.
 """
@@ -421,10 +421,9 @@ def _feedback_file(tmp_path: Path) -> Path:
 
 def test_feedback_keeps_nbgraders_mode_when_no_acl_can_be_set(tmp_path, monkeypatch, caplog):
     """A student id that is no Unix user, or no setfacl: the file stays 0644, with a warning."""
+    from gmm_grader.exchange import PrivateReleaseFeedback
     from nbgrader.auth import Authenticator
     from nbgrader.coursedir import CourseDirectory
-
-    from gmm_lesson.exchange import PrivateReleaseFeedback
 
     release = PrivateReleaseFeedback(coursedir=CourseDirectory(), authenticator=Authenticator())
     release.log = logging.getLogger("test_hub.feedback")

@@ -32,6 +32,7 @@ from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
+GRADER_PYPROJECT = tomllib.loads((ROOT / "grader" / "pyproject.toml").read_text())
 CORE = {"numpy", "matplotlib", "ipywidgets"}
 # Jupyter server side and course tools: never needed to import and run gmm_lesson
 NOT_IN_CORE = {"jupyterlab", "jupyter-server", "notebook", "nbgrader", "ipykernel", "scikit-learn", "voila",
@@ -115,8 +116,11 @@ def test_constraints_pin_every_key_package_and_satisfy_pyproject():
     pins = constraints()
     assert KEY_PACKAGES <= set(pins), sorted(KEY_PACKAGES - set(pins))
     assert "gmm-lesson" not in pins
-    requirements = [*PYPROJECT["project"]["dependencies"], *(
-        r for extra in PYPROJECT["project"]["optional-dependencies"].values() for r in extra)]
+    requirements = [
+        *(r for project in (PYPROJECT, GRADER_PYPROJECT) for r in project["project"]["dependencies"]),
+        *(r for project in (PYPROJECT, GRADER_PYPROJECT)
+          for extra in project["project"]["optional-dependencies"].values() for r in extra),
+    ]
     for req in map(Requirement, requirements):
         name = canonicalize_name(req.name)
         if name != "gmm-lesson":
@@ -168,15 +172,23 @@ def test_run_py_passes_the_constraints_to_pip(tmp_path, monkeypatch):
     monkeypatch.setattr(run, "STAMP", tmp_path / "stamp")
     monkeypatch.setattr(run, "PYTHON", Path(sys.executable))
     monkeypatch.setattr(run.subprocess, "run", lambda cmd, **kw: calls.append([str(c) for c in cmd]))
-    run.ensure_venv(("explorer",))
+    run.ensure_venv(("explorer",), None)
     assert calls and all(c[3:6] == ["install", "-c", str(ROOT / "constraints.txt")] for c in calls)
-    assert calls[-1][-1] == f"{ROOT}[explorer]"
+    assert calls[-1][6:] == ["-e", f"{ROOT}[explorer]"]  # no grader for the explorer
     # installed extras are remembered: asking again installs nothing, more installs the union
     calls.clear()
-    run.ensure_venv(("explorer",))
+    run.ensure_venv(("explorer",), None)
     assert calls == []
-    run.ensure_venv(("lab",))
-    assert calls[-1][-1] == f"{ROOT}[explorer,lab]"
+    run.ensure_venv(("lab",), None)
+    assert calls[-1][6:] == ["-e", f"{ROOT}[explorer,lab]"]
+    # the grader is its own distribution (grader/), installed beside the library when asked
+    run.ensure_venv(("lab",), ("class",))
+    assert calls[-1][6:] == ["-e", f"{ROOT}[explorer,lab]", "-e", f"{ROOT / 'grader'}[class]"]
+    calls.clear()
+    run.ensure_venv(("lab",), None)  # kept: a command without the grader does not remove it
+    assert calls == []
+    # the commands that grade install the grader; the learner's do not
+    assert set(run.GRADER_EXTRAS) == {"test", "grade", "report"}
 
 
 # ------------------------------------------------------------------------------ Binder

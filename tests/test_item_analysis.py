@@ -1,4 +1,4 @@
-"""The instructor's item analysis (gmm_lesson.item_analysis) on a synthetic class with known
+"""The instructor's item analysis (gmm_grader.item_analysis) on a synthetic class with known
 answers: seven students' ``practice`` notebooks, autograded by stock ``nbgrader autograde``
 with the course's config (sandbox included) into a fresh SQLite gradebook; the report is
 made with the documented command and every figure is checked against the table below:
@@ -24,8 +24,7 @@ import nbgrader_helpers as h
 import numpy as np
 import pytest
 from browser_helpers import launch_chromium, require_chromium
-
-from gmm_lesson import item_analysis as ia
+from gmm_grader import item_analysis as ia
 
 A = "practice"
 KEYS = {"q1": "A", "q2": "C", "q3": "B", "q4": "C", "q5": "A"}
@@ -125,7 +124,7 @@ def graded(tmp_path_factory):
         nbformat.write(nb, folder / f"{A}.ipynb")
     h.nbgrader(["autograde", A], cwd=root, env=env)
     proc = subprocess.run(
-        [sys.executable, "-m", "gmm_lesson.item_analysis", A, f"--course={root}"],
+        [sys.executable, "-m", "gmm_grader.item_analysis", A, f"--course={root}"],
         env=env,
         capture_output=True,
         text=True,
@@ -249,7 +248,7 @@ def test_html_report_in_chromium(graded, tmp_path):
 def test_report_command_refuses_an_unknown_assignment(graded):
     root, env, _ = graded
     proc = subprocess.run(
-        [sys.executable, "-m", "gmm_lesson.item_analysis", "no_such_assignment", f"--course={root}"],
+        [sys.executable, "-m", "gmm_grader.item_analysis", "no_such_assignment", f"--course={root}"],
         env=env,
         capture_output=True,
         text=True,

@@ -435,7 +435,7 @@ def test_item_analysis_reads_the_gradebook(course, tmp_path):
     """The instructor's report, run as documented, agrees with the gradebook on either database."""
     out = tmp_path / "report"
     proc = subprocess.run(
-        [sys.executable, "-m", "gmm_lesson.item_analysis", EM, f"--course={course.root}", f"--out={out}"],
+        [sys.executable, "-m", "gmm_grader.item_analysis", EM, f"--course={course.root}", f"--out={out}"],
         env=course.env,
         capture_output=True,
         text=True,

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from gmm_grader import judge
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gmm_lesson import judge, quiz, quiz_records
+from gmm_lesson import quiz, quiz_records
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "course" / "source"

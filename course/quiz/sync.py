@@ -11,7 +11,7 @@ From it this script writes
   in ``course/text/``): the question cell ``<id>_text`` (when the data file has ``text``),
   the answer cell's solution ``answer_qN = "X"`` and the graded cell's hidden
   ``check("choice", answer_qN, question="<id>")`` line. The grader reads the key and the
-  worked solution from the data file (``gmm_lesson.judge.resolve``), never the notebook;
+  worked solution from the data file (``gmm_grader.judge.resolve``), never the notebook;
 * for a formative assignment (``formative = true``, i.e. ``practice``):
   ``gmm_lesson/quiz_records.py``, the self-check's questions, hints and mistakes with the
   key only as a salted digest and the worked solution sealed (``gmm_lesson.quiz``).
@@ -81,7 +81,7 @@ def question_markdown(qid: str, q: dict) -> str:
 def hidden_tests(qid: str, q: dict) -> str:
     """The graded cell's hidden part: the grader looks the key up by question id."""
     return (
-        "### BEGIN HIDDEN TESTS\nfrom gmm_lesson.judge import check\n\n"
+        "### BEGIN HIDDEN TESTS\nfrom gmm_grader.judge import check\n\n"
         f'check("choice", {q["variable"]}, question="{qid}")\n### END HIDDEN TESTS'
     )
 

@@ -8,14 +8,14 @@ What it installs, each step skipped when already done:
   (``npm ci``), into ``build/hub/npm`` (git-ignored);
 * the **users' environment**: a virtual environment made from Debian's ``/usr/bin/python3``
   in ``GMM_LESSON_HUB_PREFIX`` (default ``/opt/gmm-lesson-hub``), readable by every user,
-  holding ``gmm-lesson[lab,class]`` at the versions of ``constraints.txt`` (the lesson's
+  holding ``gmm-lesson[lab]`` and ``gmm-grader[class]`` at the versions of ``constraints.txt`` (the lesson's
   versions). It is a copy, not an editable install: the project folder may sit where
   users cannot read it (``/root``). The hub itself runs from it too;
 * nbgrader's settings in that environment: ``deploy/hub/nbgrader_config.py`` (course id and
   exchange from the environment), the formgrader and course list switched off for
   everyone, and ``deploy/hub/instructor/`` (which switches them on again) for instructors;
 * Debian's ``acl`` (``setfacl``): each released feedback file is readable by its own
-  student only (``gmm_lesson/exchange.py``);
+  student only (``grader/gmm_grader/exchange.py``);
 * ``/etc/profile.d/gmm-lesson-hub.sh``: in a hub session, the users' environment first on
   ``PATH`` in login shells too (JupyterLab's terminals are login shells, and
   ``/etc/profile`` resets ``PATH``);
@@ -98,8 +98,10 @@ def ensure_proxy() -> Path:
 def _digest() -> str:
     """Everything the users' environment is built from: a change means a reinstall."""
     h = hashlib.sha256()
-    files = [ROOT / "pyproject.toml", ROOT / "constraints.txt", HERE / "nbgrader_config.py"]
+    files = [ROOT / "pyproject.toml", ROOT / "grader" / "pyproject.toml", ROOT / "constraints.txt"]
+    files += [HERE / "nbgrader_config.py"]
     files += sorted((ROOT / "gmm_lesson").rglob("*.py"))
+    files += sorted((ROOT / "grader" / "gmm_grader").rglob("*.py"))
     files += sorted(p for p in (ROOT / "gmm_lesson" / "data").iterdir() if p.is_file())
     files += sorted((HERE / "instructor").rglob("*.json"))
     for path in files:
@@ -133,11 +135,11 @@ def ensure_users_env() -> Path:
             PREFIX.mkdir(parents=True, exist_ok=True)
             subprocess.run([BASE_PYTHON, "-m", "venv", USERS_VENV], check=True)
         pip = [users_python(), "-m", "pip", "install", "-q", "-c", ROOT / "constraints.txt"]
-        say(f"installing gmm-lesson[lab,class] into {USERS_VENV} (a few minutes the first time)")
+        say(f"installing gmm-lesson[lab] and gmm-grader[class] into {USERS_VENV} (minutes the first time)")
         subprocess.run([*pip, "--upgrade", "pip"], check=True)
         # not editable: users need not (and in /root cannot) read the project folder
-        subprocess.run([*pip, "--force-reinstall", "--no-deps", f"{ROOT}"], check=True)
-        subprocess.run([*pip, f"{ROOT}[lab,class]"], check=True)
+        subprocess.run([*pip, "--force-reinstall", "--no-deps", f"{ROOT}", f"{ROOT / 'grader'}"], check=True)
+        subprocess.run([*pip, f"{ROOT}[lab]", f"{ROOT / 'grader'}[class]"], check=True)
         _configure_nbgrader()
     finally:
         os.umask(old_umask)

@@ -14,6 +14,6 @@ c.CourseDirectory.course_id = os.environ.get("GMM_LESSON_COURSE_ID", "gmm-lesson
 # nbgrader's stock shared-folder exchange (root-owned, mode 1777; see docs/README-hub.md)
 c.Exchange.root = os.environ.get("GMM_LESSON_EXCHANGE", "/srv/nbgrader/exchange")
 # The stock exchange leaves submissions and feedback readable by every user who finds
-# them; these keep each private to its student and the instructor (gmm_lesson/exchange.py).
-c.ExchangeFactory.submit = "gmm_lesson.exchange.PrivateSubmit"
-c.ExchangeFactory.release_feedback = "gmm_lesson.exchange.PrivateReleaseFeedback"
+# them; these keep each private to its student and the instructor (grader/gmm_grader/exchange.py).
+c.ExchangeFactory.submit = "gmm_grader.exchange.PrivateSubmit"
+c.ExchangeFactory.release_feedback = "gmm_grader.exchange.PrivateReleaseFeedback"

@@ -59,7 +59,7 @@ answer_q1 = "B"
 assert isinstance(answer_q1, str) and answer_q1.strip().upper() in ("A", "B", "C", "D"), \
     "answer_q1 must be one of the letters A, B, C, D"
 ### BEGIN HIDDEN TESTS
-from gmm_lesson.judge import check
+from gmm_grader.judge import check
 
 check("choice", answer_q1, question="choosing_q1")
 ### END HIDDEN TESTS
@@ -90,7 +90,7 @@ best_k
 assert isinstance(best_k, int | np.integer), "best_k must be an integer"
 assert 1 <= best_k <= 6, "best_k must be one of the K you tried, 1 to 6"
 ### BEGIN HIDDEN TESTS
-from gmm_lesson.judge import check
+from gmm_grader.judge import check
 
 check("best_k_bic", best_k)
 ### END HIDDEN TESTS
@@ -248,7 +248,7 @@ answer_q2 = "C"
 assert isinstance(answer_q2, str) and answer_q2.strip().upper() in ("A", "B", "C", "D"), \
     "answer_q2 must be one of the letters A, B, C, D"
 ### BEGIN HIDDEN TESTS
-from gmm_lesson.judge import check
+from gmm_grader.judge import check
 
 check("choice", answer_q2, question="choosing_q2")
 ### END HIDDEN TESTS
@@ -360,7 +360,7 @@ answer_q3 = "D"
 assert isinstance(answer_q3, str) and answer_q3.strip().upper() in ("A", "B", "C", "D"), \
     "answer_q3 must be one of the letters A, B, C, D"
 ### BEGIN HIDDEN TESTS
-from gmm_lesson.judge import check
+from gmm_grader.judge import check
 
 check("choice", answer_q3, question="choosing_q3")
 ### END HIDDEN TESTS

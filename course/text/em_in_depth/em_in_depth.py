@@ -199,7 +199,7 @@ answer_q1 = "B"
 assert isinstance(answer_q1, str) and answer_q1.strip().upper() in ("A", "B", "C", "D"), \
     "answer_q1 must be one of the letters A, B, C, D"
 ### BEGIN HIDDEN TESTS
-from gmm_lesson.judge import check
+from gmm_grader.judge import check
 
 check("choice", answer_q1, question="depth_q1")
 ### END HIDDEN TESTS
@@ -281,7 +281,7 @@ answer_q2 = "B"
 assert isinstance(answer_q2, str) and answer_q2.strip().upper() in ("A", "B", "C", "D"), \
     "answer_q2 must be one of the letters A, B, C, D"
 ### BEGIN HIDDEN TESTS
-from gmm_lesson.judge import check
+from gmm_grader.judge import check
 
 check("choice", answer_q2, question="depth_q2")
 ### END HIDDEN TESTS
@@ -347,7 +347,7 @@ print(f"threshold {threshold:.3f}; flagged {[int(i) for i in flagged]}; "
 assert np.ndim(threshold) == 0, "threshold must be one number"
 assert all(0 <= int(i) < len(X_new) for i in flagged), "flagged must hold indices of X_new"
 ### BEGIN HIDDEN TESTS
-from gmm_lesson.judge import check
+from gmm_grader.judge import check
 
 check("anomaly_threshold", threshold, flagged, fraction=0.01)
 ### END HIDDEN TESTS
@@ -381,7 +381,7 @@ best_k_heldout
 assert isinstance(best_k_heldout, int | np.integer), "best_k_heldout must be an integer"
 assert 1 <= best_k_heldout <= 6, "best_k_heldout must be one of the K you tried, 1 to 6"
 ### BEGIN HIDDEN TESTS
-from gmm_lesson.judge import check
+from gmm_grader.judge import check
 
 check("best_k_heldout", best_k_heldout, n_test=72, split_seed=0, seeds=5)
 ### END HIDDEN TESTS
@@ -448,7 +448,7 @@ def n_parameters(covariance_type, n_components, n_features):
 assert n_parameters("spherical", 1, 1) == 2, "one component in 1-D: a mean and a variance, no free weight"
 assert n_parameters("full", 2, 2) == 11, "K=2, D=2, full: 6 covariance numbers, 4 means, 1 weight"
 ### BEGIN HIDDEN TESTS
-from gmm_lesson.judge import check
+from gmm_grader.judge import check
 
 check("n_parameters", n_parameters)
 ### END HIDDEN TESTS

@@ -149,7 +149,7 @@ assert np.isclose(value, want), f"log N((2, 0) | 0, diag(4, 1)) should be {want:
 far = log_gaussian(np.array([[40.0, 0.0]]), np.zeros(2), np.eye(2))[0]
 assert np.isclose(far, -np.log(2 * np.pi) - 800), f"compute in logs, never exp() then log(): got {far}"
 ### BEGIN HIDDEN TESTS
-from gmm_lesson.judge import check
+from gmm_grader.judge import check
 
 check("log_gaussian", log_gaussian)
 ### END HIDDEN TESTS
@@ -212,7 +212,7 @@ if np.all(np.isfinite(far_density)):  # (if not, step 1's last test tells you wh
     )
     assert np.isclose(far_value, far_density.sum())
 ### BEGIN HIDDEN TESTS
-from gmm_lesson.judge import check
+from gmm_grader.judge import check
 
 check("log_likelihood", log_likelihood)
 ### END HIDDEN TESTS
@@ -283,7 +283,7 @@ assert both[0, 1] > 0.5 and both[1, 1] > 0.5, (
     "a point on the second mean belongs (mostly) to the second component"
 )
 ### BEGIN HIDDEN TESTS
-from gmm_lesson.judge import check
+from gmm_grader.judge import check
 
 check("e_step", e_step)
 ### END HIDDEN TESTS
@@ -296,7 +296,7 @@ if np.all(np.isfinite(log_gaussian(far, np.zeros(2), np.eye(2)))):  # (else see 
     assert np.all(np.isfinite(resp)) and np.isfinite(total), "use the log-sum-exp trick"
     assert resp[0, 1] > 0.99 and resp[1, 0] > 0.99, "each far point belongs to the nearer mean"
 ### BEGIN HIDDEN TESTS
-from gmm_lesson.judge import check
+from gmm_grader.judge import check
 
 check("e_step_far", e_step)
 ### END HIDDEN TESTS
@@ -360,7 +360,7 @@ assert isinstance(new, em.GMMParams), "return em.GMMParams(weights, means, covar
 assert np.allclose(new.weights, [0.6, 0.4]), "pi_k = N_k / N"
 assert np.allclose(new.means, [[1.0, 1.0], [10.0, 10.0]]), "mu_k = weighted mean of the points"
 ### BEGIN HIDDEN TESTS
-from gmm_lesson.judge import check
+from gmm_grader.judge import check
 
 check("m_step_weights_means", m_step)
 ### END HIDDEN TESTS
@@ -384,7 +384,7 @@ assert np.allclose(new.covariances[0], [[2 / 3, 0.0], [0.0, 2.0]] + 1e-6 * np.ey
 # component 1 has a single point: only reg_covar keeps it invertible
 assert np.allclose(m_step(toy, hard, reg_covar=0.1).covariances[1], 0.1 * np.eye(2))
 ### BEGIN HIDDEN TESTS
-from gmm_lesson.judge import check
+from gmm_grader.judge import check
 
 check("m_step_covariances", m_step)
 ### END HIDDEN TESTS
@@ -474,7 +474,7 @@ assert history == chosen[:6], (
 )
 assert last == 5, f"run_em should return the parameters after the last iteration (5), got those after {last}"
 ### BEGIN HIDDEN TESTS
-from gmm_lesson.judge import check
+from gmm_grader.judge import check
 
 check("run_em", run_em)
 ### END HIDDEN TESTS
@@ -493,7 +493,7 @@ assert last == 4 and history == chosen[:5]
 last, history = run_em_with_stand_ins(tol=1e-3, max_iter=2)
 assert len(history) == 3 and last == 2, "stop after max_iter iterations even if the change is still above tol"
 ### BEGIN HIDDEN TESTS
-from gmm_lesson.judge import check
+from gmm_grader.judge import check
 
 check("run_em_stops", run_em)
 ### END HIDDEN TESTS
@@ -590,7 +590,7 @@ assert isinstance(answer_q1, str) and answer_q1.strip().upper() in {"A", "B", "C
     "answer with one letter, for example answer_q1 = \"A\""
 )
 ### BEGIN HIDDEN TESTS
-from gmm_lesson.judge import check
+from gmm_grader.judge import check
 
 check("choice", answer_q1, question="test_q1")
 ### END HIDDEN TESTS
@@ -615,7 +615,7 @@ assert isinstance(answer_q2, str) and answer_q2.strip().upper() in {"A", "B", "C
     "answer with one letter, for example answer_q2 = \"A\""
 )
 ### BEGIN HIDDEN TESTS
-from gmm_lesson.judge import check
+from gmm_grader.judge import check
 
 check("choice", answer_q2, question="test_q2")
 ### END HIDDEN TESTS

@@ -199,7 +199,7 @@ answer_q1 = "A"
 assert isinstance(answer_q1, str) and answer_q1.strip().upper() in ("A", "B", "C", "D"), \
     "answer_q1 must be one of the letters A, B, C, D"
 ### BEGIN HIDDEN TESTS
-from gmm_lesson.judge import check
+from gmm_grader.judge import check
 
 check("choice", answer_q1, question="basics_q1")
 ### END HIDDEN TESTS
@@ -225,7 +225,7 @@ answer_q2 = "C"
 assert isinstance(answer_q2, str) and answer_q2.strip().upper() in ("A", "B", "C", "D"), \
     "answer_q2 must be one of the letters A, B, C, D"
 ### BEGIN HIDDEN TESTS
-from gmm_lesson.judge import check
+from gmm_grader.judge import check
 
 check("choice", answer_q2, question="basics_q2")
 ### END HIDDEN TESTS
@@ -251,7 +251,7 @@ answer_q3 = "D"
 assert isinstance(answer_q3, str) and answer_q3.strip().upper() in ("A", "B", "C", "D"), \
     "answer_q3 must be one of the letters A, B, C, D"
 ### BEGIN HIDDEN TESTS
-from gmm_lesson.judge import check
+from gmm_grader.judge import check
 
 check("choice", answer_q3, question="basics_q3")
 ### END HIDDEN TESTS

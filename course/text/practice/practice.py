@@ -64,7 +64,7 @@ quiz.check("practice_q1", answer_q1)
 assert isinstance(answer_q1, str) and answer_q1.strip().upper() in ("A", "B", "C", "D"), \
     "answer_q1 must be one of the letters A, B, C, D"
 ### BEGIN HIDDEN TESTS
-from gmm_lesson.judge import check
+from gmm_grader.judge import check
 
 check("choice", answer_q1, question="practice_q1")
 ### END HIDDEN TESTS
@@ -97,7 +97,7 @@ quiz.check("practice_q2", answer_q2)
 assert isinstance(answer_q2, str) and answer_q2.strip().upper() in ("A", "B", "C", "D"), \
     "answer_q2 must be one of the letters A, B, C, D"
 ### BEGIN HIDDEN TESTS
-from gmm_lesson.judge import check
+from gmm_grader.judge import check
 
 check("choice", answer_q2, question="practice_q2")
 ### END HIDDEN TESTS
@@ -130,7 +130,7 @@ labels_q3
 assert len(labels_q3) == 6, "labels_q3 must hold one label for each of the 6 points"
 assert all(int(v) == v and int(v) in (0, 1) for v in labels_q3), "every label must be 0 or 1"
 ### BEGIN HIDDEN TESTS
-from gmm_lesson.judge import check
+from gmm_grader.judge import check
 
 check("two_cluster_split", labels_q3)
 ### END HIDDEN TESTS
@@ -242,7 +242,7 @@ quiz.check("practice_q3", answer_q3)
 assert isinstance(answer_q3, str) and answer_q3.strip().upper() in ("A", "B", "C", "D"), \
     "answer_q3 must be one of the letters A, B, C, D"
 ### BEGIN HIDDEN TESTS
-from gmm_lesson.judge import check
+from gmm_grader.judge import check
 
 check("choice", answer_q3, question="practice_q3")
 ### END HIDDEN TESTS
@@ -287,7 +287,7 @@ quiz.check("practice_q4", answer_q4)
 assert isinstance(answer_q4, str) and answer_q4.strip().upper() in ("A", "B", "C", "D"), \
     "answer_q4 must be one of the letters A, B, C, D"
 ### BEGIN HIDDEN TESTS
-from gmm_lesson.judge import check
+from gmm_grader.judge import check
 
 check("choice", answer_q4, question="practice_q4")
 ### END HIDDEN TESTS
@@ -351,7 +351,7 @@ quiz.check("practice_q5", answer_q5)
 assert isinstance(answer_q5, str) and answer_q5.strip().upper() in ("A", "B", "C", "D"), \
     "answer_q5 must be one of the letters A, B, C, D"
 ### BEGIN HIDDEN TESTS
-from gmm_lesson.judge import check
+from gmm_grader.judge import check
 
 check("choice", answer_q5, question="practice_q5")
 ### END HIDDEN TESTS

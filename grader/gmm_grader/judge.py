@@ -3,7 +3,7 @@
 A hidden test in a course notebook is one line per check, for example::
 
     ### BEGIN HIDDEN TESTS
-    from gmm_lesson.judge import check
+    from gmm_grader.judge import check
     check("e_step", e_step)
     check("choice", my_answer, question="my_question")
     ### END HIDDEN TESTS
@@ -14,7 +14,7 @@ question is named by its id: :func:`resolve` reads its key (and worked solution)
 the course's data file ``course/quiz/<assignment>.toml``, on the grader's side only.
 Two ways it runs:
 
-* **Autograding** (:mod:`gmm_lesson.grading`): the grader reads these lines without
+* **Autograding** (:mod:`gmm_grader.grading`): the grader reads these lines without
   running them. The student's kernel, in its sandbox, only gets ``probe.emit(token,
   e_step)``: it runs the student's code on inputs the grader chose (a request) and
   reports plain data. The grader compares that report with its own reference here,
@@ -23,7 +23,7 @@ Two ways it runs:
   validate``): :func:`check` does both halves in-process and raises ``AssertionError``
   with the judge's message when the answer is wrong.
 
-A judge is ``request(rng, **options) -> dict`` (plain data for :func:`gmm_lesson.probe.run`)
+A judge is ``request(rng, **options) -> dict`` (plain data for :func:`gmm_grader.probe.run`)
 and ``verdict(request, report, **options) -> str | None`` (``None`` when right, else what
 is wrong, in words a student can act on). The references come from :mod:`gmm_lesson.em`
 in the grader's process, which the sandbox never sees.
@@ -40,8 +40,10 @@ from typing import Any
 
 import numpy as np
 
-from . import data, density, em, probe
-from .params import covariance_shape
+from gmm_lesson import data, density, em
+from gmm_lesson.params import covariance_shape
+
+from . import probe
 
 
 @dataclass(frozen=True)
@@ -176,7 +178,7 @@ def _call_judge(name: str, make_calls, compare) -> Judge:
 
     ``make_calls(rng)`` gives ``[(args, kwargs, case), ...]`` (args and kwargs in plain
     data, ``case`` whatever ``compare(returned, case)`` needs to say what is wrong). An
-    entry may have a fourth item, the stand-ins of that call (see :mod:`gmm_lesson.probe`):
+    entry may have a fourth item, the stand-ins of that call (see :mod:`gmm_grader.probe`):
     ``{name: [{"args": [...], "returned": ...}, ...]}``, the right results of the
     student's earlier functions on the inputs this call leads to, so that the function
     checked here is scored on its own.

@@ -4,11 +4,11 @@
 ``nbgrader autograde`` (see ``course/nbgrader_config.py``). For each notebook it
 
 1. reads the hidden checks of every graded test cell (``check("e_step", e_step)``
-   lines, :mod:`gmm_lesson.judge`) **without running them**, asks each judge for a
+   lines, :mod:`gmm_grader.judge`) **without running them**, asks each judge for a
    request (fresh random inputs) and keeps the judge's side to itself;
 2. sends the kernel the test cells with their hidden part replaced by
    ``probe.emit(token, e_step)``: run the student's code on the request, report plain data;
-3. runs the notebook in a :mod:`gmm_lesson.sandbox` kernel; a cell that kills its kernel
+3. runs the notebook in a :mod:`gmm_grader.sandbox` kernel; a cell that kills its kernel
    or runs past the time limit costs only that cell: a new kernel re-runs the cells
    before it and grading goes on;
 4. decides every graded test cell itself: it passes when the cell raised nothing and
@@ -67,7 +67,7 @@ class Check:
 def parse_checks(source: str, cell_id: str) -> tuple[str, list[Check]]:
     """Split a test cell into its visible part and its hidden checks.
 
-    The hidden part may hold only comments, ``from gmm_lesson.judge import check`` and
+    The hidden part may hold only comments, ``from gmm_grader.judge import check`` and
     ``check("name", value, ..., option=literal)`` lines; anything else is refused.
     """
     if BEGIN not in source:
@@ -82,7 +82,7 @@ def parse_checks(source: str, cell_id: str) -> tuple[str, list[Check]]:
         raise GradingConfigError(f"{cell_id}: the hidden tests are not valid Python: {exc}") from None
     checks = []
     for node in tree.body:
-        if isinstance(node, ast.ImportFrom) and node.module == "gmm_lesson.judge":
+        if isinstance(node, ast.ImportFrom) and node.module == "gmm_grader.judge":
             continue
         call = node.value if isinstance(node, ast.Expr) else None
         if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "check"):
@@ -95,7 +95,7 @@ def parse_checks(source: str, cell_id: str) -> tuple[str, list[Check]]:
             or call.args[0].value not in judge.JUDGES
         ):
             raise GradingConfigError(
-                f"{cell_id}: check's first argument must name a judge in gmm_lesson.judge"
+                f"{cell_id}: check's first argument must name a judge in gmm_grader.judge"
             )
         try:
             options = {kw.arg: ast.literal_eval(kw.value) for kw in call.keywords}
@@ -259,7 +259,7 @@ class JudgedExecute(Execute):
                     check.request = judge.JUDGES[check.name].request(rng, **check.options)
                     (requests / f"{check.token}.json").write_text(json.dumps(judge.for_kernel(check.request)))
                 probes = "".join(
-                    f"__import__('gmm_lesson.probe').probe.emit({c.token!r}, {', '.join(c.values)})\n"
+                    f"__import__('gmm_grader.probe').probe.emit({c.token!r}, {', '.join(c.values)})\n"
                     for c in checks
                 )
                 nb.cells[index].source = visible + probes

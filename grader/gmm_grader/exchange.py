@@ -14,8 +14,8 @@ account, these two classes keep nbgrader's exchange as it is and then tighten th
 
 Configure them in the users' ``nbgrader_config.py`` (``deploy/hub/nbgrader_config.py``)::
 
-    c.ExchangeFactory.submit = "gmm_lesson.exchange.PrivateSubmit"
-    c.ExchangeFactory.release_feedback = "gmm_lesson.exchange.PrivateReleaseFeedback"
+    c.ExchangeFactory.submit = "gmm_grader.exchange.PrivateSubmit"
+    c.ExchangeFactory.release_feedback = "gmm_grader.exchange.PrivateReleaseFeedback"
 
 Where the modes cannot be tightened (a submission that did not get ``inbound``'s group, a student id
 that is no Unix user, no ``setfacl``) the stock modes stay and a warning says why: a

@@ -40,9 +40,13 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Any as AnyTrait
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-#: modules of gmm_lesson that never enter a grading sandbox (the grader's own side)
-TRUSTED_MODULES = ("judge", "grading", "sandbox")
+import gmm_lesson
+
+#: the learner's library, copied (allowed modules only) into every sandbox
+PACKAGE_DIR = Path(gmm_lesson.__file__).resolve().parent
+#: the only module of the grader that enters a sandbox (an allow-list: nothing else of
+#: gmm_grader is ever copied in): it runs the student's functions and reports plain data
+KERNEL_SIDE = Path(__file__).resolve().parent / "probe.py"
 #: where the sandboxed kernel finds its copy of gmm_lesson, its requests and its work
 SANDBOX_SITE = "/opt/gmm-lesson"
 SANDBOX_REQUESTS = "/grading"
@@ -94,8 +98,8 @@ class Sandbox:
         The assignment's own folder in ``course/source`` (trusted); its files except
         notebooks are copied into the kernel's work folder. Nothing from a submission.
     allowed_modules : sequence of str or None
-        Modules of ``gmm_lesson`` the kernel may import (``None``: all but the trusted
-        ones). ``em`` not in the list still gives ``em.GMMParams``, without the maths.
+        Modules of ``gmm_lesson`` the kernel may import (``None``: all of them). ``em``
+        not in the list still gives ``em.GMMParams``, without the maths.
     hidden_packages : sequence of str
         Top-level site packages replaced by empty directories (e.g. ``"sklearn"``).
     limits : Limits
@@ -119,6 +123,9 @@ class Sandbox:
         if self.files_from is not None:
             _copy_files(Path(self.files_from), self.files)
         _copy_package(self.site / "gmm_lesson", self.allowed_modules)
+        (self.site / "gmm_grader").mkdir()
+        (self.site / "gmm_grader" / "__init__.py").write_text('"""The kernel-side probe only."""\n')
+        shutil.copyfile(KERNEL_SIDE, self.site / "gmm_grader" / "probe.py")
         for folder in (self.root, self.requests, self.files, self.site):
             folder.chmod(0o755)
 
@@ -214,7 +221,7 @@ class Sandbox:
         for folder in _empty_over():
             bwrap += ["--tmpfs", folder, "--remount-ro", folder]
         for site in _site_dirs():
-            for package in (*self.hidden_packages, "gmm_lesson"):
+            for package in (*self.hidden_packages, "gmm_lesson", "gmm_grader"):
                 if (Path(site) / package).is_dir():
                     bwrap += ["--tmpfs", f"{site}/{package}", "--remount-ro", f"{site}/{package}"]
         bwrap += ["--bind", str(self.sockets), str(self.sockets), "--chdir", SANDBOX_HOME]
@@ -357,7 +364,7 @@ def _copy_package(dest: Path, allowed: tuple[str, ...] | None) -> None:
     shutil.copytree(PACKAGE_DIR / "data", dest / "data", ignore=shutil.ignore_patterns("__pycache__"))
     for path in sorted(PACKAGE_DIR.glob("*.py")):
         module = path.stem
-        if module == "__init__" or (module not in TRUSTED_MODULES and (allowed is None or module in allowed)):
+        if module == "__init__" or allowed is None or module in allowed:
             shutil.copyfile(path, dest / path.name)
         else:
             extras = STUB_EXTRAS.get(module, "")

@@ -1,6 +1,6 @@
 """Grade an assignment for a whole class: stock ``nbgrader autograde`` fanned out on dask.
 
-    python -m gmm_lesson.classgrade em_step_by_step [--course DIR] [--workers N]
+    python -m gmm_grader.classgrade em_step_by_step [--course DIR] [--workers N]
         [--scheduler tcp://host:8786] [--slice-size N] [--force] [-- NBGRADER ARGS...]
 
 (``python3 run.py grade em_step_by_step ...`` runs the same on ``course/``.) Instructor
@@ -562,7 +562,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         at = argv.index("--")
         argv, extra = argv[:at], argv[at + 1 :]
     parser = argparse.ArgumentParser(
-        prog="python -m gmm_lesson.classgrade",
+        prog="python -m gmm_grader.classgrade",
         description="Autograde an assignment for the whole class: stock nbgrader autograde "
         "over slices of students, in parallel on dask.distributed.",
         epilog="Options after -- go to every nbgrader autograde (e.g. -- --Execute.timeout=60).",

@@ -7,7 +7,7 @@ plain JSON data (numbers, lists, strings) under :data:`MIME`. Nothing here decid
 anything: the grader compares the report with its reference outside the student's
 kernel, so patching this module can only change what is reported, never what a
 correct report must contain. :func:`run` is the same work without the transport; the
-instructor's own run of a source notebook uses it through :func:`gmm_lesson.judge.check`.
+instructor's own run of a source notebook uses it through :func:`gmm_grader.judge.check`.
 
 **Stand-ins.** A request may carry ``"stand_ins"``: for a function name of the student's
 (``log_gaussian``, ``e_step``, ...), a table of ``{"args": [...], "returned": ...}``
@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from .params import GMMParams
+from gmm_lesson.params import GMMParams
 
 MIME = "application/vnd.gmm-lesson.report+json"
 #: where the sandbox puts the grader's requests (read-only inside the sandbox)

@@ -21,7 +21,7 @@ PNG data, no scripts, no external files; everything a student wrote is HTML-esca
 and CSV files (``assignment.csv``, ``cells.csv``, ``messages.csv``, ``choices.csv``,
 ``students.csv``) into ``course/reports/<assignment>/``::
 
-    python -m gmm_lesson.item_analysis em_step_by_step        # from the project root
+    python -m gmm_grader.item_analysis em_step_by_step        # from the project root
     python3 run.py report em_step_by_step                      # the same, in .venv
 
 Only students with a submission in the gradebook count. This module runs on the
@@ -599,9 +599,9 @@ def write_report(result: ItemAnalysis, out: str | Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m gmm_lesson.item_analysis ASSIGNMENT [--course DIR] [--out DIR] ...``."""
+    """``python -m gmm_grader.item_analysis ASSIGNMENT [--course DIR] [--out DIR] ...``."""
     parser = argparse.ArgumentParser(
-        prog="python -m gmm_lesson.item_analysis", description=__doc__.split("\n")[0]
+        prog="python -m gmm_grader.item_analysis", description=__doc__.split("\n")[0]
     )
     parser.add_argument("assignment")
     parser.add_argument("--course", default="course", help="the nbgrader course folder (default: course)")
