@@ -306,7 +306,27 @@ def user_config_dir() -> Path:
     return Path(os.environ.get("JUPYTER_CONFIG_DIR") or Path.home() / ".jupyter")
 
 
+#: the oldest Python gmm-lesson supports (pyproject.toml's requires-python)
+PYTHON_NEEDED = (3, 11)
+
+
+def python_too_old(version: tuple[int, ...] = tuple(sys.version_info)) -> str | None:
+    """One line saying what to do when this Python is older than gmm-lesson supports."""
+    if tuple(version[:2]) >= PYTHON_NEEDED:
+        return None
+    have = ".".join(str(v) for v in version[:3])
+    return (
+        f"gmm-lesson needs Python {PYTHON_NEEDED[0]}.{PYTHON_NEEDED[1]} or newer; this is Python {have}. "
+        "Run run.py with a newer python3 (for example python3.12 run.py lab; on Ubuntu 22.04: "
+        "sudo apt-get install python3.11 python3.11-venv, then python3.11 run.py lab)."
+    )
+
+
 def main(argv: list[str]) -> int:
+    too_old = python_too_old()
+    if too_old:
+        print(f"[run.py] {too_old}", file=sys.stderr)
+        return 2
     if not argv or argv[0] not in EXTRAS:
         print(__doc__)
         return 2

@@ -26,6 +26,7 @@ from . import checks
 
 __all__ = [
     "DATASETS",
+    "FEATURES",
     "blobs",
     "load",
     "load_iris_sepal",
@@ -170,6 +171,14 @@ DATASETS = {
     "Old Faithful (272 x 2)": load_old_faithful,
     "Blobs (300 x 2, K=3)": blobs,
     "Two clusters 1-D (6 x 1)": two_clusters_1d,
+}
+
+#: The features of each data set in :data:`DATASETS`, as axis labels.
+FEATURES = {
+    "Iris sepal (150 x 2)": ("sepal length", "sepal width"),
+    "Old Faithful (272 x 2)": ("eruption duration", "waiting time"),
+    "Blobs (300 x 2, K=3)": ("x1", "x2"),
+    "Two clusters 1-D (6 x 1)": ("x",),
 }
 
 

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from matplotlib import patheffects
 from matplotlib.axes import Axes
 from matplotlib.collections import PathCollection
 from matplotlib.colors import to_rgba_array
@@ -221,7 +222,8 @@ def _legend(ax: Axes, handles: list | None, legend_loc: str) -> None:
     elif legend_loc == BELOW:
         n_entries = len(handles if handles is not None else ax.get_legend_handles_labels()[0])
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=max(n_entries, 1),
-                  fontsize="small", frameon=False, handlelength=2.2, columnspacing=1.2)
+                  frameon=False, handlelength=2.2, columnspacing=1.2,
+                  **{key: value for key, value in kwargs.items() if key != "framealpha"})
     else:
         try:
             ax.legend(loc=legend_loc, **kwargs)
@@ -264,6 +266,8 @@ class Mixture2DArtists:
     dims : tuple of int
         The two features shown.
     colors : array, shape (K, 4)
+    numbers : list of Annotation
+        Component ``k``'s number beside its mean, so components differ by more than colour.
     """
 
     scatter: PathCollection
@@ -274,6 +278,7 @@ class Mixture2DArtists:
     colors: np.ndarray = field(repr=False)
     X: np.ndarray = field(repr=False)
     palette: tuple[str, ...] | None = None
+    numbers: list = field(default_factory=list, repr=False)
 
 
 def plot_mixture_2d(
@@ -350,6 +355,7 @@ def plot_mixture_2d(
         ellipses.append(row)
     mean_markers = ax.scatter(means[:, 0], means[:, 1], marker="X", s=120, c=rgba,
                               edgecolors="black", linewidths=1.0, zorder=4)
+    numbers = [_number(ax, k, means[k]) for k in range(K)]
     pad = 0.08 * np.ptp(xy, axis=0) + 1e-9
     ax.set_xlim(xy[:, 0].min() - pad[0], xy[:, 0].max() + pad[0])
     ax.set_ylim(xy[:, 1].min() - pad[1], xy[:, 1].max() + pad[1])
@@ -367,7 +373,14 @@ def plot_mixture_2d(
     _default_label(ax.xaxis, f"feature {dims[0]}")
     _default_label(ax.yaxis, f"feature {dims[1]}")
     return Mixture2DArtists(scatter, ellipses, mean_markers, radii, dims, rgba, X,
-                            None if colors is None else tuple(colors))
+                            None if colors is None else tuple(colors), numbers)
+
+
+def _number(ax: Axes, k: int, xy) -> object:
+    """Component ``k``'s number at ``xy`` (data coordinates), legible on any colour."""
+    return ax.annotate(str(k), xy=tuple(xy), xytext=(7, 6), textcoords="offset points", fontsize="medium",
+                       fontweight="bold", color="black", zorder=5, annotation_clip=False,
+                       path_effects=[patheffects.withStroke(linewidth=3, foreground="white")])
 
 
 def update_mixture_2d(artists: Mixture2DArtists, params: em.GMMParams, resp=None) -> None:
@@ -392,6 +405,8 @@ def update_mixture_2d(artists: Mixture2DArtists, params: em.GMMParams, resp=None
             patch.set_height(h)
             patch.set_angle(angle)
     artists.means.set_offsets(means)
+    for number, mean in zip(artists.numbers, means, strict=True):
+        number.xy = tuple(mean)
 
 
 # --------------------------------------------------------------------------- 1-D
@@ -411,6 +426,8 @@ class Mixture1DArtists:
         Their sum, the mixture density.
     grid : array
         The x values of the curves.
+    numbers : list of Annotation
+        Component ``k``'s number at the peak of its curve.
     """
 
     hist: BarContainer
@@ -422,6 +439,7 @@ class Mixture1DArtists:
     X: np.ndarray = field(repr=False)
     hist_max: float
     palette: tuple[str, ...] | None = None
+    numbers: list = field(default_factory=list, repr=False)
 
 
 def _weighted_densities(grid: np.ndarray, params: em.GMMParams, feature: int) -> np.ndarray:
@@ -523,12 +541,19 @@ def plot_mixture_1d(
     ax.set_xlim(grid[0], grid[-1])
     ax.set_ylabel("density")
     _default_label(ax.xaxis, f"feature {feature}")
+    numbers = [_number(ax, k, _peak(grid, dens[k])) for k in range(K)]
     artists = Mixture1DArtists(hist, rug, components, mixture, grid, feature, X, float(np.max(heights)),
-                               None if colors is None else tuple(colors))
+                               None if colors is None else tuple(colors), numbers)
     _set_1d_ylim(artists)
     if legend:
         _legend(ax, None, legend_loc)
     return artists
+
+
+def _peak(grid: np.ndarray, density: np.ndarray) -> tuple[float, float]:
+    """Where a component's curve peaks (its number goes there)."""
+    i = int(np.argmax(density))
+    return float(grid[i]), float(density[i])
 
 
 def update_mixture_1d(
@@ -550,6 +575,8 @@ def update_mixture_1d(
     dens = _weighted_densities(artists.grid, params, artists.feature)
     for line, d in zip(artists.components, dens, strict=True):
         line.set_ydata(d)
+    for number, d in zip(artists.numbers, dens, strict=True):
+        number.xy = _peak(artists.grid, d)
     artists.mixture.set_ydata(dens.sum(axis=0))
     if rescale:
         _set_1d_ylim(artists)
@@ -675,10 +702,13 @@ def plot_log_likelihood(
             note = ax.text(0.02, 0.96, f"start {ll[0]:.1f}: below the panel (\u25bc)", transform=ax.transAxes,
                            ha="left", va="top", fontsize="small", color="0.25")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    (line,) = ax.plot(x, y, color="0.35", linewidth=1.5, marker="o", markersize=3, zorder=2)
-    (marker,) = ax.plot([x[current]], [y[current]], marker="o", markersize=11, markerfacecolor="#D55E00",
-                        markeredgecolor="black", linestyle="none", zorder=3, label="current step",
-                        clip_on=False)
+    # steps below a zoomed panel are only its edge's triangles: no line or dot drawn there,
+    # where they would read as another value
+    shown = np.where(y == ll, y, np.nan) if scale == "linear" else y
+    (line,) = ax.plot(x, shown, color="0.35", linewidth=1.5, marker="o", markersize=3, zorder=2)
+    (marker,) = ax.plot([x[current]], [y[current]], marker=_current_marker(y, ll, scale, current),
+                        markersize=11, markerfacecolor="#D55E00", markeredgecolor="black", linestyle="none",
+                        zorder=3, label="current step", clip_on=False)
     ax.set_xlabel("EM iteration (E-steps at the half-way marks)")
     ax.set_xlim(-0.5, max(float(x.max()), 1.0) + 0.5)
     ax.grid(True, alpha=0.3)
@@ -698,6 +728,12 @@ def update_log_likelihood(artists: LikelihoodArtists, current: int) -> None:
     """Move the current-step marker of :func:`plot_log_likelihood` to step ``current``."""
     current = _check_current(current, len(artists.x))
     artists.marker.set_data([artists.x[current]], [artists.y[current]])
+    artists.marker.set_marker(_current_marker(artists.y, artists.log_likelihood, artists.scale, current))
+
+
+def _current_marker(y: np.ndarray, ll: np.ndarray, scale: str, current: int) -> str:
+    """A dot on the curve, or a triangle on the lower edge for a step below a zoomed panel."""
+    return "v" if scale == "linear" and y[current] != ll[current] else "o"
 
 
 # --------------------------------------------------------------------------- em_in_depth

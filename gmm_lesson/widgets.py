@@ -99,15 +99,17 @@ class _Drawing:
         fitted: em.FittedGMM,
         index: int,
         title: str,
-        seed: int,
+        seed: int | str,
         blit: bool = False,
         previous: _Drawing | None = None,
+        features: tuple[str, ...] = ("feature 1", "feature 2"),
     ) -> None:
         self.fig, self.Z = fig, Z
         self.one_d = Z.shape[1] == 1
         step = fitted.steps[index]
         reuse = (blit and previous is not None and previous.Z is Z and not self.one_d
-                 and previous.frame is not None)
+                 and previous.frame is not None and previous.features == features)
+        self.features = features
         if reuse:
             ax_data, ax_ll = previous.ax_data, previous.ax_ll
             for artist in previous.moving_data:
@@ -126,20 +128,22 @@ class _Drawing:
             self.mixture = plots.plot_mixture_1d(ax_data, Z, step.params, step.resp,
                                                   legend_loc="upper right")
             plots.set_ylim_1d(self.mixture, [s.params for s in fitted.steps])
-            self.moving_data = [self.mixture.rug, *self.mixture.components, self.mixture.mixture]
+            self.moving_data = [self.mixture.rug, *self.mixture.components, self.mixture.mixture,
+                                *self.mixture.numbers]
         else:
             self.mixture = plots.plot_mixture_2d(ax_data, Z, step.params, step.resp, legend=not reuse,
                                                   legend_loc=plots.BELOW)
             self.moving_data = [self.mixture.scatter, *(p for row in self.mixture.ellipses for p in row),
-                                self.mixture.means]
+                                self.mixture.means, *self.mixture.numbers]
         if not reuse:
-            ax_data.set_xlabel("feature 1 (standardised)")
+            ax_data.set_xlabel(f"{features[0]} (standardised)")
             if not self.one_d:
-                ax_data.set_ylabel("feature 2 (standardised)")
+                ax_data.set_ylabel(f"{features[1]} (standardised)")
             ax_data.set_title(title, fontsize="medium")
         self.likelihood = plots.plot_log_likelihood(ax_ll, fitted.steps, index)
         K = step.params.n_components
-        ax_ll.set_title(f"log-likelihood per half-step (K={K}, seed {seed})", fontsize="medium")
+        start = seed if isinstance(seed, str) else f"seed {seed}"
+        ax_ll.set_title(f"log-likelihood per half-step (K={K}, {start})", fontsize="medium")
         self.moving = sorted([*self.moving_data, self.likelihood.marker], key=lambda a: a.get_zorder())
         self.frame = self.background = None
         if blit:
@@ -182,23 +186,61 @@ class _Drawing:
         return buf.getvalue()
 
 
+#: A component whose smallest variance (in standardised units: the data's variance is 1)
+#: is below this has collapsed onto (almost) a single point: 100 times reg_covar's 1e-6.
+COLLAPSED_VARIANCE = 1e-4
+
+
+def collapsed_components(params: em.GMMParams) -> list[int]:
+    """The components whose smallest variance is below :data:`COLLAPSED_VARIANCE`."""
+    smallest = np.linalg.eigvalsh(params.full_covariances())[:, 0]
+    return [int(k) for k in np.flatnonzero(smallest < COLLAPSED_VARIANCE)]
+
+
+def _warnings(fitted: em.FittedGMM, index: int) -> list[str]:
+    """What a learner must not miss about the step shown: a collapse, a fit that did not finish."""
+    step = fitted.steps[index]
+    out = []
+    collapsed = collapsed_components(step.params)
+    if collapsed:
+        names = ", ".join(str(k) for k in collapsed)
+        out.append(
+            f"Warning: component{'s' if len(collapsed) > 1 else ''} {names} collapsed onto a single point "
+            "(variance near reg_covar): the log-likelihood can grow without bound this way, so this value "
+            "says nothing about a good fit. Try a smaller K or another seed."
+        )
+    if index == len(fitted.steps) - 1 and not fitted.converged:
+        out.append(f"Warning: EM stopped after max_iter={fitted.n_iter} iterations without converging.")
+    return out
+
+
 def _step_text(fitted: em.FittedGMM, index: int) -> tuple[str, str]:
     """(caption HTML, alt text) for step ``index``."""
     step = fitted.steps[index]
     last = len(fitted.steps) - 1
     K = step.params.n_components
     done = " Converged." if step.converged else ""
+    warnings = _warnings(fitted, index)
+    one_d = step.params.n_features == 1
+    phase = _PHASES[step.phase].replace("ellipses move", "curves move") if one_d else _PHASES[step.phase]
     caption = (
         f"<b>K = {K}</b> &middot; step {index} of {last} &middot; iteration {step.iteration}, "
-        f"<b>{html.escape(_PHASES[step.phase])}</b> &middot; "
+        f"<b>{html.escape(phase)}</b> &middot; "
         f"log-likelihood <b>{step.log_likelihood:.2f}</b>.{done}"
+        + "".join(f'<br><span style="color:#A33">&#9888; {html.escape(w)}</span>' for w in warnings)
     )
     alt = (
         f"EM explorer, K={K}, step {index} of {last}: iteration {step.iteration}, "
         f"{_PHASE_NAMES[step.phase]}, log-likelihood {step.log_likelihood:.2f}.{done} "
-        "Left: the data coloured by responsibility, each component drawn as ellipses at 1 and 2 "
-        "standard deviations with its mean marked. Right: log-likelihood after every half-step, "
-        "current step marked."
+        + "".join(f"{w} " for w in warnings)
+        + (
+            "Left: a histogram of the data, each weighted component's curve (numbered at its peak) and "
+            "the mixture density, with the points coloured by responsibility. "
+            if one_d
+            else "Left: the data coloured by responsibility, each component drawn as ellipses at 1 and 2 "
+            "standard deviations with its mean marked and numbered. "
+        )
+        + "Right: log-likelihood after every half-step, current step marked."
     )
     return caption, alt
 
@@ -223,7 +265,9 @@ def static_figure(
     seed: int = 0,
     *,
     n_components: int = 3,
-    dpi: int = 80,
+    dpi: int = 100,
+    init: em.GMMParams | None = None,
+    tol: float = 1e-3,
 ) -> StaticFigure:
     """The explorer's figure at the final EM step, without any widget.
 
@@ -237,17 +281,32 @@ def static_figure(
     max_components, max_iter, seed, n_components, dpi = _check_options(
         max_components, max_iter, seed, n_components, dpi
     )
+    init, n_components = _check_init(init, X, n_components)
     X = data.load_iris_sepal() if X is None else checks.array_2d(X)
     Z, _ = _prepare(X)
     K = min(n_components, max_components, Z.shape[0])
-    fitted = em.fit(Z, K, seed=seed, max_iter=max_iter)
+    fitted = em.fit(Z, K, seed=seed, max_iter=max_iter, tol=tol, init="kmeans++" if init is None else init)
     fig = StaticFigure(figsize=_FIGSIZE, dpi=dpi)
     FigureCanvasAgg(fig)
     last = len(fitted.steps) - 1
-    _Drawing(fig, Z, fitted, last, "final EM step", seed)
+    _Drawing(fig, Z, fitted, last, "final EM step", seed if init is None else "your start")
     fig.subplots_adjust(top=0.83)
     fig.suptitle(_step_text(fitted, last)[1].split(" Left:")[0], fontsize="medium")
     return fig
+
+
+def _check_init(init, X, n_components: int) -> tuple[em.GMMParams | None, int]:
+    """A start of the learner's own (``init``) and the K it implies."""
+    if init is None:
+        return None, n_components
+    if not isinstance(init, em.GMMParams):
+        raise TypeError(f"init must be None or an em.GMMParams, got {type(init).__name__}")
+    if X is None:
+        raise ValueError("init needs X: a start of your own belongs to your own data")
+    n_features = np.shape(X)[1] if np.ndim(X) == 2 else None
+    if n_features != init.n_features:
+        raise ValueError(f"init has {init.n_features} features but X has {n_features}")
+    return init, init.n_components
 
 
 # ipywidgets 8.1 renders a slider's handle (noUiSlider's <div role="slider">) and the
@@ -260,6 +319,12 @@ _NAME_CONTROLS_JS = """
   var node = out && out.jquery ? out[0] : out;
   var icons = {'fa-play': 'Play', 'fa-pause': 'Pause', 'fa-stop': 'Stop', 'fa-retweet': 'Repeat'};
   function name(root) {
+    root.querySelectorAll('.gmm-explorer-caption').forEach(function (caption) {
+      if (caption.getAttribute('aria-live') !== 'polite') {
+        caption.setAttribute('aria-live', 'polite');
+        caption.setAttribute('role', 'status');
+      }
+    });
     root.querySelectorAll('.widget-slider').forEach(function (slider) {
       var label = slider.querySelector('.widget-label');
       var handle = slider.querySelector('.noUi-handle');
@@ -308,6 +373,13 @@ class EMExplorer(widgets.VBox):
         Starting K.
     dpi : int
         Resolution of the rendered PNG.
+    init : em.GMMParams, optional
+        A start of your own for ``X`` (standardised as the explorer shows it): used
+        whenever your data, its K and the starting seed are chosen, so a poor start can be
+        replayed; any other choice starts from k-means++ with the seed shown.
+    tol : float
+        EM's stopping tolerance (change of the mean log-likelihood per point); a
+        smaller one lets a run go on along a plateau.
 
     Attributes
     ----------
@@ -341,12 +413,17 @@ class EMExplorer(widgets.VBox):
         seed: int = 0,
         *,
         n_components: int = 3,
-        dpi: int = 72,
+        dpi: int = 100,
+        init: em.GMMParams | None = None,
+        tol: float = 1e-3,
     ) -> None:
         max_components, max_iter, seed, n_components, dpi = _check_options(
             max_components, max_iter, seed, n_components, dpi
         )
+        self._init, n_components = _check_init(init, X, n_components)
+        self._init_seed = seed
         self.max_components, self.max_iter, self.dpi = max_components, max_iter, dpi
+        self.tol = checks.nonnegative(tol, "tol")
         self._sources = {}
         if X is not None:
             self._sources[YOUR_DATA] = checks.array_2d(X)
@@ -378,6 +455,7 @@ class EMExplorer(widgets.VBox):
             widgets.jslink((self.play, "value"), (self.iteration_slider, "value")),
         ]
         self.caption = widgets.HTML(layout=widgets.Layout(min_height="2.6em"))
+        self.caption.add_class("gmm-explorer-caption")  # made a polite live region in the page
         self.image = widgets.HTML()
         self.note = widgets.HTML()
         self._accessibility = widgets.Output(layout=widgets.Layout(display="none"))
@@ -440,7 +518,8 @@ class EMExplorer(widgets.VBox):
     def refit(self) -> None:
         """Fit again with the current data set, K and seed, and show step 0."""
         K, seed = self.k_slider.value, self.seed_input.value
-        self.fitted = em.fit(self.Z, K, seed=seed, max_iter=self.max_iter)
+        start = self._start(K, seed)
+        self.fitted = em.fit(self.Z, K, seed=seed, max_iter=self.max_iter, tol=self.tol, init=start)
         self.fit_count += 1
         last = len(self.fitted.steps) - 1
         self._busy = True
@@ -451,9 +530,20 @@ class EMExplorer(widgets.VBox):
         finally:
             self._busy = False
         title = self.dataset.value
-        self._drawing = _Drawing(self.fig, self.Z, self.fitted, 0, title, seed, blit=True,
-                                 previous=self._drawing)
+        default = ("x",) if self.Z.shape[1] == 1 else ("feature 1", "feature 2")
+        features = data.FEATURES.get(title, default)
+        self._drawing = _Drawing(self.fig, self.Z, self.fitted, 0, title,
+                                 seed if isinstance(start, str) else "your start", blit=True,
+                                 previous=self._drawing, features=features)
         self.show_step(0)
+
+    def _start(self, K: int, seed: int) -> em.GMMParams | str:
+        """The learner's own start where it applies (their data, its K, the first seed)."""
+        init = self._init
+        if (init is not None and self.dataset.value == YOUR_DATA and K == init.n_components
+                and seed == self._init_seed):
+            return init
+        return "kmeans++"
 
     def show_step(self, index: int) -> None:
         """Show step ``index`` of the cached ``fitted.steps``, moving artists in place."""
@@ -480,7 +570,7 @@ def show_explorer(X=None, **kwargs) -> EMExplorer | StaticFigure:
     X : array-like, optional
         Passed to :class:`EMExplorer`.
     **kwargs
-        ``max_components``, ``max_iter``, ``seed``, ``n_components``, ``dpi``.
+        ``max_components``, ``max_iter``, ``seed``, ``n_components``, ``dpi``, ``init``, ``tol``.
 
     Returns
     -------

@@ -239,3 +239,16 @@ def test_the_explorer_opens_on_the_notebooks_k(monkeypatch):
     explorer = eval(source[-1], ns)
     assert explorer.k_slider.value == len(ns["start"].weights) == 2
     assert explorer.fitted.params.n_components == 2
+    # it replays the poor start: the plateau, then the escape to the optimum (as the text says)
+    fitted = explorer.fitted
+    assert fitted.steps[0].phase == "init" and "your start" in explorer.fig.axes[1].get_title()
+    history = np.asarray(fitted.history)
+    assert fitted.converged and 100 < fitted.n_iter <= 150 and round(history[-1], 1) == -385.5
+    assert (history[2:100] < -541).all()  # the plateau, near one Gaussian's -545.0
+    # another seed: a k-means++ start, the same log L in a few iterations, no plateau
+    for seed in range(1, 11):
+        explorer.seed_input.value = seed
+        assert "your start" not in explorer.fig.axes[1].get_title()
+        assert explorer.fitted.n_iter <= 10 and round(explorer.fitted.history[-1], 1) == -385.5, seed
+    explore = next(c.source for c in nb.cells if c.id == "explorer-md")
+    assert "the poor start above" in explore and "no plateau" in explore

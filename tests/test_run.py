@@ -116,3 +116,30 @@ def test_run_py_without_a_known_command_prints_its_usage():
     assert result.returncode == 2
     for command in ("lab", "test", "explorer", "lite", "exercises"):
         assert f"python3 run.py {command}" in result.stdout
+
+
+def test_an_unsupported_python_gets_one_clear_line_and_no_traceback(tmp_path):
+    run = _run_module()
+    assert run.python_too_old((3, 11, 2)) is None and run.python_too_old((3, 13, 0)) is None
+    import tomllib
+
+    requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
+    assert requires == ">=" + ".".join(map(str, run.PYTHON_NEEDED))
+    message = run.python_too_old((3, 10, 12))
+    assert "needs Python 3.11 or newer; this is Python 3.10.12" in message and "\n" not in message
+    # run.py itself parses on Python 3.10, so that line is what an older Python prints
+    import ast
+
+    ast.parse((ROOT / "run.py").read_text(), feature_version=(3, 10))
+    # and main() stops with it before installing anything
+    probe = tmp_path / "old.py"
+    probe.write_text(
+        "import sys, runpy\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "module = runpy.run_path(" + repr(str(ROOT / "run.py")) + ", run_name='not_main')\n"
+        "module['main'].__globals__['python_too_old'] = lambda: module['python_too_old']((3, 10, 12))\n"
+        "sys.exit(module['main'](['lab']))\n"
+    )
+    result = subprocess.run([sys.executable, probe], capture_output=True, text=True)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [f"[run.py] {message}"]

@@ -336,3 +336,107 @@ def test_switching_to_smaller_data_clamps_k_to_the_number_of_points(explorer):
     explorer.dataset.value = "Iris sepal (150 x 2)"
     assert explorer.k_slider.max == 8 and explorer.k_slider.value == 6
     assert len(_ellipses(explorer)) == 12
+
+
+# ---------------------------------------------------------------- the picture is the current state
+def _numbers(explorer) -> list[str]:
+    """The component numbers drawn on the data panel."""
+    return sorted(t.get_text() for t in _ax_data(explorer).texts if t.get_text().isdigit())
+
+
+def test_legend_and_numbers_follow_every_change_of_k_data_and_seed(explorer):
+    names = list(data.DATASETS)
+    moves = [("k", 5), ("data", names[3]), ("k", 6), ("data", names[2]), ("seed", 4), ("data", names[0]),
+             ("k", 3), ("k", 8), ("data", names[1]), ("k", 2)]
+    for what, value in moves:
+        if what == "k":
+            explorer.k_slider.value = value
+        elif what == "data":
+            explorer.dataset.value = value
+        else:
+            explorer.seed_input.value = value
+        K = explorer.k_slider.value
+        explorer.iteration_slider.value = explorer.iteration_slider.max
+        assert _numbers(explorer) == sorted(str(k) for k in range(K)), (what, value)
+        legend = [t.get_text() for t in _ax_data(explorer).get_legend().get_texts()]
+        if explorer.Z.shape[1] == 1:
+            assert [t for t in legend if t.startswith("component")] == [
+                f"component {k} (weighted)" for k in range(K)]
+        else:  # the 2-D legend explains line styles and the mean marker: the same for every K
+            assert legend == ["1 sd (holds 39.3%)", "2 sd (holds 86.5%)", "component mean"]
+        # the number of component k sits at its mean (2-D) or its curve's peak (1-D)
+        params = explorer.fitted.steps[-1].params
+        if explorer.Z.shape[1] == 2:
+            for text in _ax_data(explorer).texts:
+                if text.get_text().isdigit():
+                    np.testing.assert_allclose(text.xy, params.means[int(text.get_text())])
+
+
+def test_axes_are_named_by_the_data_sets_features_and_text_is_legible(explorer):
+    for name, features in data.FEATURES.items():
+        explorer.dataset.value = name
+        ax = _ax_data(explorer)
+        assert ax.get_xlabel() == f"{features[0]} (standardised)"
+        if len(features) == 2:
+            assert ax.get_ylabel() == f"{features[1]} (standardised)"
+    own = widgets.EMExplorer(np.random.default_rng(0).normal(size=(40, 2)))
+    assert _ax_data(own).get_xlabel() == "feature 1 (standardised)"
+    # every piece of text in the picture is at least 10 px high at the default resolution
+    explorer.fig.canvas.draw()
+    sizes = [t.get_fontsize() * explorer.dpi / 72 for t in explorer.fig.findobj(matplotlib.text.Text)
+             if t.get_text().strip() and t.get_visible()]
+    assert sizes and min(sizes) >= 10, min(sizes)
+
+
+def test_a_collapse_is_said_in_the_caption_and_the_alt_text(explorer):
+    explorer.dataset.value = "Two clusters 1-D (6 x 1)"
+    explorer.k_slider.value = 6  # one component per point: every variance falls to reg_covar
+    explorer.iteration_slider.value = explorer.iteration_slider.max
+    assert widgets.collapsed_components(explorer.fitted.params) == list(range(6))
+    for text in (explorer.caption.value, explorer.alt_text):
+        assert "collapsed onto a single point" in text and "components 0, 1, 2, 3, 4, 5" in text
+    assert "ellipses" not in explorer.alt_text  # 1-D data is drawn as curves
+    # no false alarm on a good fit, whatever the seed
+    explorer.dataset.value = "Iris sepal (150 x 2)"
+    explorer.k_slider.value = 3
+    for seed in range(10):
+        explorer.seed_input.value = seed
+        explorer.iteration_slider.value = explorer.iteration_slider.max
+        assert "Warning" not in explorer.caption.value, seed
+
+
+def test_a_fit_cut_short_by_max_iter_says_so():
+    explorer = widgets.EMExplorer(max_iter=2)
+    explorer.iteration_slider.value = explorer.iteration_slider.max
+    assert not explorer.fitted.converged
+    assert "without converging" in explorer.caption.value and "without converging" in explorer.alt_text
+    explorer.iteration_slider.value = 0  # only the last step of the run is cut short
+    assert "without converging" not in explorer.caption.value
+
+
+def test_the_caption_is_a_live_region():
+    explorer = widgets.EMExplorer()
+    assert "gmm-explorer-caption" in explorer.caption._dom_classes
+    assert "aria-live', 'polite'" in widgets._NAME_CONTROLS_JS
+
+
+def test_steps_below_a_zoomed_panel_are_never_drawn_as_values():
+    from gmm_lesson import plots
+
+    X = data.standardize(data.load_iris_sepal())[0]
+    # a poor start: all means at the centre, so the first M-step jumps most of the way
+    start = em.GMMParams(np.full(3, 1 / 3), np.array([[0.01, 0.0], [0.0, 0.01], [-0.01, 0.0]]),
+                         np.stack([np.eye(2)] * 3))
+    fitted = em.fit(X, 3, init=start, max_iter=40)
+    fig = Figure()
+    ax = fig.subplots()
+    artists = plots.plot_log_likelihood(ax, fitted.steps, 0)
+    below = artists.y != artists.log_likelihood
+    assert below.any() and not below.all(), "this start must zoom the panel"
+    line_y = np.asarray(artists.line.get_ydata(), dtype=float)
+    assert np.isnan(line_y[below]).all()  # no dot or line segment on the edge
+    bottom, top = ax.get_ylim()
+    assert ((line_y[~below] >= bottom) & (line_y[~below] <= top)).all()
+    for current in range(len(fitted.steps)):
+        plots.update_log_likelihood(artists, current)
+        assert artists.marker.get_marker() == ("v" if below[current] else "o"), current

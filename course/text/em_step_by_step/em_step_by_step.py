@@ -624,12 +624,14 @@ check("choice", answer_q2, question="test_q2")
 # ## Explore
 #
 # The explorer replays the library's EM on this data one half-step at a time, from
-# $K = 2$ as above: move the iteration slider to watch the E-step recolour the points
-# and the M-step move the ellipses; change $K$ to refit, or the seed to start
-# elsewhere. (When the notebook is graded it draws a still picture instead.) Nothing
-# here is graded.
+# **the poor start above** (`init=start`), with a small `tol` so that it runs on along
+# the plateau: press Play or move the iteration slider to watch the E-step recolour the
+# points and the M-step move the ellipses, the long flat stretch near the saddle, and the
+# escape. Change the seed to start from k-means++ instead: it reaches the same $\log L$
+# in a few iterations, with no plateau. Change $K$ to refit. (When the notebook is graded
+# it draws a still picture instead.) Nothing here is graded.
 
 # %%
 from gmm_lesson.widgets import show_explorer
 
-show_explorer(X, n_components=2)
+show_explorer(X, init=start, tol=1e-6, max_iter=150)
