@@ -61,15 +61,17 @@ __all__ = [
     "update_mixture_2d",
 ]
 
-#: Okabe-Ito colours, ordered so the first few contrast well on white (yellow last
-#: but one, as it is pale on white).
+#: Okabe-Ito colours, in the order whose first K stay furthest apart (smallest CIELAB
+#: distance between any two) for every K, under simulated protanopia, deuteranopia and
+#: tritanopia as well as normal vision (tests/test_plots.py measures it); yellow last but
+#: one, as it is pale on white. Components are numbered too, so colour is never the only cue.
 OKABE_ITO: tuple[str, ...] = (
     "#0072B2",  # blue
-    "#E69F00",  # orange
-    "#009E73",  # bluish green
-    "#CC79A7",  # reddish purple
     "#D55E00",  # vermillion
     "#56B4E9",  # sky blue
+    "#CC79A7",  # reddish purple
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
     "#F0E442",  # yellow
     "#000000",  # black
 )
@@ -878,11 +880,13 @@ def plot_anomalies(
     from .density import score_samples  # here, not at the top: plots.py is shared by several lessons
 
     log_density = score_samples(grid, params)
-    ax.contour(gx, gy, log_density.reshape(len(gy), len(gx)), levels=[threshold], colors=OKABE_ITO[4])
-    ax.plot([], [], color=OKABE_ITO[4], label=f"log-density = threshold ({threshold:.2f})")
+    # the contour and its legend entry drawn alike (matplotlib dashes a negative level by default)
+    ax.contour(gx, gy, log_density.reshape(len(gy), len(gx)), levels=[threshold], colors=OKABE_ITO[1],
+               linestyles="--")
+    ax.plot([], [], color=OKABE_ITO[1], linestyle="--", label=f"log-density = threshold ({threshold:.2f})")
     ax.scatter(X[:, 0], X[:, 1], s=10, color="0.6", label="training data")
     typical = np.setdiff1d(np.arange(len(X_new)), flagged)
-    kinds = ((typical, 40, 0, "o", "typical"), (flagged, 90, 4, "X", "flagged"))
+    kinds = ((typical, 40, 0, "o", "typical"), (flagged, 90, 1, "X", "flagged"))
     for which, size, colour, marker, text in kinds:
         ax.scatter(*X_new[which].T, s=size, color=OKABE_ITO[colour], marker=marker, label=f"new, {text}")
     ax.set_xlabel(labels[0])

@@ -232,3 +232,54 @@ def test_bad_arguments_are_refused_by_name(iris, call, error, name):
     Z, fitted = iris
     with pytest.raises(error, match=name):
         call(Z, fitted)
+
+
+# ---------------------------------------------------------------- colour-vision deficiency
+# Machado, Oliveira and Fernandes (2009), severity 1: linear-RGB matrices that simulate
+# the three dichromacies. Distances are CIE76 Delta E in CIELAB (D65).
+_CVD = {
+    "normal": np.eye(3),
+    "protanopia": np.array([[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
+                            [-0.003882, -0.048116, 1.051998]]),
+    "deuteranopia": np.array([[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
+                              [-0.011820, 0.042940, 0.968881]]),
+    "tritanopia": np.array([[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602],
+                            [0.004733, 0.691367, 0.303900]]),
+}
+
+
+def _lab(srgb: np.ndarray) -> np.ndarray:
+    linear = np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
+    to_xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]])
+    xyz = linear @ to_xyz.T / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.stack([116 * f[:, 1] - 16, 500 * (f[:, 0] - f[:, 1]), 200 * (f[:, 1] - f[:, 2])], axis=1)
+
+
+def _closest_pair(colors, vision: str) -> float:
+    srgb = to_rgba_array(colors)[:, :3]
+    linear = np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
+    seen = np.clip(linear @ _CVD[vision].T, 0, 1)
+    back = np.where(seen <= 0.0031308, 12.92 * seen, 1.055 * seen ** (1 / 2.4) - 0.055)
+    lab = _lab(back)
+    distance = np.linalg.norm(lab[:, None] - lab[None], axis=-1) + np.eye(len(lab)) * 1e9
+    return float(distance.min())
+
+
+def test_palette_keeps_every_k_apart_under_simulated_colour_blindness():
+    # the smallest distance between any two of the first K colours, for K = 2..8, in every
+    # vision: at least 15 Delta E (clearly different patches; 2.3 is a just-noticeable difference)
+    for vision in _CVD:
+        for K in range(2, 9):
+            assert _closest_pair(plots.OKABE_ITO[:K], vision) >= 15, (vision, K)
+    # and the order is the best for small K: no reordering of the first six (yellow and black
+    # kept last, being pale or heavy) keeps K = 3, 4 or 5 further apart in the worst vision
+    import itertools
+
+    def worst(colors):
+        return min(_closest_pair(colors, vision) for vision in _CVD)
+
+    ours = [round(worst(plots.OKABE_ITO[:K]), 6) for K in (3, 4, 5)]
+    for order in itertools.permutations(plots.OKABE_ITO[:6]):
+        theirs = [round(worst(order[:K]), 6) for K in (3, 4, 5)]
+        assert theirs <= ours, order
