@@ -99,6 +99,16 @@ def test_default_tol_stops_scikit_learn_after_3_iterations_converged(lesson):
     ).fit(X)
     assert gm.n_iter_ == 3 and gm.converged_
     assert round(gm.lower_bound_ * len(X), 1) == -544.5
+    # one iteration behind em.fit: its lower_bound_ is the log L before its last M-step,
+    # which is em.fit's final value; its model (after that M-step) ends a little higher
+    fitted = em.fit(X, 2, init=start)
+    assert gm.n_iter_ == fitted.n_iter + 1
+    assert abs(gm.lower_bound_ * len(X) - fitted.history[-1]) < 1e-8
+    final = gm.score(X) * len(X)
+    assert (round(final, 2), round(fitted.history[-1], 2)) == (-544.35, -544.48)
+    nb = nbformat.read(h.source_notebook_path(NAME), as_version=4)
+    text = " ".join(next(c.source for c in nb.cells if c.id == "compare-md").split())
+    assert "one iteration behind" in text and "$-544.35$ against $-544.48$" in text
 
 
 @pytest.mark.parametrize(

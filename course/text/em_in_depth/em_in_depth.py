@@ -101,9 +101,10 @@ for step, ll, b in list(zip(run.steps, trace_log_l, trace_bound, strict=True))[:
 # %% [markdown]
 # ## 2. "Converged" is not "optimal"
 #
-# `em.fit` (like scikit-learn) stops after the M-step at which the **mean log-likelihood per
-# sample** changed by less than `tol` (default $10^{-3}$): on 272 points, a total gain below
-# $0.272$. A small gain says EM is moving slowly, not that it has arrived.
+# `em.fit` stops after the M-step at which the **mean log-likelihood per sample** changed by
+# less than `tol` (default $10^{-3}$): on 272 points, a total gain below $0.272$ (scikit-learn
+# applies the same test one iteration behind, to the values before each M-step, so it stops
+# one iteration later). A small gain says EM is moving slowly, not that it has arrived.
 #
 # Take a deliberately poor guess: both means on the wrong diagonal (duration and waiting
 # time rise together, the means lie across that), mirror images through the origin.
@@ -119,7 +120,8 @@ print(f"scikit-learn:     converged={sk.converged_} after {sk.n_iter_} iteration
       f"log L = {sk.score(X) * len(X):.2f}")
 
 # %% [markdown]
-# Both stop near the start. Run on with `tol=0` (never stop early) and watch:
+# Both stop on the plateau near the saddle, far below the optimum. Run on with `tol=0`
+# (never stop early) and watch:
 
 # %%
 long = em.fit(X, 2, init=poor, max_iter=200, tol=0.0)
