@@ -372,8 +372,8 @@ def test_iris_components_are_not_the_three_species():
         assert mixed.any(), seed  # some component mixes versicolor and virginica
         setosa_together += counts["setosa"].max() == 49
     assert setosa_together == 9
-    for claim in ("whatever the start", "in each of ten starts (seeds 0 to 9)", "49 of its 50 flowers share one",
-                  "nine of those ten starts", "splits setosa 38 / 11"):
+    for claim in ("whatever the start", "in each of ten starts (seeds 0 to 9)",
+                  "49 of its 50 flowers share one", "nine of those ten starts", "splits setosa 38 / 11"):
         assert claim in " ".join(note.split()), claim
 
 
