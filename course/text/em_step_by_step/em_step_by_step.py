@@ -321,9 +321,16 @@ print(f"log L = {total:.2f}")
 #
 # $$\Sigma_k = \frac{1}{N_k} \sum_n r_{nk} \, (x_n - \mu_k)(x_n - \mu_k)^\top + \varepsilon I.$$
 #
-# These formulas are stated here, not derived: they are what setting the derivative of
-# the expected complete-data log-likelihood to zero gives (see Bishop, *Pattern
-# Recognition and Machine Learning*, section 9.2.2). $N_k$ is the "effective number of
+# Where they come from: with the responsibilities held fixed, the M-step maximises the
+# expected complete-data log-likelihood
+# $Q = \sum_n \sum_k r_{nk} \big(\log \pi_k + \log \mathcal{N}(x_n \mid \mu_k, \Sigma_k)\big)$.
+# For the weights, which must sum to 1, add a Lagrange multiplier $\lambda$:
+# $\frac{\partial}{\partial \pi_k}\big[Q + \lambda (1 - \sum_j \pi_j)\big] = \frac{N_k}{\pi_k} - \lambda = 0$,
+# so $\pi_k = N_k / \lambda$, and summing over $k$ gives $\lambda = \sum_k N_k = N$. For a mean,
+# $\frac{\partial Q}{\partial \mu_k} = \Sigma_k^{-1} \sum_n r_{nk} (x_n - \mu_k) = 0$ gives the weighted
+# average, and the same for $\Sigma_k$ gives the weighted scatter (Bishop, *Pattern
+# Recognition and Machine Learning*, section 9.3.1; section 9.2.2 reaches the same
+# formulas by differentiating $\log L$ itself). $N_k$ is the "effective number of
 # points" of component $k$. Divide by $N_k$, not $N_k - 1$: this is the maximum
 # likelihood estimate (`np.cov` divides by $N_k - 1$ unless `bias=True`). The small
 # $\varepsilon$ (`reg_covar`, $10^{-6}$ as in scikit-learn) keeps $\Sigma_k$
