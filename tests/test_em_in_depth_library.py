@@ -269,3 +269,17 @@ def test_best_k_heldout_judge_refuses_other_k_and_non_integers():
             judge.check("best_k_heldout", wrong, **options)
     with pytest.raises(AssertionError, match="integer"):
         judge.check("best_k_heldout", 2.5, **options)
+
+
+def test_the_gap_under_the_bound_is_the_kl_divergence_to_the_posterior():
+    """em_in_depth names B the ELBO and log L - B the summed KL(q_n || r_n): checked on random q."""
+    rng = np.random.default_rng(3)
+    X = data.standardize(data.load_old_faithful())[0]
+    params = em.fit(X, 2, seed=0, max_iter=3).params
+    posterior, log_l = em.e_step(X, params)
+    for _ in range(5):
+        q = rng.dirichlet(np.ones(2), size=len(X))
+        kl = float(np.sum(q * (np.log(q) - np.log(posterior))))
+        gap = log_l - bound.lower_bound(X, params, q)
+        assert kl > 0 and abs(gap - kl) <= 1e-9 * abs(log_l)
+    assert abs(log_l - bound.lower_bound(X, params, posterior)) <= 1e-9 * abs(log_l)

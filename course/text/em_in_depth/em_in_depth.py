@@ -52,6 +52,12 @@ from gmm_lesson import bound, data, density, em, kmeans, plots
 #
 # So $\log L(\theta_{new}) \ge B(q, \theta_{new}) \ge B(q, \theta_{old}) = \log L(\theta_{old})$.
 #
+# In the words of variational inference, $B(q, \theta)$ is the **evidence lower bound (ELBO)**,
+# and the gap is a **Kullback-Leibler divergence**, the sum over points of how far each row
+# $q_n$ is from the posterior $r_n$:
+# $\log L(\theta) - B(q, \theta) = \sum_n \mathrm{KL}(q_n \,\|\, r_n) = \sum_n \sum_k q_{nk} \log \frac{q_{nk}}{r_{nk}} \ge 0$,
+# zero exactly when $q_n = r_n$: that is why the E-step makes the bound tight.
+#
 # (Exactly so with `reg_covar=0`. The default `reg_covar` adds $10^{-6}$ to every variance
 # after the maximisation, so the M-step is then only nearly the maximiser: harmless unless a
 # variance is itself close to that floor, as for a component squeezed onto almost a single

@@ -19,6 +19,13 @@
 # bell curve. It learns where each bell curve sits, how wide it is and how many points it
 # holds, and it assigns every point *softly*: a probability for each group.
 #
+# The model is a story of how each data point was made, in two draws: first **pick a
+# group** $k$, with probability $\pi_k$ (its weight); then **draw the point from that
+# group's bell curve**, $\mathcal{N}(\mu_k, \Sigma_k)$. We see only the points, never the
+# group each was drawn from. Fitting a GMM runs the story backwards: from the points,
+# estimate the weights and bell curves, and for each point the probability that each
+# group made it.
+#
 # This notebook builds that picture in one dimension, then two, then follows the original
 # lesson's "model pipeline" on real data, with every number computed, not typed in.
 
