@@ -43,6 +43,10 @@ GRADER = ROOT / "grader"  # the instructor's side: its own distribution, gmm-gra
 CHROMIUM = "/usr/bin/chromium"
 COURSE = ROOT / "course"
 APPS = ROOT / "apps"
+START_HERE = APPS / "START-HERE.ipynb"  # copied into exercises/: the order of the notebooks
+# The learner's Jupyter configuration for `lab`: nbgrader's instructor tools (formgrader,
+# course list, Create Assignment) switched off, as the hub does for students.
+LEARNER_CONFIG = APPS / "learner"
 LITE_OUTPUT = ROOT / "build" / "lite"
 # where `lab` puts the student versions; GMM_LESSON_EXERCISES moves it (the tests use a temp dir)
 EXERCISES = Path(os.environ.get("GMM_LESSON_EXERCISES", ROOT / "exercises")).resolve()
@@ -171,6 +175,9 @@ def make_exercises(target: Path | None = None, bindir: Path = BIN) -> None:
     exercises/; ``bindir`` is where ``nbgrader`` is (the venv's by default).
     """
     target = EXERCISES if target is None else Path(target).resolve()
+    target.mkdir(parents=True, exist_ok=True)
+    if not (target / START_HERE.name).exists():  # the path through the course, opened first
+        shutil.copyfile(START_HERE, target / START_HERE.name)
     for source in sorted((COURSE / "source").iterdir()):
         if not source.is_dir() or (target / source.name).exists():
             continue
@@ -199,9 +206,20 @@ def lab_command(rest: Sequence[str]) -> list[str]:
 
     Jupyter refuses to start as root without it ("Running as root is not
     recommended"), and root is who runs a fresh container, a CI job or a Binder-like box.
+    Without a file of the user's to open, it opens START-HERE.ipynb.
     """
     extra = ["--allow-root"] if is_root() and "--allow-root" not in rest else []
-    return [str(BIN / "jupyter"), "lab", *extra, *rest]
+    opens = [] if any(not arg.startswith("-") for arg in rest) else [START_HERE.name]
+    return [str(BIN / "jupyter"), "lab", *extra, *rest, *opens]
+
+
+def learner_env() -> dict[str, str]:
+    """The venv's environment, with the learner's Jupyter configuration searched first."""
+    env = venv_env()
+    env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
+        p for p in (str(LEARNER_CONFIG), os.environ.get("JUPYTER_CONFIG_PATH", "")) if p
+    )
+    return env
 
 
 def explorer_command(rest: Sequence[str]) -> list[str]:
@@ -358,7 +376,7 @@ def main(argv: list[str]) -> int:
     make_exercises()
     if command == "exercises":
         return 0
-    return subprocess.call(lab_command(rest), cwd=EXERCISES, env=venv_env())
+    return subprocess.call(lab_command(rest), cwd=EXERCISES, env=learner_env())
 
 
 if __name__ == "__main__":

@@ -5,11 +5,13 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -51,7 +53,7 @@ def test_run_py_lab_serves_student_versions_of_every_assignment(tmp_path):
     )
     try:
         contents = None
-        deadline = time.monotonic() + 240
+        deadline = time.monotonic() + 600  # making five student versions first: minutes on a busy machine
         while time.monotonic() < deadline and proc.poll() is None:
             try:
                 url = f"http://127.0.0.1:{port}/api/contents?token={token}"
@@ -61,12 +63,24 @@ def test_run_py_lab_serves_student_versions_of_every_assignment(tmp_path):
             except OSError:
                 time.sleep(1)
         assert proc.poll() is None, proc.stdout.read().decode(errors="replace")
-        assert contents is not None, "JupyterLab did not answer within 240 s"
-        # the server's root is the exercises folder, with one folder per assignment
-        assert sorted(item["name"] for item in contents["content"]) == ASSIGNMENTS
+        assert contents is not None, "JupyterLab did not answer within 600 s"
+        # the server's root is the exercises folder: one folder per assignment, and where to start
+        names = sorted(item["name"] for item in contents["content"])
+        assert names == sorted([*ASSIGNMENTS, "START-HERE.ipynb"])
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/lab?token={token}", timeout=30) as reply:
             assert reply.status == 200
-            assert b"JupyterLab" in reply.read()
+            page = reply.read().decode()
+        assert "JupyterLab" in page
+        # the learner's Lab: nbgrader's instructor tools are switched off (menus and server side)
+        data = re.search(r"<script id=\"jupyter-config-data\" type=\"application/json\">(.*?)</script>", page,
+                         re.S)
+        config = json.loads(data.group(1))
+        for plugin in ("formgrader", "create-assignment", "course-list"):
+            assert f"@jupyter/nbgrader:{plugin}" in config["disabledExtensions"], plugin
+        for path in ("formgrader", "formgrader/api/assignments"):
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/{path}?token={token}", timeout=30)
+            assert refused.value.code == 404, path
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -105,7 +119,10 @@ def test_run_py_lab_passes_allow_root_only_as_root(monkeypatch, euid):
     run = _run_module()
     monkeypatch.setattr(run.os, "geteuid", lambda: euid)
     command = run.lab_command(["--no-browser"])
-    assert command[:2] == [str(run.BIN / "jupyter"), "lab"] and command[-1] == "--no-browser"
+    assert command[:2] == [str(run.BIN / "jupyter"), "lab"]
+    assert command[-2:] == ["--no-browser", "START-HERE.ipynb"]
+    # a file of the user's own is opened instead of START-HERE
+    assert run.lab_command(["gmm_basics/gmm_basics.ipynb"])[-1] == "gmm_basics/gmm_basics.ipynb"
     assert command.count("--allow-root") == (1 if euid == 0 else 0)
     # given by the user too: passed once
     assert run.lab_command(["--allow-root"]).count("--allow-root") == 1
