@@ -131,8 +131,9 @@ def _folder(inbound: Path, student: str, claim: str, text: str) -> Path:
     return folder
 
 
+@ROOT_ONLY
 def test_collect_rules_in_process(tmp_path, caplog):
-    """Roster, backdated claims, special files, size, --student, and the collecting user's own folders."""
+    """Roster, owner, backdated claims, special files, size, --student; then without roster and owner."""
     collect, inbound, submitted = _collect_here(tmp_path, require_roster=True)
     collect.coursedir.max_dir_size = 1  # kB
     with Gradebook(collect.coursedir.db_url, "c") as gb:
@@ -140,12 +141,16 @@ def test_collect_rules_in_process(tmp_path, caplog):
         gb.add_student("bob")
         gb.add_student("carol")
         gb.add_student("dave")
+        gb.add_student("erin")
     now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
     _folder(inbound, "alice", _stamp(now - datetime.timedelta(hours=3)), "alice backdated")  # claims 3 h ago
     _folder(inbound, "bob", _stamp(now), "bob honest")
     _folder(inbound, "zed", _stamp(now), "zed not on the roster")
     os.mkfifo(_folder(inbound, "carol", _stamp(now), "carol") / "pipe")  # would hang a copy
     (_folder(inbound, "dave", _stamp(now), "dave") / "big.bin").write_bytes(b"x" * 2000)
+    erin = _folder(inbound, "erin", _stamp(now), "erin, made by nobody")
+    for path in (erin, *erin.iterdir()):
+        os.lchown(path, 65534, 65534)  # a user who is not erin and not the one collecting
     with caplog.at_level("INFO"):
         collect.start()
     log = caplog.text
@@ -157,7 +162,16 @@ def test_collect_rules_in_process(tmp_path, caplog):
     assert "student_id 'zed' is not on the class roster" in log
     assert "/pipe is neither a folder nor a regular file" in log
     assert "more than CourseDirectory.max_dir_size (1 kB)" in log
-    assert "3 folder(s)" in log
+    assert f"it names student 'erin' but is owned by Unix user '{pwd.getpwuid(65534).pw_name}'" in log
+    assert "4 folder(s)" in log
+
+    caplog.clear()
+    again = CheckedCollect(coursedir=collect.coursedir, config=collect.config, check_owner=False)
+    again.root = collect.root
+    with caplog.at_level("INFO"):
+        again.start()  # no roster, no owner check: erin and zed come in; the pipe and the size still refused
+    assert sorted(p.name for p in submitted.iterdir()) == ["alice", "bob", "erin", "zed"]
+    assert "2 folder(s)" in caplog.text
 
     collect, _, _ = _collect_here(tmp_path / "again")
     collect.coursedir.student_id = "[b]ob"

@@ -146,7 +146,9 @@ class CheckedCollect(ExchangeCollect):
     * it, or anything in it, is owned by a Unix user other than the student it names (the
       hub's user name is the Unix user name and the student id). Folders owned by the user
       who runs collect are the instructor's own act and are accepted: on one machine, where
-      the instructor plays every student, everything is theirs;
+      the instructor plays every student, everything is theirs. nbgrader's
+      ``check_owner = False`` (in stock collect only a warning) switches this check off,
+      for an exchange where a service submits on the students' behalf;
     * it holds anything but folders and regular files (a link could make the instructor copy
       another student's file; a named pipe would stop collect), or more than nbgrader's
       ``CourseDirectory.max_dir_size``.
@@ -159,7 +161,11 @@ class CheckedCollect(ExchangeCollect):
     file system's clock), or more than :attr:`timestamp_slack` seconds before it, is replaced
     by the last change, with a warning: the replaced timestamp orders the student's
     submissions (a date in 2099 does not outbid a later real submission), decides lateness
-    and is written to the collected ``timestamp.txt``.
+    and is written to the collected ``timestamp.txt``. Whatever changes the folders in
+    ``inbound`` after submission (``chown -R``, a restore or a move of the exchange to
+    another disk) makes them look submitted then: for such an exchange set
+    ``timestamp_slack`` to ``float("inf")``, which keeps every claim not later than the
+    last change.
 
     Configure it for the instructor (``deploy/hub/nbgrader_config.py``)::
 
@@ -269,7 +275,7 @@ class CheckedCollect(ExchangeCollect):
         if not stat.S_ISDIR(top.st_mode):
             raise SubmissionRefused("it is not a folder (a link or a file)")
         owner = owner_name(path)
-        if owner != student_id and owner != get_osusername():
+        if self.check_owner and owner != student_id and owner != get_osusername():
             raise SubmissionRefused(
                 f"it names student {student_id!r} but is owned by Unix user {owner or top.st_uid!r}: "
                 "a student submits only as themselves"
