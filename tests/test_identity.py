@@ -43,6 +43,7 @@ import pytest
 from gmm_grader import identity
 from gmm_grader.exchange import CheckedCollect, SubmissionRefused
 from nbgrader.api import Gradebook
+from traitlets import TraitError
 
 ROOT = Path(__file__).resolve().parents[1]
 NBGRADER = str(Path(sys.executable).with_name("nbgrader"))
@@ -99,6 +100,8 @@ def test_folder_name_timestamps():
     assert CheckedCollect._parse_claim(FUTURE).year == 2099
     with pytest.raises(SubmissionRefused, match="not a timestamp"):
         CheckedCollect._parse_claim("garbage")
+    with pytest.raises(TraitError, match="timestamp_slack"):
+        CheckedCollect(timestamp_slack=-1.0)
 
 
 def _collect_here(tmp_path: Path, **traits) -> tuple[CheckedCollect, Path, Path]:
@@ -166,11 +169,14 @@ def test_collect_rules_in_process(tmp_path, caplog):
     assert "4 folder(s)" in log
 
     caplog.clear()
-    again = CheckedCollect(coursedir=collect.coursedir, config=collect.config, check_owner=False)
+    again = CheckedCollect(
+        coursedir=collect.coursedir, config=collect.config, check_owner=False, timestamp_slack=float("inf")
+    )
     again.root = collect.root
     with caplog.at_level("INFO"):
         again.start()  # no roster, no owner check: erin and zed come in; the pipe and the size still refused
     assert sorted(p.name for p in submitted.iterdir()) == ["alice", "bob", "erin", "zed"]
+    assert "claims to be submitted" not in caplog.text  # an infinite slack keeps alice's early claim
     assert "2 folder(s)" in caplog.text
 
     collect, _, _ = _collect_here(tmp_path / "again")
@@ -347,6 +353,8 @@ def exchange_run(unix_users):
 
         submit(ALICE, "alice's own work", 42)
         submit(BOB, "bob's own work", 42)
+        alices = next(p for p in out["inbound"].iterdir() if p.name.startswith(f"{ALICE}+"))
+        out["mallory_moves_alices"] = as_user(MALLORY, "mv", str(alices), str(out["inbound"] / "gone"))
         forge(f"{ALICE}+{ASSIGNMENT}+{FUTURE}+forged", "mallory posing as alice", 0, FUTURE)
         submit(MALLORY, "mallory as [b]ob", 0, f"--student=gmm{SUFFIX}[b]ob")
         stamp = _stamp(datetime.datetime.now(datetime.UTC))
@@ -396,10 +404,12 @@ def test_students_cannot_make_or_replace_the_course_folder(exchange_run):
     assert run["modes"] == {
         ".": (INSTRUCTOR, "0o40755"),
         "outbound": (INSTRUCTOR, "0o40755"),
-        "inbound": (INSTRUCTOR, "0o42733"),
+        "inbound": (INSTRUCTOR, "0o43733"),
         "feedback": (INSTRUCTOR, "0o40711"),
     }
     assert all(code != 0 for code in run["mallory_on_course"].values()), run["mallory_on_course"]
+    # inbound's sticky bit: knowing the name of alice's submission is not enough to move it
+    assert "Operation not permitted" in run["mallory_moves_alices"].stderr, run["mallory_moves_alices"]
 
 
 @pytest.mark.slow

@@ -64,10 +64,12 @@ INSTRUCTOR = next(
 #: the course's folders in the exchange and their modes: what nbgrader 0.9.6's release
 #: (``ExchangeReleaseAssignment.init_dest``) and release_feedback make, made here first. The
 #: students read ``outbound``, create their submissions in ``inbound`` (write and search,
-#: no listing; set-group-id so each submission gets the instructor's group) and fetch
-#: their feedback by name from ``feedback``; they cannot create, rename or remove any of
-#: these folders (the exchange root has the sticky bit and the course folder is 0755).
-COURSE_FOLDERS = {".": 0o755, "outbound": 0o755, "inbound": 0o2733, "feedback": 0o711}
+#: no listing; set-group-id so each submission gets the instructor's group; and, beyond
+#: nbgrader, the sticky bit: no student can rename or remove another's submission, as
+#: write access to a folder otherwise allows) and fetch their feedback by name from
+#: ``feedback``; they cannot create, rename or remove any of these folders (the exchange
+#: root has the sticky bit and the course folder is 0755).
+COURSE_FOLDERS = {".": 0o755, "outbound": 0o755, "inbound": 0o3733, "feedback": 0o711}
 STATE = Path(os.environ.get("GMM_LESSON_HUB_STATE", "/srv/gmm-lesson-hub"))
 #: the interpreter the users' environment is made from: every user must be able to run it
 BASE_PYTHON = Path(os.environ.get("GMM_LESSON_HUB_PYTHON", "/usr/bin/python3"))

@@ -44,7 +44,7 @@ from gmm_grader.identity import changed_at, check_on_roster, check_student_id, o
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.exchange.default import ExchangeCollect, ExchangeReleaseFeedback, ExchangeSubmit
 from nbgrader.utils import check_mode, get_osusername, ignore_patterns, notebook_hash, parse_utc
-from traitlets import Bool, Float
+from traitlets import Bool, Float, TraitError, validate
 
 #: a submission's folder: the student and the inbound group (the instructor, who deletes it)
 SUBMITTED_FOLDER = 0o770
@@ -184,6 +184,12 @@ class CheckedCollect(ExchangeCollect):
         "nbgrader autograde adds unknown students to the gradebook itself.",
     ).tag(config=True)
 
+    @validate("timestamp_slack")
+    def _slack_not_negative(self, proposal):
+        if not proposal["value"] >= 0:
+            raise TraitError(f"timestamp_slack must be >= 0 seconds, got {proposal['value']!r}")
+        return proposal["value"]
+
     #: a claim this far past the last change is still the same moment (coarse file-system clocks)
     CLOCK_SLACK = datetime.timedelta(seconds=1)
 
@@ -217,7 +223,7 @@ class CheckedCollect(ExchangeCollect):
                 continue
             try:
                 record = self._checked_record(name, roster)
-            except SubmissionRefused as err:
+            except (SubmissionRefused, OSError) as err:  # OSError: removed while we looked
                 self.refused[name] = str(err)
                 self.log.error("Refused %s: %s", os.path.join(self.inbound_path, name), err)
                 continue
@@ -249,7 +255,10 @@ class CheckedCollect(ExchangeCollect):
         self._check_tree(path, student_id)
         real = changed_at(path)
         timestamp = claimed
-        earliest = real - datetime.timedelta(seconds=self.timestamp_slack)
+        try:
+            earliest = real - datetime.timedelta(seconds=self.timestamp_slack)
+        except OverflowError:  # float("inf"): every claim not later than the last change is kept
+            earliest = datetime.datetime.min
         if claimed > real + self.CLOCK_SLACK or claimed < earliest:
             self.log.warning(
                 "%s claims to be submitted at %s but last changed at %s: collected as submitted at %s",
