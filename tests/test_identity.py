@@ -134,6 +134,8 @@ def _folder(inbound: Path, student: str, claim: str, text: str) -> Path:
     return folder
 
 
+@pytest.mark.slow  # nbgrader makes the gradebook with an alembic subprocess
+@pytest.mark.nbgrader
 @ROOT_ONLY
 def test_collect_rules_in_process(tmp_path, caplog):
     """Roster, owner, backdated claims, special files, size, --student; then without roster and owner."""
