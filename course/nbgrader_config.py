@@ -37,6 +37,9 @@ c.CourseDirectory.db_url = _db_url
 # The exchange: where released assignments wait for students and submissions wait to
 # be collected. nbgrader release_assignment creates it (world-writable) if missing.
 c.Exchange.root = os.environ.get("GMM_LESSON_EXCHANGE", str(COURSE_ROOT / "exchange"))
+# Collect only what the student it names made: a safe id, owned by that student's Unix
+# account (or by you), a timestamp no later than its last change (gmm_grader/exchange.py).
+c.ExchangeFactory.collect = "gmm_grader.exchange.CheckedCollect"
 
 # Autograding: every cell gets 30 s, then the kernel is interrupted and the cell
 # records a CellTimeoutError (that test scores 0, the rest of the notebook still runs).

@@ -20,7 +20,10 @@ What it installs, each step skipped when already done:
   ``PATH`` in login shells too (JupyterLab's terminals are login shells, and
   ``/etc/profile`` resets ``PATH``);
 * the stock shared-folder exchange (``GMM_LESSON_EXCHANGE``, default
-  ``/srv/nbgrader/exchange``): root-owned, mode 1777, as nbgrader documents;
+  ``/srv/nbgrader/exchange``): root-owned, mode 1777, as nbgrader documents, with the
+  course's folder in it (``GMM_LESSON_COURSE_ID``) made now, owned by the first of
+  ``GMM_LESSON_INSTRUCTORS``, so that no student can create it first (see
+  :func:`prepare_folders`);
 * the hub's own state folder (``GMM_LESSON_HUB_STATE``, default ``/srv/gmm-lesson-hub``),
   mode 0700: its database, cookie secret and proxy pid file.
 
@@ -34,7 +37,9 @@ import hashlib
 import importlib.util
 import json
 import os
+import pwd
 import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -51,6 +56,20 @@ PROFILE = Path("/etc/profile.d/gmm-lesson-hub.sh")
 PROXY_DIR = ROOT / "build" / "hub" / "npm"
 PROXY = PROXY_DIR / "node_modules" / ".bin" / "configurable-http-proxy"
 EXCHANGE = Path(os.environ.get("GMM_LESSON_EXCHANGE", "/srv/nbgrader/exchange"))
+COURSE_ID = os.environ.get("GMM_LESSON_COURSE_ID", "gmm-lesson")
+#: the instructor who owns the course's folder in the exchange (the first one named)
+INSTRUCTOR = next(
+    (name.strip() for name in os.environ.get("GMM_LESSON_INSTRUCTORS", "").split(",") if name.strip()), None
+)
+#: the course's folders in the exchange and their modes: what nbgrader 0.9.6's release
+#: (``ExchangeReleaseAssignment.init_dest``) and release_feedback make, made here first. The
+#: students read ``outbound``, create their submissions in ``inbound`` (write and search,
+#: no listing; set-group-id so each submission gets the instructor's group; and, beyond
+#: nbgrader, the sticky bit: no student can rename or remove another's submission, as
+#: write access to a folder otherwise allows) and fetch their feedback by name from
+#: ``feedback``; they cannot create, rename or remove any of these folders (the exchange
+#: root has the sticky bit and the course folder is 0755).
+COURSE_FOLDERS = {".": 0o755, "outbound": 0o755, "inbound": 0o3733, "feedback": 0o711}
 STATE = Path(os.environ.get("GMM_LESSON_HUB_STATE", "/srv/gmm-lesson-hub"))
 #: the interpreter the users' environment is made from: every user must be able to run it
 BASE_PYTHON = Path(os.environ.get("GMM_LESSON_HUB_PYTHON", "/usr/bin/python3"))
@@ -181,11 +200,71 @@ def ensure_shell_path(profile: Path = PROFILE) -> None:
         profile.chmod(0o644)
 
 
-def prepare_folders(exchange: Path = EXCHANGE, state: Path = STATE) -> None:
-    """The shared exchange (root-owned, 1777, as nbgrader documents) and the hub's state (0700)."""
+def prepare_folders(
+    exchange: Path = EXCHANGE,
+    state: Path = STATE,
+    course_id: str = COURSE_ID,
+    instructor: str | None = INSTRUCTOR,
+) -> None:
+    """The shared exchange with the course's folder in it, and the hub's state (0700).
+
+    The exchange is root-owned with mode 1777, as nbgrader documents (nbgrader's release
+    resets any other mode). In a 1777 folder whoever creates ``<exchange>/<course>`` first
+    owns it: a student who did could block the release or serve classmates a notebook of
+    their own. So the course's folder and its ``outbound``, ``inbound`` and ``feedback``
+    are made here, at install time, owned by ``instructor`` with nbgrader's modes
+    (:data:`COURSE_FOLDERS`). A course folder that already exists and is not the
+    instructor's (not a folder, or another owner) stops the install with a message: it is
+    left for the administrator to look at, never used.
+
+    Parameters
+    ----------
+    exchange : Path
+        The exchange root (``c.Exchange.root``).
+    state : Path
+        The hub's state folder.
+    course_id : str
+        The course id (``c.CourseDirectory.course_id``): a safe id, as student ids are.
+    instructor : str or None
+        The Unix user who releases and collects; ``None`` stops the install with a message.
+    """
+    # by path: hub.py runs with the system's python, before any environment holds gmm_grader
+    spec = importlib.util.spec_from_file_location(
+        "gmm_identity", ROOT / "grader" / "gmm_grader" / "identity.py"
+    )
+    identity = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(identity)
+    try:
+        identity.check_student_id(course_id)
+    except ValueError as err:
+        raise SystemExit(f"GMM_LESSON_COURSE_ID: {err}".replace("student_id", "course id")) from None
+    if instructor is None:
+        raise SystemExit(
+            "GMM_LESSON_INSTRUCTORS is empty: the course's folder in the exchange must be made now, "
+            "owned by its instructor (the first name there)"
+        )
+    try:
+        owner = pwd.getpwnam(instructor)
+    except KeyError:
+        raise SystemExit(
+            f"the instructor {instructor!r} has no Unix account (useradd -m {instructor})"
+        ) from None
     exchange.mkdir(parents=True, exist_ok=True)
     os.chown(exchange, 0, 0)
     exchange.chmod(0o1777)
+    for sub, mode in COURSE_FOLDERS.items():
+        folder = exchange / course_id / sub
+        try:
+            os.mkdir(folder, 0o700)
+        except FileExistsError:
+            st = os.lstat(folder)
+            if not stat.S_ISDIR(st.st_mode) or st.st_uid != owner.pw_uid:
+                raise SystemExit(
+                    f"{folder} exists but is not a folder of the instructor {instructor!r} "
+                    f"(uid {st.st_uid}): someone else made it. Look at it, remove it, and install again"
+                ) from None
+        os.chown(folder, owner.pw_uid, owner.pw_gid, follow_symlinks=False)
+        folder.chmod(mode)
     for parent in exchange.parents:  # every user must reach it
         if parent == Path("/"):
             break

@@ -11,9 +11,13 @@ import os
 c = get_config()  # noqa: F821 -- provided by traitlets when it loads this file
 
 c.CourseDirectory.course_id = os.environ.get("GMM_LESSON_COURSE_ID", "gmm-lesson")
-# nbgrader's stock shared-folder exchange (root-owned, mode 1777; see docs/README-hub.md)
+# nbgrader's stock shared-folder exchange (root-owned, mode 1777; see docs/README-hub.md);
+# hub.py makes the course's folder in it, owned by the instructor, before any student can
 c.Exchange.root = os.environ.get("GMM_LESSON_EXCHANGE", "/srv/nbgrader/exchange")
 # The stock exchange leaves submissions and feedback readable by every user who finds
 # them; these keep each private to its student and the instructor (grader/gmm_grader/exchange.py).
 c.ExchangeFactory.submit = "gmm_grader.exchange.PrivateSubmit"
 c.ExchangeFactory.release_feedback = "gmm_grader.exchange.PrivateReleaseFeedback"
+# Student ids come from who owns a submission, never from its folder name alone: collect
+# refuses a folder whose owner is not the student it names, or whose id is unsafe.
+c.ExchangeFactory.collect = "gmm_grader.exchange.CheckedCollect"
