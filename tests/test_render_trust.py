@@ -430,6 +430,10 @@ def test_feedback_page_runs_no_student_script(graded, browser):
     assert pwned == [] and graded.listener.paths == []
     head = page.locator("head > meta").first
     assert head.get_attribute("http-equiv") == "Content-Security-Policy"
+    # and the policy holds on its own: an inline handler that got into the page does not run
+    page.evaluate("document.body.insertAdjacentHTML('beforeend', '<img src=x onerror=\"window.__csp=1\">')")
+    settle(page)
+    assert page.evaluate("window.__csp === undefined && document.images.length > 0")
     text = page.inner_text("body")
     # honest output still shows: the figure as an image, text, and HTML as text
     sizes = page.evaluate(
