@@ -58,6 +58,7 @@ c.OverwriteCells.add_missing_cells = True
 # inputs the grader picks; the hidden check(...) lines of the test cells are judged here,
 # outside the kernel, and the answer keys never enter it.
 from gmm_grader.grading import DeduplicateCells, JudgedExecute  # noqa: E402
+from gmm_grader.render import FeedbackExporter  # noqa: E402
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
     AssignLatePenalties,
@@ -99,3 +100,11 @@ c.JudgedExecute.hidden_packages = {"em_step_by_step": ["sklearn", "scipy"]}
 # "none" grades without a sandbox: student code then runs with your rights and can read
 # the keys and rewrite the gradebook. Only for a trusted single-user setting.
 c.JudgedExecute.sandbox = os.environ.get("GMM_LESSON_GRADING_SANDBOX", "bubblewrap")
+
+# Feedback pages (nbgrader generate_feedback, and the formgrader's feedback button) are
+# written by gmm_grader.render.FeedbackExporter: nbgrader's own HTML exporter and feedback
+# template, with every output sanitised again and a Content-Security-Policy first in the
+# page's head (no script but the template's own and MathJax; no inline handlers, no
+# javascript: URLs, no requests). The graded notebook itself was made safe to render by
+# JudgedExecute (allow-listed outputs and metadata, inert student markdown).
+c.GenerateFeedback.exporter_class = FeedbackExporter

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import ast
 import copy
-import html
 import json
 import secrets
 import tempfile
@@ -41,7 +40,7 @@ from nbgrader.preprocessors import DeduplicateIds, Execute
 from nbgrader.utils import setenv
 from traitlets import Dict, Integer, List, Unicode
 
-from . import judge, probe, sandbox
+from . import judge, probe, render, sandbox
 
 BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 #: exception name of the error output that records a failed hidden check
@@ -139,27 +138,16 @@ def _as_scored_safely(output: NotebookNode) -> NotebookNode | None:
     return output
 
 
-#: what a graded notebook may show of the kernel's rich output: no HTML, SVG or script,
-#: which nbgrader's formgrader and feedback pages would otherwise run for the instructor
-SAFE_MIMETYPES = ("text/plain", "image/png", "image/jpeg", probe.MIME)
+def _defuse(cell: NotebookNode, instructor_cells: set[str]) -> None:
+    """Make a graded cell safe to render for the instructor (:mod:`gmm_grader.render`).
 
-
-def _defuse(cell: NotebookNode, instructor_markdown: set[str]) -> None:
-    """Keep only inert output, and show a student's own markdown as text, not HTML.
-
-    nbgrader's feedback and formgrader pages render markdown with any HTML in it, and
-    do not sanitise it; a markdown cell that is not the instructor's (``instructor_markdown``
-    holds the source notebook's) has its HTML escaped.
+    nbgrader's feedback and formgrader pages render outputs, output metadata and markdown
+    as the notebook says; only allow-listed outputs and metadata are kept, and markdown or
+    raw cells that are not the instructor's (``instructor_cells`` holds the sources of the
+    source notebook's) are made inert. The grader's own reports are kept (no template
+    renders their type).
     """
-    if cell.cell_type == "markdown" and cell.source not in instructor_markdown:
-        cell.source = html.escape(cell.source, quote=False)
-    for out in cell.get("outputs", []):
-        if "data" in out:
-            dropped = [m for m in out.data if m not in SAFE_MIMETYPES]
-            for mimetype in dropped:
-                del out.data[mimetype]
-            if dropped and not out.data:
-                out.data["text/plain"] = f"[{', '.join(dropped)} output is not kept in a graded notebook]"
+    render.sanitize_cell(cell, instructor_cells, extra_mimetypes=(probe.MIME,))
 
 
 def verdict(cell: NotebookNode, checks: list[Check]) -> str | None:
@@ -273,19 +261,19 @@ class JudgedExecute(Execute):
             sandbox.remove_tree(Path(root))
         for index, (_, _, checks) in plan.items():
             self._judge_cell(nb.cells[index], checks)
-        instructor_markdown = self._instructor_markdown(assignment, resources)
+        instructor_cells = self._instructor_cells(assignment, resources)
         for cell in nb.cells:
-            _defuse(cell, instructor_markdown)
+            _defuse(cell, instructor_cells)
         return self.nb, self.resources
 
-    def _instructor_markdown(self, assignment: str, resources: dict) -> set[str]:
-        """The markdown cells of this notebook's source version in course/source."""
+    def _instructor_cells(self, assignment: str, resources: dict) -> set[str]:
+        """The markdown and raw cells of this notebook's source version in course/source."""
         folder = self._assignment_folder(assignment)
         name = resources.get("unique_key", "")
         if folder is None or not (folder / f"{name}.ipynb").is_file():
             return set()
         source = nbformat.read(folder / f"{name}.ipynb", as_version=4)
-        return {cell.source for cell in source.cells if cell.cell_type == "markdown"}
+        return {cell.source for cell in source.cells if cell.cell_type in ("markdown", "raw")}
 
     def _course_root(self) -> Path:
         """The course folder (trusted): its quiz/ data files hold the multiple-choice keys."""
