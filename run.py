@@ -9,6 +9,7 @@
     python3 run.py report A   # item analysis of graded assignment A: course/reports/A/
     python3 run.py hub        # as root: install and start the course's JupyterHub (deploy/hub)
     python3 run.py grade A    # autograde assignment A for the whole class, in parallel (dask)
+    python3 run.py check [NB ...]  # grade your own exercises/ notebooks with the hidden checks
     python run.py binder      # Binder's postBuild: exercises and Voila settings, no .venv
 
 Each command installs what it needs, and no more, into the virtual environment
@@ -56,6 +57,7 @@ EXTRAS = {
     "exercises": ("course",),
     "report": ("course",),  # gmm-report (gmm_grader.item_analysis)
     "grade": ("course",),  # gmm-grade (gmm_grader.classgrade) on course/ (options: --help)
+    "check": ("course",),  # gmm-check (gmm_grader.check): a learner grades their own notebooks
     "binder": (),  # installs nothing: binder/environment.yml did
     "hub": (),  # deploy/hub/hub.py makes its own environment for every user
 }
@@ -65,6 +67,7 @@ GRADER_EXTRAS = {
     "test": ("class",),
     "report": ("class",),
     "grade": ("class",),
+    "check": (),  # gmm-grader itself, no class extras
 }
 # The first cell of every notebook in the JupyterLite site: the Pyodide kernel installs
 # the gmm_lesson wheel shipped in the site (piplite); numpy and matplotlib come with it
@@ -331,6 +334,9 @@ def main(argv: list[str]) -> int:
         return build_lite(rest)
     if command == "report":
         return subprocess.call([BIN / "gmm-report", *rest], cwd=ROOT, env=venv_env())
+    if command == "check":
+        check = [BIN / "gmm-check", f"--exercises={EXERCISES}", *rest]
+        return subprocess.call(check, env=venv_env())
     if command == "grade":
         ensure_bubblewrap()
         grade = [BIN / "gmm-grade", "--course", COURSE, *rest]
