@@ -119,7 +119,7 @@ def ensure_venv(extras: Sequence[str] = ("test",), grader: Sequence[str] | None 
     wanted_grader = None
     if grader is not None or have_grader is not None:
         wanted_grader = sorted((have_grader or set()) | set(grader or ()))
-        targets += ["-e", f"{GRADER}[{','.join(wanted_grader)}]"]
+        targets += ["-e", f"{GRADER}[{','.join(wanted_grader)}]" if wanted_grader else str(GRADER)]
         names += f" and gmm-grader[{','.join(wanted_grader)}]"
     say(f"installing {names} (a few minutes the first time)")
     pip = [PYTHON, "-m", "pip", "install", "-c", CONSTRAINTS]
