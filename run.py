@@ -108,6 +108,8 @@ def ensure_venv(extras: Sequence[str] = ("test",), grader: Sequence[str] | None 
     """
     digest = _digest()
     have, have_grader = _installed(digest)
+    if "test" in have:  # the test extra holds every other one (pyproject.toml)
+        have |= {"lab", "course", "explorer", "lite"}
     if set(extras) <= have and (grader is None or (have_grader is not None and set(grader) <= have_grader)):
         return
     if not PYTHON.exists():

@@ -41,6 +41,7 @@ import shutil
 import sys
 import tempfile
 import tomllib
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -148,9 +149,11 @@ def _message(cell, question: str | None, hints: dict[str, str]) -> str:
     errors = [out for out in cell.get("outputs", []) if out.output_type == "error"]
     if not errors:
         return "right"
-    if question is not None:
-        return f"not yet: {hints.get(question, DEFAULT_HINT)}"
     error = errors[0]
+    if question is not None:
+        if error.ename in ("NameError", "NotImplementedError"):
+            return "not answered yet: set your answer to one letter, as a string in quotes"
+        return f"not yet: {hints.get(question, DEFAULT_HINT)}"
     if error.ename == "NotImplementedError":
         return "not done yet: replace `raise NotImplementedError()` with your answer"
     text = error.evalue.strip() or "(no message)"
@@ -303,9 +306,10 @@ def _result(gb, root: Path, course: Path, path: Path, assignment: str, student: 
     for grade in sorted(submission.grades, key=lambda g: order.index(g.name) if g.name in order else 0):
         score = grade.score if grade.score is not None else 0.0
         cell = cells.get(grade.name)
-        message = (
-            "not graded: the cell is missing" if cell is None else _message(cell, questions.get(grade.name), hints)
-        )
+        if cell is None:
+            message = "not graded: the cell is missing"
+        else:
+            message = _message(cell, questions.get(grade.name), hints)
         items.append({"id": grade.name, "score": score, "max_score": grade.max_score, "message": message})
     return {
         "notebook": str(path),
@@ -352,6 +356,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="grade in the sandbox: auto (where one can start), yes, no",
     )
     args = parser.parse_args(argv)
+    warnings.filterwarnings("ignore")  # nbgrader's and SQLAlchemy's, not the learner's business
     notebooks = args.notebooks or default_notebooks(Path(args.exercises))
     if not notebooks:
         print(f"gmm-check: no notebooks to check in {args.exercises}", file=sys.stderr)
