@@ -171,7 +171,8 @@ def make_exercises(target: Path | None = None, bindir: Path = BIN) -> None:
     """Student versions of every assignment in exercises/, for self-paced learners.
 
     nbgrader replaces the solutions by ``raise NotImplementedError()`` and removes the
-    hidden tests. An assignment already in exercises/ is skipped (no --force), so
+    hidden tests; a last cell (:func:`add_check_cell`) checks the saved notebook with them.
+    An assignment already in exercises/ is skipped (no --force), so
     running this again never overwrites a learner's work. ``target`` replaces
     exercises/; ``bindir`` is where ``nbgrader`` is (the venv's by default).
     """
@@ -193,6 +194,44 @@ def make_exercises(target: Path | None = None, bindir: Path = BIN) -> None:
             cwd=COURSE,
             env=venv_env(bindir),
         )
+        for notebook in (target / source.name).glob("*.ipynb"):
+            add_check_cell(notebook)
+
+
+#: the last cell of every exercise notebook: check the saved file from inside JupyterLab
+CHECK_CELL = """\
+# Check my work (not graded): grades the SAVED file {notebook} (save first: Ctrl+S)
+# with the course's hidden checks, in a separate process (python3 run.py check does the same).
+import os, subprocess, sys
+
+if os.environ.get("NBGRADER_EXECUTION"):
+    print("(skipped while grading)")
+else:
+    try:
+        _done = subprocess.run([sys.executable, "-m", "gmm_grader.check", "{notebook}"],
+                               capture_output=True, text=True)
+        print(_done.stdout + _done.stderr)
+    except OSError as exc:
+        print(f"no checker here ({{exc}}): run `python3 run.py check` in a terminal")"""
+
+
+def add_check_cell(notebook: Path) -> None:
+    """Append the "check my work" cell (:data:`CHECK_CELL`) to an exercise notebook, once."""
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    if any(cell.get("id") == "check-my-work" for cell in nb["cells"]):
+        return
+    cell = {
+        "cell_type": "code",
+        "execution_count": None,
+        "id": "check-my-work",
+        "metadata": {},
+        "outputs": [],
+        "source": CHECK_CELL.format(notebook=notebook.name).splitlines(keepends=True),
+    }
+    if nb.get("nbformat_minor", 0) < 5:
+        del cell["id"]
+    nb["cells"].append(cell)
+    notebook.write_text(json.dumps(nb, indent=1) + "\n", encoding="utf-8")
 
 
 def is_root() -> bool:

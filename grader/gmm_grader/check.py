@@ -36,7 +36,6 @@ import io
 import json
 import logging
 import os
-import re
 import shutil
 import sys
 import tempfile
@@ -356,6 +355,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="grade in the sandbox: auto (where one can start), yes, no",
     )
     args = parser.parse_args(argv)
+    if os.environ.get("NBGRADER_EXECUTION"):  # a notebook's check cell, run while it is graded
+        print("gmm-check: not run while nbgrader grades or validates a notebook", file=sys.stderr)
+        return 0
     warnings.filterwarnings("ignore")  # nbgrader's and SQLAlchemy's, not the learner's business
     notebooks = args.notebooks or default_notebooks(Path(args.exercises))
     if not notebooks:
@@ -375,26 +377,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("\n\n".join(table(r) for r in results))
         print("\n(graded: the saved files. Save your notebook first to check your latest work.)")
     return 0
-
-
-def _ungraded_cell_source(notebook_name: str) -> str:
-    """The last cell ``run.py exercises`` adds to each exercise notebook: check from inside Lab."""
-    if not re.fullmatch(r"[A-Za-z0-9_.-]+\.ipynb", notebook_name):
-        raise ValueError(f"notebook_name: expected a plain notebook file name, got {notebook_name!r}")
-    return CHECK_CELL.format(notebook=notebook_name)
-
-
-#: a learner's "check my work" cell: it reads the SAVED notebook, in a separate process
-CHECK_CELL = '''\
-# Check my work: grades the SAVED file {notebook} (save first: Ctrl+S) with the course's
-# hidden checks, in a separate process. Nothing here is graded.
-import os, subprocess, sys
-if os.environ.get("NBGRADER_EXECUTION"):
-    print("(skipped while grading)")
-else:
-    _check = subprocess.run([sys.executable, "-m", "gmm_grader.check", "{notebook}"],
-                            capture_output=True, text=True)
-    print(_check.stdout + _check.stderr)'''
 
 
 if __name__ == "__main__":
