@@ -9,6 +9,7 @@
     python3 run.py report A   # item analysis of graded assignment A: course/reports/A/
     python3 run.py hub        # as root: install and start the course's JupyterHub (deploy/hub)
     python3 run.py grade A    # autograde assignment A for the whole class, in parallel (dask)
+    python3 run.py check [NB ...]  # grade your own exercises/ notebooks with the hidden checks
     python run.py binder      # Binder's postBuild: exercises and Voila settings, no .venv
 
 Each command installs what it needs, and no more, into the virtual environment
@@ -60,6 +61,7 @@ EXTRAS = {
     "exercises": ("course",),
     "report": ("course",),  # gmm-report (gmm_grader.item_analysis)
     "grade": ("course",),  # gmm-grade (gmm_grader.classgrade) on course/ (options: --help)
+    "check": ("course",),  # gmm-check (gmm_grader.check): a learner grades their own notebooks
     "binder": (),  # installs nothing: binder/environment.yml did
     "hub": (),  # deploy/hub/hub.py makes its own environment for every user
 }
@@ -69,6 +71,7 @@ GRADER_EXTRAS = {
     "test": ("class",),
     "report": ("class",),
     "grade": ("class",),
+    "check": (),  # gmm-grader itself, no class extras
 }
 # The first cell of every notebook in the JupyterLite site: the Pyodide kernel installs
 # the gmm_lesson wheel shipped in the site (piplite); numpy and matplotlib come with it
@@ -109,6 +112,8 @@ def ensure_venv(extras: Sequence[str] = ("test",), grader: Sequence[str] | None 
     """
     digest = _digest()
     have, have_grader = _installed(digest)
+    if "test" in have:  # the test extra holds every other one (pyproject.toml)
+        have |= {"lab", "course", "explorer", "lite"}
     if set(extras) <= have and (grader is None or (have_grader is not None and set(grader) <= have_grader)):
         return
     if not PYTHON.exists():
@@ -120,7 +125,7 @@ def ensure_venv(extras: Sequence[str] = ("test",), grader: Sequence[str] | None 
     wanted_grader = None
     if grader is not None or have_grader is not None:
         wanted_grader = sorted((have_grader or set()) | set(grader or ()))
-        targets += ["-e", f"{GRADER}[{','.join(wanted_grader)}]"]
+        targets += ["-e", f"{GRADER}[{','.join(wanted_grader)}]" if wanted_grader else str(GRADER)]
         names += f" and gmm-grader[{','.join(wanted_grader)}]"
     say(f"installing {names} (a few minutes the first time)")
     pip = [PYTHON, "-m", "pip", "install", "-c", CONSTRAINTS]
@@ -170,7 +175,8 @@ def make_exercises(target: Path | None = None, bindir: Path = BIN) -> None:
     """Student versions of every assignment in exercises/, for self-paced learners.
 
     nbgrader replaces the solutions by ``raise NotImplementedError()`` and removes the
-    hidden tests. An assignment already in exercises/ is skipped (no --force), so
+    hidden tests; a last cell (:func:`add_check_cell`) checks the saved notebook with them.
+    An assignment already in exercises/ is skipped (no --force), so
     running this again never overwrites a learner's work. ``target`` replaces
     exercises/; ``bindir`` is where ``nbgrader`` is (the venv's by default).
     """
@@ -195,6 +201,44 @@ def make_exercises(target: Path | None = None, bindir: Path = BIN) -> None:
             cwd=COURSE,
             env=venv_env(bindir),
         )
+        for notebook in (target / source.name).glob("*.ipynb"):
+            add_check_cell(notebook)
+
+
+#: the last cell of every exercise notebook: check the saved file from inside JupyterLab
+CHECK_CELL = """\
+# Check my work (not graded): grades the SAVED file {notebook} (save first: Ctrl+S)
+# with the course's hidden checks, in a separate process (python3 run.py check does the same).
+import os, subprocess, sys
+
+if os.environ.get("NBGRADER_EXECUTION"):
+    print("(skipped while grading)")
+else:
+    try:
+        _done = subprocess.run([sys.executable, "-m", "gmm_grader.check", "{notebook}"],
+                               capture_output=True, text=True)
+        print(_done.stdout + _done.stderr)
+    except OSError as exc:
+        print(f"no checker here ({{exc}}): run `python3 run.py check` in a terminal")"""
+
+
+def add_check_cell(notebook: Path) -> None:
+    """Append the "check my work" cell (:data:`CHECK_CELL`) to an exercise notebook, once."""
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    if any(cell.get("id") == "check-my-work" for cell in nb["cells"]):
+        return
+    cell = {
+        "cell_type": "code",
+        "execution_count": None,
+        "id": "check-my-work",
+        "metadata": {},
+        "outputs": [],
+        "source": CHECK_CELL.format(notebook=notebook.name).splitlines(keepends=True),
+    }
+    if nb.get("nbformat_minor", 0) < 5:
+        del cell["id"]
+    nb["cells"].append(cell)
+    notebook.write_text(json.dumps(nb, indent=1) + "\n", encoding="utf-8")
 
 
 def is_root() -> bool:
@@ -369,6 +413,9 @@ def main(argv: list[str]) -> int:
         return build_lite(rest)
     if command == "report":
         return subprocess.call([BIN / "gmm-report", *rest], cwd=ROOT, env=venv_env())
+    if command == "check":
+        check = [BIN / "gmm-check", f"--exercises={EXERCISES}", *rest]
+        return subprocess.call(check, env=venv_env())
     if command == "grade":
         ensure_bubblewrap()
         grade = [BIN / "gmm-grade", "--course", COURSE, *rest]

@@ -95,7 +95,8 @@ c.Autograde.autograde_preprocessors = [
 # scikit-learn nor scipy is there. The other assignments use the library as learners do
 # (em_in_depth too: its graded answers are computed with the library and scikit-learn, so
 # the whole package and scikit-learn stay importable in its sandbox).
-c.JudgedExecute.allowed_modules = {"em_step_by_step": ["params", "checks", "data"]}
+# (quiz and its sealed records: the learner's multiple-choice self-check cells, no EM maths.)
+c.JudgedExecute.allowed_modules = {"em_step_by_step": ["params", "checks", "data", "quiz", "quiz_records"]}
 c.JudgedExecute.hidden_packages = {"em_step_by_step": ["sklearn", "scipy"]}
 # "none" grades without a sandbox: student code then runs with your rights and can read
 # the keys and rewrite the gradebook. Only for a trusted single-user setting.

@@ -5,24 +5,25 @@ calls (no widget needed)::
 
     from gmm_lesson import quiz
     quiz.ask("practice_q1")             # shows the question and its options
-    quiz.check("practice_q1", "B")      # wrong: shows the hint and common mistakes
+    quiz.check("practice_q1", "B")      # wrong: the hint, and what B gets wrong
     quiz.check("practice_q1", "A")      # right: also reveals the worked solution
 
-The answer keys are not stored here. Each question keeps only
+Every multiple-choice question of every assignment is here (from
+``course/quiz/<assignment>.toml``, through ``course/quiz/sync.py`` into
+:mod:`gmm_lesson.quiz_records`). The answer keys are not stored. Each question keeps only
 
 * a **salted SHA-256 digest** of its correct letter, so :func:`check` can tell a
   right answer from a wrong one, and
-* its **worked solution, encrypted** (XOR with a SHA-256 keystream derived from the
-  question id and the correct letter, then base64), so only the right answer
-  reveals it.
+* for **each letter, a sealed text** (XOR with a SHA-256 keystream derived from the
+  question id and that letter, then base64; every text padded to the same length): the
+  worked solution for the right letter, what that letter gets wrong for the others. So
+  a wrong letter opens only its own mistake, never the others' (which would give the
+  answer away by elimination), and only the right letter opens the solution.
 
 This hides the keys from anyone reading the package; it is not a lock against a
-learner who tries all four letters (that is what a self-check is for). So only the
-formative ``practice`` questions are here (from ``course/quiz/practice.toml``, through
-``course/quiz/sync.py`` into :mod:`gmm_lesson.quiz_records`): the summative questions
-(``gmm_basics``, ``choosing_k``) have no self-check, and their keys live only in the
-course's data files, read by the grader. Every grade comes from those tests, never from this
-module.
+learner who tries all four letters (that is what a self-check is for). So in a class a
+multiple-choice point measures little: grades come from the hidden tests the instructor
+runs, never from this module.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ from .quiz_records import RECORDS
 __all__ = ["LETTERS", "Feedback", "Question", "ask", "check", "digest", "question_ids", "seal", "unseal"]
 
 LETTERS = ("A", "B", "C", "D")
+#: what every sealed text is padded with, so that all four have the same length
+PAD = "\0"
 
 
 # --------------------------------------------------------------------------- hashing
@@ -114,13 +117,15 @@ class Question:
         The question, in Markdown (may contain a code block).
     options : dict of str to str
         ``{"A": ..., "B": ..., "C": ..., "D": ...}``.
+        Empty, with no ``options``, for a question whose text is in its notebook only.
     hint : str
     mistakes : tuple of str
-        Common mistakes, shown after a wrong attempt.
+        Common mistakes (practice), shown with the worked solution once answered right.
     salt, answer_digest : str
         :func:`digest` of the correct letter with ``salt``.
-    sealed_solution : str
-        The worked solution, :func:`seal`-ed with the correct letter.
+    sealed : dict of str to str
+        For each letter, a text :func:`seal`-ed with that letter: the worked solution for
+        the right one, what the letter gets wrong for the others.
     """
 
     question_id: str
@@ -131,10 +136,12 @@ class Question:
     mistakes: tuple[str, ...]
     salt: str
     answer_digest: str
-    sealed_solution: str
+    sealed: dict[str, str]
 
     def markdown(self) -> str:
         """The question and its options as Markdown."""
+        if not self.options:
+            return f"**{self.question_id}**: the question is in its notebook."
         options = "\n".join(f"- **{letter}.** {self.options[letter]}" for letter in LETTERS)
         return f"**{self.question_id}** ({self.level})\n\n{self.text}\n\n{options}"
 
@@ -142,6 +149,8 @@ class Question:
         return self.markdown()
 
     def __str__(self) -> str:
+        if not self.options:
+            return f"{self.question_id}: the question is in its notebook."
         options = "\n".join(f"  {letter}. {self.options[letter]}" for letter in LETTERS)
         return f"{self.question_id} ({self.level})\n{self.text}\n{options}"
 
@@ -158,6 +167,8 @@ class Feedback:
     correct : bool
     hint : str
     mistakes : tuple of str
+        A wrong answer: what that letter gets wrong (one entry). The right answer: the
+        question's common mistakes, if it has any.
     solution : str or None
         The worked solution, revealed only by the correct answer.
     """
@@ -175,11 +186,14 @@ class Feedback:
     def markdown(self) -> str:
         """The feedback as Markdown."""
         if self.correct:
-            return f"**{self.answer}: correct.**\n\n**Worked solution**\n\n{self.solution}"
-        mistakes = "\n".join(f"- {m}" for m in self.mistakes)
+            text = f"**{self.answer}: correct.**\n\n**Worked solution**\n\n{self.solution}"
+            if self.mistakes:
+                text += "\n\n**Common mistakes**\n\n" + "\n".join(f"- {m}" for m in self.mistakes)
+            return text
+        (mistake,) = self.mistakes
         return (
-            f"**{self.answer}: not quite. Try again.**\n\n**Hint:** {self.hint}\n\n"
-            f"**Common mistakes**\n\n{mistakes}"
+            f"**{self.answer}: not yet. Try again.**\n\n**What {self.answer} gets wrong:** {mistake}\n\n"
+            f"**Hint:** {self.hint}"
         )
 
     def _repr_markdown_(self) -> str:
@@ -191,19 +205,19 @@ class Feedback:
     __repr__ = __str__
 
 
-# The questions come from the course's data file (course/quiz/practice.toml), written into
-# quiz_records.py by course/quiz/sync.py: the key only as a digest, the solution sealed.
+# The questions come from the course's data files (course/quiz/*.toml), written into
+# quiz_records.py by course/quiz/sync.py: the key only as a digest, every letter's text sealed.
 _QUESTIONS = [
     Question(
         r["question_id"],
         r["level"],
         r["text"],
-        dict(zip(LETTERS, r["options"], strict=True)),
+        dict(zip(LETTERS, r["options"], strict=True)) if r["options"] else {},
         r["hint"],
         tuple(r["mistakes"]),
         r["salt"],
         r["answer_digest"],
-        r["sealed_solution"],
+        dict(r["sealed"]),
     )
     for r in RECORDS
 ]
@@ -240,8 +254,8 @@ def ask(question_id: str) -> Question:
 def check(question_id: str, answer: str) -> Feedback:
     """Check ``answer`` (a letter A-D, any case) to question ``question_id``.
 
-    A right answer reveals the worked solution; a wrong one gives the hint and the
-    common mistakes.
+    A right answer reveals the worked solution; a wrong one gives the hint and what that
+    letter gets wrong (and nothing about the other letters).
 
     Raises
     ------
@@ -257,5 +271,7 @@ def check(question_id: str, answer: str) -> Feedback:
     if letter not in LETTERS:
         raise ValueError(f"answer must be one of {LETTERS}, got {answer!r}")
     correct = digest(question_id, letter, question.salt) == question.answer_digest
-    solution = unseal(question_id, letter, question.sealed_solution) if correct else None
-    return Feedback(question_id, letter, correct, question.hint, question.mistakes, solution)
+    text = unseal(question_id, letter, question.sealed[letter]).rstrip(PAD)
+    if correct:
+        return Feedback(question_id, letter, True, question.hint, question.mistakes, text)
+    return Feedback(question_id, letter, False, question.hint, (text,), None)

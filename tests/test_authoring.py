@@ -80,7 +80,8 @@ def test_sync_check_fails_on_a_hand_edited_derived_cell(tmp_path):
     for part in ("course", "gmm_lesson"):
         shutil.copytree(h.ROOT / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
     data = tmp_path / "course" / "quiz" / "gmm_basics.toml"
-    data.write_text(data.read_text().replace("key = 'A'", "key = 'B'", 1))
+    text = data.read_text().replace("key = 'A'", "key = 'B'", 1)  # and B's "what it gets wrong" now A's:
+    data.write_text(text.replace('B = "A straight line', 'A = "A straight line', 1))
     check = [sys.executable, tmp_path / "course" / "quiz" / "sync.py", "--check"]
     proc = subprocess.run(check, capture_output=True, text=True)
     assert proc.returncode == 1 and "gmm_basics.ipynb: cells ['basics_q1_answer']" in proc.stdout

@@ -33,8 +33,10 @@ EM_STEP_BY_STEP_STUDENT_ERRORS = {
     "my-em": "NotImplementedError",
     "longer": "NotImplementedError",
     "answer_q1": "NotImplementedError",
+    "test_q1_self_check": "NameError",
     "test_q1": "NameError",
     "answer_q2": "NotImplementedError",
+    "test_q2_self_check": "NameError",
     "test_q2": "NameError",
 }
 

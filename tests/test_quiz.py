@@ -3,9 +3,10 @@ course's quiz data files (course/quiz/<assignment>.toml, the one place a questio
 key and its worked solution are written; the keys are read from there, never written in
 this file), which the source notebooks' hidden tests name by question id.
 
-The self-check exists only for the formative assignment (practice): a learner can try all
-four letters, so a summative multiple-choice question (gmm_basics, choosing_k, or any
-other assignment) must have neither a quiz record nor a quiz.check cell."""
+Every multiple-choice question of every assignment has a self-check (issue 16): a
+``quiz.check`` cell after its answer cell, whose feedback for a wrong letter shows only
+what that letter gets wrong (never the other letters' mistakes, which would give the
+answer away by elimination) and whose worked solution only the right letter opens."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "course" / "source"
 ASSIGNMENTS = ("gmm_basics", "practice", "choosing_k", "em_in_depth")
 WITH_CHOICES = (*ASSIGNMENTS, "em_step_by_step")  # its answer cells are code, not *_answer
-FORMATIVE = "practice"  # the one assignment whose multiple-choice questions have a self-check
+FORMATIVE = "practice"  # formative: its self-check cells are its own (the others' come from sync.py)
 SUMMATIVE = sorted(p.parent.name for p in SOURCE.glob("*/*.ipynb") if p.stem == p.parent.name != FORMATIVE)
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
 SOLUTION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
@@ -100,56 +101,32 @@ def test_no_key_is_written_in_a_notebook_or_its_twin():
         assert "Worked solution" not in text, path
 
 
-# --------------------------------------------------------------------------- formative only
-def test_quiz_holds_exactly_the_practice_questions():
-    practice = [cell.metadata["nbgrader"]["grade_id"] for cell in _choice_cells(FORMATIVE)]
-    assert len(practice) == 5
-    assert quiz.question_ids() == practice
+# --------------------------------------------------------------------------- every question
+def test_quiz_holds_every_multiple_choice_question_of_the_course():
+    graded = [cell.metadata["nbgrader"]["grade_id"] for name in WITH_CHOICES for cell in _choice_cells(name)]
+    assert len(graded) == 15
+    assert sorted(quiz.question_ids()) == sorted(graded)
     # no record left behind for a removed question
-    assert [r["question_id"] for r in quiz_records.RECORDS] == practice
+    assert sorted(r["question_id"] for r in quiz_records.RECORDS) == sorted(graded)
 
 
-def test_every_practice_question_keeps_its_self_check():
-    cells = _notebook(FORMATIVE).cells
-    assert "from gmm_lesson import" in cells[1].source and "quiz" in cells[1].source
+@pytest.mark.parametrize("name", WITH_CHOICES)
+def test_every_multiple_choice_question_has_its_self_check_cell(name):
+    cells = _notebook(name).cells
     ids = [cell.id for cell in cells]
-    for cell in _choice_cells(FORMATIVE):
+    for cell in _choice_cells(name):
         qid = cell.metadata["nbgrader"]["grade_id"]
         (variable,) = ANSWER_VARIABLE.findall(cell.source)
         before = cells[ids.index(cell.id) - 1]  # answer, self-check, then the graded test
         assert before.cell_type == "code" and f'quiz.check("{qid}", {variable})' in before.source, qid
+        assert "nbgrader" not in before.metadata or not before.metadata["nbgrader"].get("grade"), qid
+        answer = cells[ids.index(cell.id) - 2]
+        assert answer.metadata.get("nbgrader", {}).get("solution"), f"{qid}: the answer cell comes first"
 
 
 def test_summative_assignments_are_the_rest_of_the_course():
     assert {"gmm_basics", "choosing_k", "em_step_by_step"} <= set(SUMMATIVE)
     assert FORMATIVE not in SUMMATIVE
-
-
-@pytest.mark.parametrize("name", SUMMATIVE)
-def test_summative_multiple_choice_has_no_self_check(name):
-    """A learner could try every letter with quiz.check before submitting: summative
-    multiple-choice questions must have no quiz record and no quiz cell at all."""
-    nb = _notebook(name)
-    choices = _choice_cells(name)
-    if name in ("gmm_basics", "choosing_k"):
-        assert len(choices) == 3
-    for cell in choices:
-        grade_id = cell.metadata["nbgrader"]["grade_id"]
-        (variable,) = ANSWER_VARIABLE.findall(cell.source)
-        assert grade_id not in quiz.question_ids(), grade_id
-        assert grade_id not in {r["question_id"] for r in quiz_records.RECORDS}, grade_id
-        for letter in quiz.LETTERS:
-            with pytest.raises(ValueError, match="question_id must be one of"):
-                quiz.check(grade_id, letter)
-        for other in nb.cells:
-            if other.cell_type == "code":
-                assert grade_id not in other.source or other.id in (cell.id, f"{grade_id}_answer"), (
-                    f"{name}/{other.id} mentions {grade_id}"
-                )
-                assert not re.search(rf"quiz\.\w+\([^)]*\b{variable}\b", other.source), f"{name}/{other.id}"
-    for other in nb.cells:
-        if other.cell_type == "code":
-            assert not USES_QUIZ.search(other.source), f"{name}/{other.id} uses gmm_lesson.quiz"
 
 
 @pytest.mark.parametrize("name", sorted(set(WITH_CHOICES) - {FORMATIVE}))
@@ -188,36 +165,49 @@ def test_right_answer_reveals_the_worked_solution(qid):
 
 
 @pytest.mark.parametrize("qid", quiz.question_ids())
-def test_wrong_answers_give_hint_and_mistakes_not_the_solution(qid):
+def test_a_wrong_letter_shows_its_own_mistake_only_and_not_the_solution(qid):
     question = quiz.ask(qid)
-    for letter in set(quiz.LETTERS) - {KEYS[qid]}:
+    wrong = DATA[qid]["wrong"]
+    assert sorted(wrong) == sorted(set(quiz.LETTERS) - {KEYS[qid]})
+    for letter in wrong:
         feedback = quiz.check(qid, letter)
         assert not feedback.correct and not bool(feedback)
-        assert feedback.solution is None
+        assert feedback.solution is None and feedback.mistakes == (wrong[letter],)
         text = feedback.markdown()
-        assert question.hint in text
-        assert all(m in text for m in question.mistakes) and len(question.mistakes) >= 2
-        assert "Try again" in text
-        # the wrong letter's keystream does not open the sealed solution
+        assert question.hint in text and wrong[letter] in text and "Try again" in text
+        for other, mistake in wrong.items():  # no elimination: the other letters' mistakes stay sealed
+            assert other == letter or mistake not in text, (qid, letter, other)
+        for mistake in DATA[qid].get("mistakes", ()):
+            assert mistake not in text or mistake == wrong[letter]
+        # (a wrong letter's text may say in its own words what the solution says of that option)
+        assert SOLUTIONS[qid] not in text and f"Answer: {KEYS[qid]}" not in text
+        # the wrong letter's keystream does not open the right letter's token
+        right = question.sealed[KEYS[qid]]
         try:
-            opened = quiz.unseal(qid, letter, question.sealed_solution)
+            opened = quiz.unseal(qid, letter, right)
         except UnicodeDecodeError:
             opened = None
-        assert opened != SOLUTIONS[qid]
+        assert opened is None or SOLUTIONS[qid] not in opened
+
+
+@pytest.mark.parametrize("qid", quiz.question_ids())
+def test_the_sealed_texts_do_not_tell_the_key_by_their_length(qid):
+    lengths = {len(token) for token in quiz.ask(qid).sealed.values()}
+    assert len(lengths) == 1 and sorted(quiz.ask(qid).sealed) == list(quiz.LETTERS)
 
 
 @pytest.mark.parametrize("qid", quiz.question_ids())
 def test_sealed_records_are_up_to_date_with_the_data_files(qid):
     question = quiz.ask(qid)
-    salt, digest, sealed = SYNC.record(qid, KEYS[qid], SOLUTIONS[qid])
-    assert (question.salt, question.answer_digest, question.sealed_solution) == (salt, digest, sealed), (
+    data = DATA[qid]
+    salt, digest, sealed = SYNC.record(qid, KEYS[qid], SOLUTIONS[qid], data["wrong"])
+    assert (question.salt, question.answer_digest, question.sealed) == (salt, digest, sealed), (
         "gmm_lesson/quiz_records.py is stale: run course/quiz/sync.py"
     )
-    data = DATA[qid]
     assert (question.level, question.text, list(question.options.values()), question.hint) == (
-        data["level"], data["text"], data["options"], data["hint"]
+        data.get("level", ""), data.get("text", ""), data.get("options", []), data["hint"]
     )
-    assert list(question.mistakes) == data["mistakes"]
+    assert list(question.mistakes) == data.get("mistakes", [])
 
 
 def test_quiz_source_holds_no_plaintext_solution_or_key():
@@ -234,7 +224,7 @@ def test_quiz_source_holds_no_plaintext_solution_or_key():
     # no attribute of a question is the bare key letter
     for qid in quiz.question_ids():
         question = quiz.ask(qid)
-        for value in (question.salt, question.answer_digest, question.sealed_solution, question.hint):
+        for value in (question.salt, question.answer_digest, *question.sealed.values(), question.hint):
             assert value.strip().upper() not in quiz.LETTERS
 
 
@@ -269,6 +259,9 @@ def test_unknown_question_is_a_value_error():
 @pytest.mark.parametrize("qid", quiz.question_ids())
 def test_question_shows_text_and_four_options(qid):
     question = quiz.ask(qid)
+    if not DATA[qid].get("text"):  # em_step_by_step: the question is written in its notebook
+        assert question.options == {} and "in its notebook" in str(question)
+        return
     assert question.level in ("easy", "medium", "hard")
     assert list(question.options) == list(quiz.LETTERS)
     text = question._repr_markdown_()

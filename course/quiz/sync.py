@@ -12,9 +12,12 @@ From it this script writes
   the answer cell's solution ``answer_qN = "X"`` and the graded cell's hidden
   ``check("choice", answer_qN, question="<id>")`` line. The grader reads the key and the
   worked solution from the data file (``gmm_grader.judge.resolve``), never the notebook;
-* for a formative assignment (``formative = true``, i.e. ``practice``):
-  ``gmm_lesson/quiz_records.py``, the self-check's questions, hints and mistakes with the
-  key only as a salted digest and the worked solution sealed (``gmm_lesson.quiz``).
+* for every question of every assignment: ``gmm_lesson/quiz_records.py``, the
+  self-check's questions and hints, with the key only as a salted digest and, for each
+  letter, a sealed text: the worked solution for the right letter, the question's
+  ``[<id>.wrong]`` entry (what that letter gets wrong) for the others (``gmm_lesson.quiz``);
+* in each notebook, the self-check cell ``<id>_self_check`` after the answer cell:
+  ``quiz.check("<id>", answer_qN)`` (practice's questions keep theirs).
 
 ``tests/test_authoring.py`` runs ``--check``: a hand edit of a derived cell, or a data
 file changed without running this script, fails it.
@@ -39,7 +42,7 @@ LETTERS = ("A", "B", "C", "D")
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n.*?### END HIDDEN TESTS", re.S)
 
 sys.path.insert(0, str(REPO))
-from gmm_lesson.quiz import digest, seal  # noqa: E402
+from gmm_lesson.quiz import PAD, digest, seal  # noqa: E402
 
 
 def load(assignment: str) -> dict:
@@ -61,6 +64,11 @@ def load(assignment: str) -> dict:
             raise ValueError(f"{assignment}.toml [{qid}]: needs variable and a key among {LETTERS}")
         if "options" in q and len(q["options"]) != len(LETTERS):
             raise ValueError(f"{assignment}.toml [{qid}]: options must hold {len(LETTERS)} entries")
+        wrong = q.get("wrong", {})
+        if sorted(wrong) != sorted(set(LETTERS) - {q["key"]}) or not q.get("hint"):
+            raise ValueError(
+                f"{assignment}.toml [{qid}]: needs a hint and a [{qid}.wrong] entry for each wrong letter"
+            )
     return {"formative": formative, "questions": questions}
 
 
@@ -86,17 +94,29 @@ def hidden_tests(qid: str, q: dict) -> str:
     )
 
 
+def self_check(qid: str, q: dict) -> str:
+    """The self-check cell after a question's answer cell (not graded)."""
+    return (
+        "# instant self-check (not graded): a hint if wrong, the worked solution if right\n"
+        "from gmm_lesson import quiz\n\n"
+        f'quiz.check("{qid}", {q["variable"]})'
+    )
+
+
 def derived_cells(assignment: str) -> dict[str, str]:
     """cell id -> the source this assignment's data file gives it (hidden part: whole cell)."""
     nb = nbformat.read(COURSE / "source" / assignment / f"{assignment}.ipynb", as_version=4)
     by_id = {cell.id: cell for cell in nb.cells}
     cells = {}
-    for qid, q in load(assignment)["questions"].items():
+    data = load(assignment)
+    for qid, q in data["questions"].items():
         if "text" in q:
             cells[f"{qid}_text"] = question_markdown(qid, q)
         cells[q.get("answer_cell", f"{qid}_answer")] = (
             f'### BEGIN SOLUTION\n{q["variable"]} = "{q["key"]}"\n### END SOLUTION'
         )
+        if not data["formative"]:  # practice's questions keep their own self-check cells
+            cells[f"{qid}_self_check"] = self_check(qid, q)
         test = by_id[qid].source
         if len(HIDDEN.findall(test)) != 1:
             raise ValueError(f"{assignment}/{qid}: the graded cell needs one hidden-tests region")
@@ -107,38 +127,42 @@ def derived_cells(assignment: str) -> dict[str, str]:
     return cells
 
 
-def record(qid: str, key: str, solution: str) -> tuple[str, str, str]:
-    """``(salt, digest, sealed solution)``; the salt comes from the id and the solution, so
-    the same data gives the same record and a stale record can be told."""
+def record(qid: str, key: str, solution: str, wrong: dict[str, str]) -> tuple[str, str, dict[str, str]]:
+    """``(salt, digest, sealed)``: ``sealed`` maps each letter to its text sealed with that
+    letter (the solution for ``key``, ``wrong[letter]`` for the others), every text padded to
+    the same length so that no token's length tells the key. The salt comes from the id and
+    the solution, so the same data gives the same record and a stale record can be told."""
     salt = hashlib.sha256(f"gmm-lesson|{qid}|{solution}".encode()).hexdigest()[:16]
-    return salt, digest(qid, key, salt), seal(qid, key, solution)
+    texts = {letter: solution if letter == key else wrong[letter] for letter in LETTERS}
+    width = max(len(text.encode()) for text in texts.values())
+    sealed = {
+        letter: seal(qid, letter, text + PAD * (width - len(text.encode()))) for letter, text in texts.items()
+    }
+    return salt, digest(qid, key, salt), sealed
 
 
 def records_module() -> str:
-    """The text of gmm_lesson/quiz_records.py: every formative question, no key in clear."""
+    """The text of gmm_lesson/quiz_records.py: every question of the course, no key in clear."""
     records = []
     for assignment in assignments():
-        data = load(assignment)
-        if not data["formative"]:
-            continue
-        for qid, q in data["questions"].items():
-            salt, answer_digest, sealed = record(qid, q["key"], q["solution"])
+        for qid, q in load(assignment)["questions"].items():
+            salt, answer_digest, sealed = record(qid, q["key"], q["solution"], q["wrong"])
             records.append(
                 {
                     "question_id": qid,
-                    "level": q["level"],
-                    "text": q["text"],
-                    "options": tuple(q["options"]),
+                    "level": q.get("level", ""),
+                    "text": q.get("text", ""),
+                    "options": tuple(q.get("options", ())),
                     "hint": q["hint"],
-                    "mistakes": tuple(q["mistakes"]),
+                    "mistakes": tuple(q.get("mistakes", ())),
                     "salt": salt,
                     "answer_digest": answer_digest,
-                    "sealed_solution": sealed,
+                    "sealed": sealed,
                 }
             )
     body = pprint.pformat(tuple(records), width=100, sort_dicts=False)
     return (
-        '"""The self-check\'s questions (formative assignments only), with no answer key in clear.\n\n'
+        '"""The self-check\'s questions (every assignment), with no answer key in clear.\n\n'
         "Written by ``course/quiz/sync.py`` from ``course/quiz/<assignment>.toml``; do not edit.\n"
         '"""\n\n# ruff: noqa: E501\n\n'
         f"RECORDS = {body}\n"

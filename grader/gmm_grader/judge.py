@@ -302,12 +302,36 @@ def _log_likelihood_compare(returned, case):
     return _check_number(returned, case["want"], f"log_likelihood for {case['what']}")
 
 
+#: far points for e_step_far: more points than components, so responsibilities normalised
+#: over the wrong axis (columns summing to 1) can never pass as rows summing to 1
+_FAR = np.array([[80.0, -75.0], [-90.0, 5.0], [3.0, 120.0], [110.0, 95.0]])
+
+
+def _twin_params(rng: np.random.Generator, K: int, D: int) -> em.GMMParams:
+    """Random parameters whose first two components share a mean and covariance, with weights
+    13 to 7: wherever the twins hold a point their responsibilities are
+    split in the ratio of their weights (13 to 7), so an E-step that leaves out the weights is wrong
+    there whatever the point (even one far from every component, where resp is one-hot)."""
+    p = _random_params(rng, K, D)
+    weights = p.weights.copy()
+    pair = weights[0] + weights[1]
+    weights[:2] = (0.65 * pair, 0.35 * pair) if rng.random() < 0.5 else (0.35 * pair, 0.65 * pair)
+    means, covariances = p.means.copy(), p.covariances.copy()
+    means[1], covariances[1] = means[0], covariances[0]
+    return em.GMMParams(weights, means, covariances)
+
+
 def _e_step_cases(rng, shapes, far=False):
     made = []
     for K, D in shapes:
-        p = _random_params(rng, K, D)
-        X = np.array([[80.0, -75.0], [-90.0, 5.0], [3.0, 120.0]]) if far else _sample(rng, p, 80)
-        resp, total = em.e_step(X, p)
+        for _ in range(100):  # far: until the twins hold a far point (most draws do)
+            p = _twin_params(rng, K, D) if far else _random_params(rng, K, D)
+            X = _FAR if far else _sample(rng, p, 80)
+            resp, total = em.e_step(X, p)
+            if not far or (resp[:, 0] + resp[:, 1]).max() > 0.9:
+                break
+        else:  # pragma: no cover
+            raise RuntimeError("no draw put a far point on the twin components")
         what = "points far from every component" if far else f"K={K}, D={D}"
         stand_ins = {
             "log_gaussian": _log_gaussian_table(X, p),
@@ -541,11 +565,13 @@ def _best_k_verdict(request, report, **options):
 
 # ------------------------------------------------------------------ em_in_depth
 def _n_parameters_calls(rng):
-    """Two (K, D) per covariance type, drawn at grading time."""
+    """Three (K, D) per covariance type, drawn at grading time (K = 1 once, K >= 2 twice)."""
     made = []
     for covariance_type in em.COVARIANCE_TYPES:
-        for _ in range(2):
-            K, D = int(rng.integers(1, 7)), int(rng.integers(1, 6))
+        # one K = 1 and two K >= 2: with one component, "tied" is the same as one covariance
+        # per component, so a draw of K = 1 alone would let that mistake pass
+        for low, high in ((1, 2), (2, 7), (2, 7)):
+            K, D = int(rng.integers(low, high)), int(rng.integers(1, 6))
             shape = covariance_shape(covariance_type, K, D)
             if covariance_type in ("diag", "spherical"):
                 covariances = np.ones(shape)

@@ -55,6 +55,12 @@ from gmm_lesson import data, em, plots
 answer_q1 = "B"
 ### END SOLUTION
 
+# %%
+# instant self-check (not graded): a hint if wrong, the worked solution if right
+from gmm_lesson import quiz
+
+quiz.check("choosing_q1", answer_q1)
+
 # %% nbgrader={"grade": true, "grade_id": "choosing_q1", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 assert isinstance(answer_q1, str) and answer_q1.strip().upper() in ("A", "B", "C", "D"), \
     "answer_q1 must be one of the letters A, B, C, D"
@@ -244,6 +250,12 @@ plt.show()
 answer_q2 = "C"
 ### END SOLUTION
 
+# %%
+# instant self-check (not graded): a hint if wrong, the worked solution if right
+from gmm_lesson import quiz
+
+quiz.check("choosing_q2", answer_q2)
+
 # %% nbgrader={"grade": true, "grade_id": "choosing_q2", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 assert isinstance(answer_q2, str) and answer_q2.strip().upper() in ("A", "B", "C", "D"), \
     "answer_q2 must be one of the letters A, B, C, D"
@@ -355,6 +367,12 @@ print(f"the roundest run (seed {roundest_seed}): log-likelihood {roundest.histor
 ### BEGIN SOLUTION
 answer_q3 = "D"
 ### END SOLUTION
+
+# %%
+# instant self-check (not graded): a hint if wrong, the worked solution if right
+from gmm_lesson import quiz
+
+quiz.check("choosing_q3", answer_q3)
 
 # %% nbgrader={"grade": true, "grade_id": "choosing_q3", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 assert isinstance(answer_q3, str) and answer_q3.strip().upper() in ("A", "B", "C", "D"), \

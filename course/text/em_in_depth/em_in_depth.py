@@ -203,6 +203,12 @@ print(f"the poor start, run to the end: {long.history[-1]:.2f}")
 answer_q1 = "B"
 ### END SOLUTION
 
+# %%
+# instant self-check (not graded): a hint if wrong, the worked solution if right
+from gmm_lesson import quiz
+
+quiz.check("depth_q1", answer_q1)
+
 # %% nbgrader={"grade": true, "grade_id": "depth_q1", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 assert isinstance(answer_q1, str) and answer_q1.strip().upper() in ("A", "B", "C", "D"), \
     "answer_q1 must be one of the letters A, B, C, D"
@@ -284,6 +290,12 @@ for variance in (1.0, 0.1, 0.01, 1e-3, 1e-4):
 ### BEGIN SOLUTION
 answer_q2 = "B"
 ### END SOLUTION
+
+# %%
+# instant self-check (not graded): a hint if wrong, the worked solution if right
+from gmm_lesson import quiz
+
+quiz.check("depth_q2", answer_q2)
 
 # %% nbgrader={"grade": true, "grade_id": "depth_q2", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 assert isinstance(answer_q2, str) and answer_q2.strip().upper() in ("A", "B", "C", "D"), \

@@ -595,6 +595,12 @@ for seed in range(10):
 answer_q1 = "B"
 ### END SOLUTION
 
+# %%
+# instant self-check (not graded): a hint if wrong, the worked solution if right
+from gmm_lesson import quiz
+
+quiz.check("test_q1", answer_q1)
+
 # %% nbgrader={"grade": true, "grade_id": "test_q1", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 assert isinstance(answer_q1, str) and answer_q1.strip().upper() in {"A", "B", "C", "D"}, (
     "answer with one letter, for example answer_q1 = \"A\""
@@ -619,6 +625,12 @@ check("choice", answer_q1, question="test_q1")
 ### BEGIN SOLUTION
 answer_q2 = "C"
 ### END SOLUTION
+
+# %%
+# instant self-check (not graded): a hint if wrong, the worked solution if right
+from gmm_lesson import quiz
+
+quiz.check("test_q2", answer_q2)
 
 # %% nbgrader={"grade": true, "grade_id": "test_q2", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 assert isinstance(answer_q2, str) and answer_q2.strip().upper() in {"A", "B", "C", "D"}, (

@@ -206,6 +206,12 @@ trace.prediction_trace(pipeline.fitted, pipeline.Z[most_uncertain])
 answer_q1 = "A"
 ### END SOLUTION
 
+# %%
+# instant self-check (not graded): a hint if wrong, the worked solution if right
+from gmm_lesson import quiz
+
+quiz.check("basics_q1", answer_q1)
+
 # %% nbgrader={"grade": true, "grade_id": "basics_q1", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 assert isinstance(answer_q1, str) and answer_q1.strip().upper() in ("A", "B", "C", "D"), \
     "answer_q1 must be one of the letters A, B, C, D"
@@ -232,6 +238,12 @@ check("choice", answer_q1, question="basics_q1")
 answer_q2 = "C"
 ### END SOLUTION
 
+# %%
+# instant self-check (not graded): a hint if wrong, the worked solution if right
+from gmm_lesson import quiz
+
+quiz.check("basics_q2", answer_q2)
+
 # %% nbgrader={"grade": true, "grade_id": "basics_q2", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 assert isinstance(answer_q2, str) and answer_q2.strip().upper() in ("A", "B", "C", "D"), \
     "answer_q2 must be one of the letters A, B, C, D"
@@ -257,6 +269,12 @@ check("choice", answer_q2, question="basics_q2")
 ### BEGIN SOLUTION
 answer_q3 = "D"
 ### END SOLUTION
+
+# %%
+# instant self-check (not graded): a hint if wrong, the worked solution if right
+from gmm_lesson import quiz
+
+quiz.check("basics_q3", answer_q3)
 
 # %% nbgrader={"grade": true, "grade_id": "basics_q3", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 assert isinstance(answer_q3, str) and answer_q3.strip().upper() in ("A", "B", "C", "D"), \

@@ -1,0 +1,294 @@
+"""``gmm-check``: a self-paced learner grades their own notebooks (issue 16).
+
+Fast (no kernel): the hidden checks a wrong answer cannot pass by luck. Each classic
+mistake is run through the judges' own request and verdict functions on 50 fresh draws
+of the hidden inputs, in this process, and must lose on every one while the course's
+solution passes every one.
+
+Slow (nbgrader): a batch of em_step_by_step notebooks (right, and with mistakes) graded
+once by ``gmm-check --json`` and once by stock ``nbgrader autograde`` with the course's
+config: the same score for every item; no message shows a line of a solution or a key.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import grading_attacks as attacks
+import nbformat
+import nbgrader_helpers as h
+import numpy as np
+import pytest
+from gmm_grader import judge, probe
+
+from gmm_lesson import em
+
+DRAWS = 50
+
+
+def _define(source: str, name: str):
+    """The function ``name`` defined by ``source`` in a fresh namespace (as a notebook would)."""
+    namespace = {"np": np, "em": em}
+    exec(source, namespace)  # test data written in this file
+    return namespace[name]
+
+
+def _solution(assignment: str, grade_id: str, name: str):
+    return _define(h.solution_sources(h.read(h.source_notebook_path(assignment)))[grade_id], name)
+
+
+E_STEP_WRONG_AXIS = """
+def e_step(X, params):
+    a = np.column_stack([
+        np.log(params.weights[k]) + log_gaussian(X, params.means[k], params.covariances[k])
+        for k in range(len(params.weights))
+    ])
+    m = a.max(axis=0, keepdims=True)  # normalised over the points, not the components
+    log_norm = m[0] + np.log(np.exp(a - m).sum(axis=0))
+    resp = np.exp(a - log_norm[None, :])
+    return resp, float(np.log(np.exp(a).sum(axis=1)).sum())
+"""
+
+E_STEP_NO_WEIGHTS = """
+def e_step(X, params):
+    a = np.column_stack([
+        log_gaussian(X, params.means[k], params.covariances[k])  # no log pi_k
+        for k in range(len(params.weights))
+    ])
+    m = a.max(axis=1, keepdims=True)
+    log_norm = m[:, 0] + np.log(np.exp(a - m).sum(axis=1))
+    return np.exp(a - log_norm[:, None]), float(log_norm.sum())
+"""
+
+M_STEP_HARD = """
+def m_step(X, resp, reg_covar=1e-6):
+    X = np.asarray(X, dtype=float)
+    resp = np.asarray(resp, dtype=float)
+    hard = np.zeros_like(resp)
+    hard[np.arange(len(resp)), resp.argmax(axis=1)] = 1.0  # each point to its likeliest component
+    Nk = hard.sum(axis=0)
+    means = (hard.T @ X) / Nk[:, None]
+    covariances = []
+    for k in range(hard.shape[1]):
+        diff = X - means[k]
+        covariances.append((hard[:, k, None] * diff).T @ diff / Nk[k] + reg_covar * np.eye(X.shape[1]))
+    return em.GMMParams(Nk / len(X), means, np.array(covariances))
+"""
+
+N_PARAMETERS_TIED_PER_COMPONENT = """
+def n_parameters(covariance_type, n_components, n_features):
+    K, D = n_components, n_features
+    covariance = {"full": K * D * (D + 1) // 2, "diag": K * D, "spherical": K, "tied": K * D * (D + 1) // 2}
+    return covariance[covariance_type] + K * D + (K - 1)
+"""
+
+#: mistake -> (its source, the function's name, the judges that must fail it on every draw)
+LUCKY_MISTAKES = {
+    "e_step_wrong_axis": (E_STEP_WRONG_AXIS, "e_step", ("e_step", "e_step_far")),
+    "e_step_no_weights": (E_STEP_NO_WEIGHTS, "e_step", ("e_step", "e_step_far")),
+    "m_step_hard_argmax": (M_STEP_HARD, "m_step", ("m_step_weights_means", "m_step_covariances")),
+    "n_parameters_tied_per_component": (N_PARAMETERS_TIED_PER_COMPONENT, "n_parameters", ("n_parameters",)),
+}
+SOLUTIONS = {
+    "e_step": ("em_step_by_step", "e_step"),
+    "m_step": ("em_step_by_step", "m_step"),
+    "n_parameters": ("em_in_depth", "n_parameters_answer"),
+}
+
+
+def _verdicts(judge_name: str, function, seed: int) -> list[str | None]:
+    """The judge's verdict on ``function`` for DRAWS fresh draws (from ``seed``), in this process."""
+    found = []
+    for rng in np.random.default_rng(seed).spawn(DRAWS):
+        the_judge = judge.JUDGES[judge_name]
+        request = the_judge.request(rng)
+        report = probe.run(judge.for_kernel(request), function)
+        found.append(the_judge.verdict(request, report))
+    return found
+
+
+@pytest.mark.parametrize("mistake", sorted(LUCKY_MISTAKES))
+def test_a_classic_mistake_fails_every_fresh_draw_and_the_solution_passes(mistake):
+    source, name, judges = LUCKY_MISTAKES[mistake]
+    wrong, right = _define(source, name), _solution(*SOLUTIONS[name], name)
+    seed = secrets.randbits(64)  # fresh draws every run; the seed is in the message to replay one
+    for judge_name in judges:
+        assert _verdicts(judge_name, right, seed) == [None] * DRAWS, (judge_name, seed)
+        passed = [i for i, verdict in enumerate(_verdicts(judge_name, wrong, seed)) if verdict is None]
+        assert passed == [], f"{mistake} passed {judge_name} on draws {passed} (seed {seed})"
+
+
+# ------------------------------------------------------------------ slow: gmm-check against stock autograde
+EM = attacks.EM
+#: student -> submission; graded once by stock nbgrader autograde and once by gmm-check
+STUDENTS = {
+    "all_right": attacks.Submission(EM, "full", set()),
+    "untouched": attacks.Submission(EM, "release", attacks.ALL),
+    "e_step_no_weights": attacks.Submission(EM, "full", attacks.E_STEP_TESTS, {"e_step": E_STEP_NO_WEIGHTS}),
+    "e_step_wrong_axis": attacks.Submission(EM, "full", attacks.E_STEP_TESTS, {"e_step": E_STEP_WRONG_AXIS}),
+    "m_step_hard_argmax": attacks.Submission(EM, "full", attacks.M_STEP_TESTS, {"m_step": M_STEP_HARD}),
+    "np_cov": attacks.SUBMISSIONS["honest_np_cov"],
+    "wrong_letter": attacks.SUBMISSIONS["honest_wrong_q1"],
+}
+#: graded by gmm-check with no bubblewrap on PATH (the fallback); the rest in the sandbox
+NO_SANDBOX = ("untouched", "e_step_wrong_axis", "np_cov")
+VENV = Path(sys.executable).parent.parent
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _as_learner(user: str, command: list[str], env: dict[str, str], work: Path):
+    """Run ``command`` as the normal user ``user``.
+
+    The test venv's interpreter is a copy of pyenv's, whose standard library is under
+    /root (mode 700 on this machine, as on most). In a private mount namespace, /root is
+    replaced by a world-readable tmpfs holding only pyenv (bind-mounted, read-only), so the
+    learner can run the venv, and nothing else of /root; the machine's mounts are untouched.
+    """
+    pyenv = Path("/root/.pyenv")
+    hold = work / "pyenv-hold"
+    hold.mkdir(parents=True)
+    script = (
+        f"mount --bind {pyenv} {hold} && mount -t tmpfs -o mode=755 tmpfs /root && "
+        f"mkdir /root/.pyenv && mount --bind -o ro {hold} /root/.pyenv && "
+        'exec runuser -u "$LEARNER" -- env -i "$@"'
+    )
+    args = [f"{k}={v}" for k, v in env.items()]
+    return subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", script, "sh", *args, *command],
+        env={**os.environ, "LEARNER": user},
+        capture_output=True,
+        text=True,
+        timeout=h.NBGRADER_TIMEOUT,
+    )
+
+
+@pytest.fixture(scope="module")
+def learner():
+    """A real normal account (useradd), removed at the end."""
+    if os.geteuid() != 0:
+        pytest.fail("this test makes a Unix account: run it as root (python3 run.py test does)")
+    name = f"gmmchk{secrets.token_hex(3)}"
+    subprocess.run(["useradd", "-m", "-s", "/bin/bash", name], check=True)
+    try:
+        yield name, Path(f"/home/{name}")
+    finally:
+        subprocess.run(["userdel", "-r", "-f", name], capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def both(tmp_path_factory, learner):
+    """Every notebook of STUDENTS graded once by stock autograde and once by gmm-check (as ``learner``)."""
+    from test_grading_attacks import build, grade
+
+    stock = grade(tmp_path_factory.mktemp("stock"), STUDENTS)
+    for name, (proc, seconds) in stock.runs.items():
+        assert proc.returncode == 0, f"autograde {name} failed after {seconds:.0f} s\n{proc.stderr}"
+    user, home = learner
+    paths = {}
+    for student, sub in STUDENTS.items():
+        folder = home / student / EM
+        folder.mkdir(parents=True)
+        nbformat.write(build(sub, stock.root), folder / f"{EM}.ipynb")
+        paths[student] = folder / f"{EM}.ipynb"
+    subprocess.run(["chown", "-R", f"{user}:{user}", str(home)], check=True)
+    work = tmp_path_factory.mktemp("as-learner")
+    no_bwrap = home / "bin-without-bwrap"  # the PATH of a machine without bubblewrap
+    no_bwrap.mkdir()
+    for tool in Path("/usr/bin").iterdir():
+        if tool.name != "bwrap":
+            (no_bwrap / tool.name).symlink_to(tool)
+    base = {"HOME": str(home), "LANG": "C.UTF-8", "TMPDIR": "/tmp"}
+    sandboxed = [str(p) for s, p in paths.items() if s not in NO_SANDBOX]
+    unsandboxed = [str(p) for s, p in paths.items() if s in NO_SANDBOX]
+    runs = {
+        # through run.py, as the README says, with the machine's python3
+        "run.py": _as_learner(
+            user,
+            ["/usr/bin/python3", str(REPO / "run.py"), "check", "--json", *sandboxed],
+            {**base, "PATH": "/usr/bin:/bin"},
+            work / "a",
+        ),
+        # the console script, on a machine whose PATH has no bubblewrap
+        "gmm-check": _as_learner(
+            user,
+            [str(VENV / "bin" / "gmm-check"), "--json", *unsandboxed],
+            {**base, "PATH": f"{VENV / 'bin'}:{no_bwrap}"},
+            work / "b",
+        ),
+    }
+    for name, proc in runs.items():
+        assert proc.returncode == 0, f"{name} as {user}: exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+    results = {}
+    for proc in runs.values():
+        for result in json.loads(proc.stdout):
+            student = Path(result["notebook"]).parent.parent.name
+            results[student] = result
+    return stock, runs, results
+
+
+def _source_lines() -> set[str]:
+    """Every line of a solution: the source notebook's solution cells and the quiz's worked solutions."""
+    lines = set()
+    for code in h.solution_sources(h.read(h.source_notebook_path(EM))).values():
+        lines |= {line.strip() for line in code.splitlines() if len(line.strip()) > 12}
+    for path in (REPO / "course" / "quiz").glob("*.toml"):
+        for entry in tomllib.loads(path.read_text()).values():
+            if isinstance(entry, dict):
+                lines |= {line.strip() for line in entry["solution"].splitlines() if len(line.strip()) > 12}
+    return lines
+
+
+@pytest.mark.slow
+@pytest.mark.nbgrader
+@pytest.mark.timeout(2400)
+def test_check_scores_equal_stock_autograde_for_every_item(both):
+    stock, _, results = both
+    points = h.autograded_points(h.read(h.source_notebook_path(EM)))
+    assert set(results) == set(STUDENTS)
+    with stock.gradebook() as gb:
+        for student, sub in STUDENTS.items():
+            result = results[student]
+            want = {gid: gb.find_grade(gid, EM, EM, student).score for gid in points}
+            got = {item["id"]: item["score"] for item in result["items"]}
+            assert got == want, student
+            assert result["score"] == gb.find_submission(EM, student).score, student
+            assert result["max_score"] == sum(points.values()) == 16
+            assert result["assignment"] == EM
+            failing = set(points) if sub.failing == attacks.ALL else sub.failing
+            assert {gid for gid, score in got.items() if score == 0} == failing, student
+
+
+@pytest.mark.slow
+@pytest.mark.nbgrader
+def test_check_runs_as_a_normal_user_in_the_sandbox_or_says_it_does_not(both):
+    _, runs, _ = both
+    line = "no grading sandbox can start here"
+    assert line not in runs["run.py"].stderr, runs["run.py"].stderr  # bwrap works here, unprivileged
+    said = [text for text in runs["gmm-check"].stderr.splitlines() if line in text]
+    assert len(said) == 1 and "bwrap" in said[0], runs["gmm-check"].stderr
+
+
+@pytest.mark.slow
+@pytest.mark.nbgrader
+def test_check_messages_name_the_mistake_and_never_show_a_solution(both):
+    _, runs, results = both
+    messages = {s: {item["id"]: item["message"] for item in r["items"]} for s, r in results.items()}
+    assert set(messages["all_right"].values()) == {"right"}
+    assert "N_k - 1" in messages["np_cov"]["test_m_step_covariances"]
+    assert messages["wrong_letter"]["test_q1"].startswith("not yet: ")
+    hint = tomllib.loads((REPO / "course" / "quiz" / f"{EM}.toml").read_text())["test_q1"]["hint"]
+    assert hint in messages["wrong_letter"]["test_q1"]
+    assert messages["untouched"]["test_log_gaussian"].startswith("not done yet")
+    assert messages["untouched"]["test_q1"].startswith("not answered yet")
+    lines = _source_lines()
+    assert len(lines) > 30
+    everything = "\n".join(runs["run.py"].stdout.splitlines() + runs["gmm-check"].stdout.splitlines())
+    for line in lines:
+        assert line not in everything, line
+    assert "Worked solution" not in everything and "Answer:" not in everything
