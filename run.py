@@ -258,8 +258,10 @@ def lab_command(rest: Sequence[str]) -> list[str]:
 
 
 def learner_env() -> dict[str, str]:
-    """The venv's environment, with the learner's Jupyter configuration searched first."""
+    """The venv's environment, with the learner's Jupyter configuration searched first, and
+    the course folder named for the graded questions' self-check (gmm_lesson.quiz)."""
     env = venv_env()
+    env["GMM_LESSON_COURSE"] = str(COURSE)  # the graded questions' self-check reads course/quiz
     env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
         p for p in (str(LEARNER_CONFIG), os.environ.get("JUPYTER_CONFIG_PATH", "")) if p
     )

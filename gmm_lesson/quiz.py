@@ -8,9 +8,20 @@ calls (no widget needed)::
     quiz.check("practice_q1", "B")      # wrong: the hint, and what B gets wrong
     quiz.check("practice_q1", "A")      # right: also reveals the worked solution
 
-Every multiple-choice question of every assignment is here (from
-``course/quiz/<assignment>.toml``, through ``course/quiz/sync.py`` into
-:mod:`gmm_lesson.quiz_records`). The answer keys are not stored. Each question keeps only
+Every multiple-choice question of every assignment can be self-checked, in two ways:
+
+* **Formative questions** (``practice``) ship with the package (from
+  ``course/quiz/practice.toml``, through ``course/quiz/sync.py`` into
+  :mod:`gmm_lesson.quiz_records`), so they work anywhere, JupyterLite included.
+* **Graded questions** (the other assignments) do not: four tries would find a key, and
+  the package is installed by every student of a class. Their records are made at run
+  time from the course's own data file (``course/quiz/<assignment>.toml``), found where a
+  self-paced learner has it (:func:`course_quiz_folder`: ``$GMM_LESSON_COURSE``, set by
+  ``run.py lab``, or a ``course/`` folder above the notebook). Elsewhere, in a class or
+  a grading sandbox, :func:`check` says it cannot self-check that question and reveals
+  nothing.
+
+Either way a question's record holds no key in clear, only
 
 * a **salted SHA-256 digest** of its correct letter, so :func:`check` can tell a
   right answer from a wrong one, and
@@ -19,11 +30,6 @@ Every multiple-choice question of every assignment is here (from
   worked solution for the right letter, what that letter gets wrong for the others. So
   a wrong letter opens only its own mistake, never the others' (which would give the
   answer away by elimination), and only the right letter opens the solution.
-
-This hides the keys from anyone reading the package; it is not a lock against a
-learner who tries all four letters (that is what a self-check is for). So in a class a
-multiple-choice point measures little: grades come from the hidden tests the instructor
-runs, never from this module.
 """
 
 from __future__ import annotations
@@ -31,9 +37,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import itertools
+import os
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 
-from .quiz_records import RECORDS
+from .quiz_records import GRADED, RECORDS
 
 __all__ = ["LETTERS", "Feedback", "Question", "ask", "check", "digest", "question_ids", "seal", "unseal"]
 
@@ -171,6 +180,9 @@ class Feedback:
         question's common mistakes, if it has any.
     solution : str or None
         The worked solution, revealed only by the correct answer.
+    note : str or None
+        Set when this question cannot be self-checked here (a graded question away from
+        the course's own files): what to do instead. ``correct`` is then False.
     """
 
     question_id: str
@@ -179,12 +191,15 @@ class Feedback:
     hint: str
     mistakes: tuple[str, ...]
     solution: str | None
+    note: str | None = None
 
     def __bool__(self) -> bool:
         return self.correct
 
     def markdown(self) -> str:
         """The feedback as Markdown."""
+        if self.note:
+            return f"**No self-check here for {self.question_id}.** {self.note}"
         if self.correct:
             text = f"**{self.answer}: correct.**\n\n**Worked solution**\n\n{self.solution}"
             if self.mistakes:
@@ -225,19 +240,85 @@ _QUESTIONS = [
 _BY_ID = {q.question_id: q for q in _QUESTIONS}
 
 
+#: What a graded question's self-check says where the course's own files are not at hand.
+UNAVAILABLE = (
+    "This question is graded by your instructor, so its answer is not part of the gmm_lesson "
+    "package that every student installs. Working alone from the course's repository? Open this "
+    "notebook with `python3 run.py lab` (or run `python3 run.py check`): the self-check then reads "
+    "the course's own answer file."
+)
+
+
 def question_ids() -> list[str]:
-    """Every question id, in course order."""
-    return list(_BY_ID)
+    """Every question id: the formative ones, then the graded ones."""
+    return [*_BY_ID, *GRADED]
 
 
-def _question(question_id) -> Question:
+def record(qid: str, key: str, solution: str, wrong: dict[str, str]) -> tuple[str, str, dict[str, str]]:
+    """``(salt, digest, sealed)`` of one question: ``sealed`` maps each letter to its text
+    sealed with that letter (the solution for ``key``, ``wrong[letter]`` for the others), every
+    text padded to one length so that no token's length tells the key. The salt comes from
+    the id and the solution, so the same data gives the same record and a stale one can be told."""
+    salt = hashlib.sha256(f"gmm-lesson|{qid}|{solution}".encode()).hexdigest()[:16]
+    texts = {letter: solution if letter == key else wrong[letter] for letter in LETTERS}
+    width = max(len(text.encode()) for text in texts.values())
+    sealed = {
+        letter: seal(qid, letter, text + PAD * (width - len(text.encode()))) for letter, text in texts.items()
+    }
+    return salt, digest(qid, key, salt), sealed
+
+
+def course_quiz_folder() -> Path | None:
+    """The course's own quiz data (``course/quiz``) on a self-paced learner's machine.
+
+    ``$GMM_LESSON_COURSE`` (``run.py lab`` sets it), else a ``course/`` folder beside the
+    working directory or above it (``exercises/<assignment>/`` in a checkout). None in a
+    class (the course folder is the instructor's) and in a grading sandbox.
+    """
+    here = Path.cwd()
+    env = os.environ.get("GMM_LESSON_COURSE")
+    for course in [*([Path(env)] if env else []), *(p / "course" for p in (here, *here.parents))]:
+        folder = course / "quiz"
+        if folder.is_dir() and any(folder.glob("*.toml")):
+            return folder
+    return None
+
+
+def _clean(value):
+    """A data file's value as course/quiz/sync.py reads it (strings without outer newlines)."""
+    if isinstance(value, str):
+        return value.strip("\n")
+    return [_clean(v) for v in value] if isinstance(value, list) else value
+
+
+def _graded_question(question_id: str) -> Question | None:
+    """A graded question read from the course's own data file, or None where there is none."""
+    folder = course_quiz_folder()
+    if folder is None:
+        return None
+    for path in sorted(folder.glob("*.toml")):
+        raw = tomllib.loads(path.read_text(encoding="utf-8")).get(question_id)
+        if not isinstance(raw, dict):
+            continue
+        q = {k: _clean(v) for k, v in raw.items()}
+        salt, answer_digest, sealed = record(question_id, q["key"], q["solution"], q["wrong"])
+        options = dict(zip(LETTERS, q["options"], strict=True)) if q.get("options") else {}
+        return Question(question_id, q.get("level", ""), q.get("text", ""), options, q["hint"],
+                        tuple(q.get("mistakes", ())), salt, answer_digest, sealed)
+    return None
+
+
+def _question(question_id) -> Question | None:
+    """The question; None for a graded one whose data file is not at hand."""
     if not isinstance(question_id, str):
         raise TypeError(
             f"question_id must be a string such as 'practice_q1', got {type(question_id).__name__}"
         )
-    if question_id not in _BY_ID:
-        raise ValueError(f"question_id must be one of {question_ids()}, got {question_id!r}")
-    return _BY_ID[question_id]
+    if question_id in _BY_ID:
+        return _BY_ID[question_id]
+    if question_id in GRADED:
+        return _graded_question(question_id)
+    raise ValueError(f"question_id must be one of {question_ids()}, got {question_id!r}")
 
 
 def ask(question_id: str) -> Question:
@@ -246,9 +327,13 @@ def ask(question_id: str) -> Question:
     Raises
     ------
     ValueError
-        If ``question_id`` is not a known question.
+        If ``question_id`` is not a known question, or is a graded question whose
+        course data file is not at hand (see :data:`UNAVAILABLE`).
     """
-    return _question(question_id)
+    question = _question(question_id)
+    if question is None:
+        raise ValueError(f"{question_id}: {UNAVAILABLE}")
+    return question
 
 
 def check(question_id: str, answer: str) -> Feedback:
@@ -270,6 +355,8 @@ def check(question_id: str, answer: str) -> Feedback:
     letter = answer.strip().upper()
     if letter not in LETTERS:
         raise ValueError(f"answer must be one of {LETTERS}, got {answer!r}")
+    if question is None:  # graded, and the course's data file is not here: say so, reveal nothing
+        return Feedback(question_id, letter, False, "", (), None, UNAVAILABLE)
     correct = digest(question_id, letter, question.salt) == question.answer_digest
     text = unseal(question_id, letter, question.sealed[letter]).rstrip(PAD)
     if correct:

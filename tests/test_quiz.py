@@ -106,8 +106,37 @@ def test_quiz_holds_every_multiple_choice_question_of_the_course():
     graded = [cell.metadata["nbgrader"]["grade_id"] for name in WITH_CHOICES for cell in _choice_cells(name)]
     assert len(graded) == 15
     assert sorted(quiz.question_ids()) == sorted(graded)
-    # no record left behind for a removed question
-    assert sorted(r["question_id"] for r in quiz_records.RECORDS) == sorted(graded)
+    # no record left behind for a removed question; the package holds the formative ones only:
+    # a graded question's key, solution and hint are not shipped to every student
+    formative = [cell.metadata["nbgrader"]["grade_id"] for cell in _choice_cells(FORMATIVE)]
+    assert sorted(r["question_id"] for r in quiz_records.RECORDS) == sorted(formative)
+    assert sorted(quiz_records.GRADED) == sorted(set(graded) - set(formative))
+    package = (ROOT / "gmm_lesson" / "quiz_records.py").read_text()
+    for qid in quiz_records.GRADED:
+        assert DATA[qid]["hint"] not in package
+        assert not any(mistake in package for mistake in DATA[qid]["wrong"].values())
+
+
+def test_a_graded_question_away_from_the_course_reveals_nothing(tmp_path, monkeypatch):
+    """In a class (no course folder) or a grading sandbox: no key, no hint, no solution."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GMM_LESSON_COURSE", raising=False)
+    assert quiz.course_quiz_folder() is None
+    for qid in quiz_records.GRADED:
+        answers = {letter: quiz.check(qid, letter) for letter in quiz.LETTERS}
+        for feedback in answers.values():
+            assert not feedback.correct and feedback.note == quiz.UNAVAILABLE
+        assert len({feedback.markdown() for feedback in answers.values()}) == 1  # the same for every letter
+        text = answers["A"].markdown()
+        assert DATA[qid]["hint"] not in text and SOLUTIONS[qid] not in text
+        with pytest.raises(ValueError, match="graded by your instructor"):
+            quiz.ask(qid)
+    # the practice questions still work anywhere (JupyterLite included)
+    assert quiz.check("practice_q1", KEYS["practice_q1"]).correct
+    # with the course named (run.py lab does), the graded self-check works from any folder
+    monkeypatch.setenv("GMM_LESSON_COURSE", str(ROOT / "course"))
+    qid = next(iter(quiz_records.GRADED))
+    assert quiz.check(qid, KEYS[qid]).correct and quiz.check(qid, KEYS[qid]).solution == SOLUTIONS[qid]
 
 
 @pytest.mark.parametrize("name", WITH_CHOICES)

@@ -12,10 +12,13 @@ From it this script writes
   the answer cell's solution ``answer_qN = "X"`` and the graded cell's hidden
   ``check("choice", answer_qN, question="<id>")`` line. The grader reads the key and the
   worked solution from the data file (``gmm_grader.judge.resolve``), never the notebook;
-* for every question of every assignment: ``gmm_lesson/quiz_records.py``, the
-  self-check's questions and hints, with the key only as a salted digest and, for each
-  letter, a sealed text: the worked solution for the right letter, the question's
-  ``[<id>.wrong]`` entry (what that letter gets wrong) for the others (``gmm_lesson.quiz``);
+* ``gmm_lesson/quiz_records.py``: for a formative assignment (``formative = true``, i.e.
+  ``practice``), the self-check's questions and hints, with the key only as a salted
+  digest and, for each letter, a sealed text: the worked solution for the right letter,
+  the question's ``[<id>.wrong]`` entry (what that letter gets wrong) for the others
+  (``gmm_lesson.quiz``). A graded question gets only its id there: its key (and hint) must
+  not ship in the package every student installs (four tries would find it). Its
+  self-check reads this data file at run time, where it exists: a learner's own checkout;
 * in each notebook, the self-check cell ``<id>_self_check`` after the answer cell:
   ``quiz.check("<id>", answer_qN)`` (practice's questions keep theirs).
 
@@ -25,7 +28,6 @@ file changed without running this script, fails it.
 
 from __future__ import annotations
 
-import hashlib
 import pprint
 import re
 import subprocess
@@ -42,7 +44,7 @@ LETTERS = ("A", "B", "C", "D")
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n.*?### END HIDDEN TESTS", re.S)
 
 sys.path.insert(0, str(REPO))
-from gmm_lesson.quiz import PAD, digest, seal  # noqa: E402
+from gmm_lesson.quiz import digest, record, seal  # noqa: E402,F401 (record: tests use it from here)
 
 
 def load(assignment: str) -> dict:
@@ -127,25 +129,15 @@ def derived_cells(assignment: str) -> dict[str, str]:
     return cells
 
 
-def record(qid: str, key: str, solution: str, wrong: dict[str, str]) -> tuple[str, str, dict[str, str]]:
-    """``(salt, digest, sealed)``: ``sealed`` maps each letter to its text sealed with that
-    letter (the solution for ``key``, ``wrong[letter]`` for the others), every text padded to
-    the same length so that no token's length tells the key. The salt comes from the id and
-    the solution, so the same data gives the same record and a stale record can be told."""
-    salt = hashlib.sha256(f"gmm-lesson|{qid}|{solution}".encode()).hexdigest()[:16]
-    texts = {letter: solution if letter == key else wrong[letter] for letter in LETTERS}
-    width = max(len(text.encode()) for text in texts.values())
-    sealed = {
-        letter: seal(qid, letter, text + PAD * (width - len(text.encode()))) for letter, text in texts.items()
-    }
-    return salt, digest(qid, key, salt), sealed
-
-
 def records_module() -> str:
-    """The text of gmm_lesson/quiz_records.py: every question of the course, no key in clear."""
-    records = []
+    """The text of gmm_lesson/quiz_records.py: formative questions sealed, graded ones' hints only."""
+    records, graded = [], []
     for assignment in assignments():
-        for qid, q in load(assignment)["questions"].items():
+        data = load(assignment)
+        for qid, q in data["questions"].items():
+            if not data["formative"]:
+                graded.append(qid)  # no key, solution or hint: the package is every student's
+                continue
             salt, answer_digest, sealed = record(qid, q["key"], q["solution"], q["wrong"])
             records.append(
                 {
@@ -161,11 +153,14 @@ def records_module() -> str:
                 }
             )
     body = pprint.pformat(tuple(records), width=100, sort_dicts=False)
+    hints = pprint.pformat(tuple(graded), width=100)
     return (
-        '"""The self-check\'s questions (every assignment), with no answer key in clear.\n\n'
+        '"""The self-check\'s formative questions, with no answer key in clear, and the graded\n'
+        "questions' ids only (their keys and hints stay in course/quiz, read at run time).\n\n"
         "Written by ``course/quiz/sync.py`` from ``course/quiz/<assignment>.toml``; do not edit.\n"
         '"""\n\n# ruff: noqa: E501\n\n'
-        f"RECORDS = {body}\n"
+        f"RECORDS = {body}\n\n"
+        f"GRADED = {hints}\n"
     )
 
 
