@@ -384,6 +384,8 @@ class JudgedExecute(Execute):
             kernel_name=self.kernel_name or self.nb.metadata.get("kernelspec", {}).get("name", "python3"),
             config=self.config,
             sandbox=self._sandbox,
+            # no single message may cost the grader more than a few cells' worth of limits
+            max_message=4 * (self.report_limit + self.output_limit),
         )
         return self.km
 
@@ -433,6 +435,8 @@ class JudgedExecute(Execute):
         try:
             self.preprocess_cell(cell, self.resources, index)
         except DeadKernelError:
+            if isinstance(self.km, sandbox.SandboxKernelManager) and self.km.iopub_lost():
+                return self._message_refused()
             return DIED
         except (CellControlSignal, TimeoutError):
             return self._timed_out()
@@ -444,8 +448,17 @@ class JudgedExecute(Execute):
         ):
             return self._timed_out()
         if not run_sync(self.km.is_alive)():
+            if isinstance(self.km, sandbox.SandboxKernelManager) and self.km.iopub_lost():
+                return self._message_refused()
             return DIED
         return None
+
+    def _message_refused(self) -> tuple[str, str]:
+        return (
+            f"this cell sent one message of more than {self.km.max_message} bytes; it was not read "
+            "and the kernel was replaced",
+            "OutputLimitError",
+        )
 
     def _timed_out(self) -> tuple[str, str]:
         return (
@@ -459,12 +472,14 @@ class JudgedExecute(Execute):
         Every IOPub message but ``status`` counts: outputs of every kind, reports, comm and
         widget messages, ``update_display_data`` (which may target an earlier cell) and
         ``clear_output`` (clearing gives no bytes back). Reports count against
-        ``report_limit`` per cell; everything else against ``output_limit`` per cell and
-        ``notebook_output_limit`` per notebook. Past a limit the cell gets one note saying
-        so and the rest is dropped unread: a flood costs only the cell that sends it (its
-        reports, once dropped, fail its own checks), and the notebook and the grader's
-        memory stay bounded. One error message (at most 100 kB) still passes, so that a
-        cell that raised after its flood shows why.
+        ``report_limit`` per cell; everything else against ``output_limit`` per cell, and
+        what cells keep against ``notebook_output_limit`` per notebook. Past a limit the
+        cell gets one note saying so and the rest is dropped unread: a flood costs only
+        the cell that sends it (its reports, once dropped, fail its own checks), and the
+        notebook and the grader's memory stay bounded. A single message over
+        ``SandboxKernelManager.max_message`` never reaches here (the socket drops it).
+        One error message (at most 100 kB) still passes, so that a cell that raised after
+        its flood shows why.
         """
         msg_type = msg.get("msg_type", "")
         if msg_type == "status":
@@ -479,10 +494,10 @@ class JudgedExecute(Execute):
                 return self._cut(cell, cell_index, msg, size, why)
             return super().process_message(msg, cell, cell_index)
         self._output_bytes += size
-        self._notebook_bytes += size
         if self._output_bytes > self.output_limit:
             why = f"this cell sent more than {self.output_limit} bytes of output"
             return self._cut(cell, cell_index, msg, size, why)
+        self._notebook_bytes += size  # what the cells kept: one cell's flood costs no other cell
         if self._notebook_bytes > self.notebook_output_limit:
             why = f"this notebook sent more than {self.notebook_output_limit} bytes of output"
             return self._cut(cell, cell_index, msg, size, why)

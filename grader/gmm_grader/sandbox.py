@@ -47,8 +47,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+import zmq
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Any as AnyTrait
+from traitlets import Integer
+from zmq.utils.monitor import parse_monitor_message
 
 import gmm_lesson
 
@@ -822,6 +825,47 @@ class SandboxKernelManager(AsyncKernelManager):
     """A kernel manager that starts its kernel in a :class:`Sandbox`, over IPC sockets."""
 
     sandbox = AnyTrait(help="the Sandbox this kernel runs in")
+    max_message = Integer(
+        0, help="bytes of the largest message the grader accepts from the kernel (0: no limit)"
+    )
+
+    def client(self, **kwargs):
+        """A client whose sockets refuse any message over ``max_message`` bytes, unread.
+
+        ZeroMQ's ``MAXMSGSIZE``: the connection that carries a larger message is dropped
+        before the grader holds it (and made again for later messages), so one message
+        costs the grader at most that much memory, whatever the kernel sends.
+        """
+        kc = super().client(**kwargs)
+        self._iopub_lost = False  # a new client, a new connection
+        if self.max_message > 0:  # a default for every socket the client makes from now on
+            kc.context.setsockopt(zmq.MAXMSGSIZE, self.max_message)
+            # ZeroMQ does not connect again after such a refusal: watch for it, so that the
+            # kernel is replaced at once (is_alive) instead of after the cell's time limit
+            monitor = kc.iopub_channel.socket.get_monitor_socket()
+            self._monitor = (monitor, zmq.Socket.shadow(monitor.underlying))
+        return kc
+
+    def iopub_lost(self) -> bool:
+        """Whether the grader's IOPub connection to this kernel was dropped (a refused message)."""
+        if not self._iopub_lost and self._monitor is not None:
+            while True:
+                try:
+                    event = parse_monitor_message(self._monitor[1].recv_multipart(zmq.NOBLOCK))
+                except zmq.Again:
+                    break
+                except zmq.ZMQError:  # the client's sockets are closed: nothing more to learn
+                    break
+                if event["event"] == zmq.EVENT_DISCONNECTED:
+                    self._iopub_lost = True
+        return self._iopub_lost
+
+    async def _async_is_alive(self) -> bool:
+        if self.iopub_lost():  # alive or not, this kernel can no longer be heard
+            return False
+        return await super()._async_is_alive()
+
+    is_alive = _async_is_alive
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -829,6 +873,8 @@ class SandboxKernelManager(AsyncKernelManager):
         self.ip = str(self.sandbox.sockets / "kernel")
         self.connection_file = str(self.sandbox.sockets / "kernel.json")
         self._cgroups: Cgroups | None = None
+        self._monitor = None
+        self._iopub_lost = False
 
     async def _async_pre_start_kernel(self, **kw):
         self.sandbox.unlock_sockets()
@@ -849,6 +895,9 @@ class SandboxKernelManager(AsyncKernelManager):
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
+        if self._monitor is not None:
+            self._monitor[0].close(linger=0)
+            self._monitor = None
         if self._cgroups is not None:
             self._cgroups.remove()
 
