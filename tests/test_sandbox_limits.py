@@ -484,6 +484,7 @@ def cell_text(nb, cell_id: str) -> str:
 
 @pytest.mark.slow
 @pytest.mark.nbgrader
+@pytest.mark.timeout(3600)  # one batch of six gradings, on a shared machine
 @pytest.mark.parametrize("student", sorted(STUDENTS))
 def test_every_submission_scores_full_marks(batch, student):
     """Floods and probes sit in ungraded cells of otherwise correct work: they cost nothing."""
@@ -492,6 +493,7 @@ def test_every_submission_scores_full_marks(batch, student):
 
 @pytest.mark.slow
 @pytest.mark.nbgrader
+@pytest.mark.timeout(3600)  # one batch of six gradings, on a shared machine
 @pytest.mark.parametrize("student, said", [
     ("report_flood", "reports passed 8000000 bytes"),
     ("comm_flood", "more than 2000000 bytes of output"),
@@ -506,6 +508,7 @@ def test_a_flood_is_cut_off_in_its_own_cell(batch, student, said):
 
 @pytest.mark.slow
 @pytest.mark.nbgrader
+@pytest.mark.timeout(3600)  # one batch of six gradings, on a shared machine
 def test_one_message_too_large_is_refused_unread(batch):
     """100 MiB in one message: refused unread by the grader's socket (ZeroMQ MAXMSGSIZE).
 
@@ -526,6 +529,7 @@ def test_one_message_too_large_is_refused_unread(batch):
 
 @pytest.mark.slow
 @pytest.mark.nbgrader
+@pytest.mark.timeout(3600)  # one batch of six gradings, on a shared machine
 def test_honest_notebooks_are_not_cut(batch):
     for student in ("honest", "honest_basics"):
         assert "[output truncated" not in nbformat.writes(batch.autograded(student))
@@ -533,6 +537,7 @@ def test_honest_notebooks_are_not_cut(batch):
 
 @pytest.mark.slow
 @pytest.mark.nbgrader
+@pytest.mark.timeout(3600)  # one batch of six gradings, on a shared machine
 def test_no_reference_in_reach_and_dev_is_bounded(batch):
     text = cell_text(batch.autograded("reach"), "inserted-1")
     facts = json.loads(text.split("FACTS ", 1)[1])
@@ -547,6 +552,7 @@ def test_no_reference_in_reach_and_dev_is_bounded(batch):
 
 @pytest.mark.slow
 @pytest.mark.nbgrader
+@pytest.mark.timeout(3600)  # one batch of six gradings, on a shared machine
 def test_no_fontconfig_error_in_any_graded_notebook(batch):
     assert "drawn" in cell_text(batch.autograded("reach"), "inserted-2")
     for student in STUDENTS:
@@ -555,6 +561,7 @@ def test_no_fontconfig_error_in_any_graded_notebook(batch):
 
 @pytest.mark.slow
 @pytest.mark.nbgrader
+@pytest.mark.timeout(3600)  # one batch of six gradings, on a shared machine
 def test_one_log_line_says_which_limits_are_in_force(batch):
     for name, log in batch.logs.items():
         lines = [line for line in log.splitlines() if "grading sandbox limits:" in line]
