@@ -109,3 +109,11 @@ c.JudgedExecute.sandbox = os.environ.get("GMM_LESSON_GRADING_SANDBOX", "bubblewr
 # javascript: URLs, no requests). The graded notebook itself was made safe to render by
 # JudgedExecute (allow-listed outputs and metadata, inert student markdown).
 c.GenerateFeedback.exporter_class = FeedbackExporter
+# The sandbox's limits (gmm_grader.sandbox.Limits; docs/README-instructors.md, "Limits"):
+# change any of memory, processes, address_space, cpu_seconds, file_size, open_files,
+# tmpfs_size, shm_size here, e.g. {"memory": 2 * 2**30, "processes": 64}. Grading logs
+# one line saying which limits are in force, and refuses to start where no memory cgroup
+# (v1, or v2 under a delegated subtree) can be made for each kernel, unless
+# GMM_LESSON_ALLOW_NO_MEMORY_LIMIT=1 (one student's kernel can then take the machine's memory).
+c.JudgedExecute.limits = {}
+c.JudgedExecute.allow_no_memory_limit = os.environ.get("GMM_LESSON_ALLOW_NO_MEMORY_LIMIT", "") == "1"

@@ -91,6 +91,12 @@ c.Spawner.environment = {
     "PATH": f"{USERS_BIN}:/usr/local/bin:/usr/bin:/bin",
     "GMM_LESSON_COURSE_ID": COURSE_ID,
     "GMM_LESSON_EXCHANGE": EXCHANGE,
+    # The instructor grades as themself, unprivileged: with no delegated cgroup (cgroup v1,
+    # or v2 without Delegate=yes) no memory limit can be set per sandbox, and grading
+    # refuses unless this says "1". The hub opts out by default, explicitly (grading logs
+    # a warning); set GMM_LESSON_ALLOW_NO_MEMORY_LIMIT=0 for the hub where the
+    # instructors' servers get a delegated cgroup v2 subtree.
+    "GMM_LESSON_ALLOW_NO_MEMORY_LIMIT": os.environ.get("GMM_LESSON_ALLOW_NO_MEMORY_LIMIT", "1"),
 }
 
 

@@ -38,7 +38,7 @@ from nbformat import NotebookNode
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import DeduplicateIds, Execute
 from nbgrader.utils import setenv
-from traitlets import Dict, Integer, List, Unicode
+from traitlets import Bool, Dict, Integer, List, Unicode, validate
 
 from . import judge, probe, render, sandbox
 
@@ -205,10 +205,55 @@ class JudgedExecute(Execute):
     ).tag(config=True)
     always_hidden = List(Unicode(), help="site packages hidden from every grading kernel").tag(config=True)
     output_limit = Integer(2_000_000, help="bytes of output kept per cell").tag(config=True)
+    report_limit = Integer(
+        8_000_000, help="bytes of the hidden checks' reports a cell may send (then they are dropped)"
+    ).tag(config=True)
+    notebook_output_limit = Integer(
+        20_000_000, help="bytes of output (all cells, reports apart) kept per notebook"
+    ).tag(config=True)
+    limits = Dict(
+        help="sandbox limits changed from gmm_grader.sandbox.Limits, e.g. {'memory': 2 * 2**30, "
+        "'processes': 64}: memory, processes, address_space, cpu_seconds, file_size, open_files, "
+        "tmpfs_size, shm_size"
+    ).tag(config=True)
+    allow_no_memory_limit = Bool(
+        False,
+        help="grade even where no memory cgroup can be made (UNSAFE: one student's kernel can "
+        "then take the machine's memory; rlimits still apply)",
+    ).tag(config=True)
     max_restarts = Integer(3, help="new kernels per notebook after a crash or time-out").tag(config=True)
     notebook_timeout = Integer(
         900, help="seconds for a whole notebook (cells that would start later are not run)"
     ).tag(config=True)
+
+    @validate("limits")
+    def _valid_limits(self, proposal):
+        sandbox.Limits.from_mapping(proposal["value"], name="JudgedExecute.limits")
+        return proposal["value"]
+
+    #: the limits line is logged once per grading process (and the refusal decided once)
+    _limits_checked: dict = {}
+
+    def _check_limits(self, limits: sandbox.Limits) -> None:
+        """Log which limits are in force; refuse where memory cannot be limited (unless allowed)."""
+        key = (limits, self.allow_no_memory_limit)
+        if key not in JudgedExecute._limits_checked:
+            line, memory_limited = sandbox.limits_in_force(limits)
+            JudgedExecute._limits_checked[key] = (line, memory_limited)
+            self.log.info(line)
+            if not memory_limited and self.allow_no_memory_limit:
+                self.log.warning(
+                    "GRADING WITHOUT A MEMORY LIMIT (JudgedExecute.allow_no_memory_limit=True): one "
+                    "student's kernel can take this machine's memory"
+                )
+        line, memory_limited = JudgedExecute._limits_checked[key]
+        if not memory_limited and not self.allow_no_memory_limit:
+            raise sandbox.SandboxUnavailable(
+                f"no memory limit can be set for the grading sandbox here: {line}. Run grading as root "
+                "(cgroup v1 or v2), or in a delegated cgroup v2 subtree (systemd-run --scope -p "
+                "Delegate=yes), or accept the risk with c.JudgedExecute.allow_no_memory_limit = True "
+                "(environment GMM_LESSON_ALLOW_NO_MEMORY_LIMIT=1 with the course's config)"
+            )
 
     # -------------------------------------------------------------- the notebook
     def preprocess(self, nb, resources=None, km=None):
@@ -230,12 +275,15 @@ class JudgedExecute(Execute):
                         f"JudgedExecute.sandbox must be 'bubblewrap' or 'none', got {self.sandbox!r}"
                     )
                 sandbox.check_available()
+                limits = sandbox.Limits.from_mapping(self.limits, name="JudgedExecute.limits")
+                self._check_limits(limits)
                 allowed = self.allowed_modules.get(assignment)
                 self._sandbox = sandbox.Sandbox(
                     Path(root) / "box",
                     self._assignment_folder(assignment),
                     allowed_modules=None if allowed is None else tuple(allowed),
                     hidden_packages=(*self.always_hidden, *self.hidden_packages.get(assignment, ())),
+                    limits=limits,
                 )
                 requests = self._sandbox.requests
             rng = np.random.default_rng(secrets.randbits(128))
@@ -258,6 +306,8 @@ class JudgedExecute(Execute):
                 for index, (original, _, _) in plan.items():
                     nb.cells[index].source = original
         finally:
+            if self._sandbox is not None:
+                self._sandbox.release()  # its kernels are gone: the uid goes back to the pool
             sandbox.remove_tree(Path(root))
         for index, (_, _, checks) in plan.items():
             self._judge_cell(nb.cells[index], checks)
@@ -322,6 +372,8 @@ class JudgedExecute(Execute):
             kernel_name=self.kernel_name or self.nb.metadata.get("kernelspec", {}).get("name", "python3"),
             config=self.config,
             sandbox=self._sandbox,
+            # no single message may cost the grader more than a few cells' worth of limits
+            max_message=4 * (self.report_limit + self.output_limit),
         )
         return self.km
 
@@ -331,6 +383,7 @@ class JudgedExecute(Execute):
         self.reset_execution_trackers()
         self._check_assign_resources(resources)
         cells, done, index, restarts = nb.cells, [], 0, 0
+        self._notebook_bytes = 0  # output bytes kept in this notebook (re-runs after a restart apart)
         deadline = time.monotonic() + self.notebook_timeout
         why_not = "not run: the kernel had to be restarted too often"
         while index < len(cells) and restarts <= self.max_restarts and time.monotonic() <= deadline:
@@ -339,9 +392,11 @@ class JudgedExecute(Execute):
                 nb.metadata["language_info"] = info["content"]["language_info"]
                 if self._sandbox is not None:
                     self._sandbox.lock_sockets()  # bound: the kernel may create no more files there
+                kept = self._notebook_bytes
                 for earlier in list(done):  # a new kernel: re-run what the old one had run
                     if self._run_cell(copy.deepcopy(cells[earlier]), earlier) is not None:
                         done.remove(earlier)
+                self._notebook_bytes = kept  # the re-runs' outputs are not kept
                 while index < len(cells):
                     if time.monotonic() > deadline:
                         break
@@ -363,10 +418,13 @@ class JudgedExecute(Execute):
 
     def _run_cell(self, cell: NotebookNode, index: int) -> tuple[str, str] | None:
         """Run one cell; None if its kernel is still usable, else (why not, error name)."""
-        self._output_bytes = 0
+        self._output_bytes = self._report_bytes = 0
+        self._cut_notes, self._error_passed = set(), False
         try:
             self.preprocess_cell(cell, self.resources, index)
         except DeadKernelError:
+            if isinstance(self.km, sandbox.SandboxKernelManager) and self.km.iopub_lost():
+                return self._message_refused()
             return DIED
         except (CellControlSignal, TimeoutError):
             return self._timed_out()
@@ -378,8 +436,17 @@ class JudgedExecute(Execute):
         ):
             return self._timed_out()
         if not run_sync(self.km.is_alive)():
+            if isinstance(self.km, sandbox.SandboxKernelManager) and self.km.iopub_lost():
+                return self._message_refused()
             return DIED
         return None
+
+    def _message_refused(self) -> tuple[str, str]:
+        return (
+            f"this cell sent one message of more than {self.km.max_message} bytes; it was not read "
+            "and the kernel was replaced",
+            "OutputLimitError",
+        )
 
     def _timed_out(self) -> tuple[str, str]:
         return (
@@ -387,20 +454,60 @@ class JudgedExecute(Execute):
             "CellTimeoutError",
         )
 
-    def output(self, outs, msg, display_id, cell_index):
-        """Keep at most ``output_limit`` bytes of one cell's output (reports are kept apart)."""
-        content = msg.get("content", {})
-        size = len(json.dumps(content, default=str))
-        is_report = msg.get("msg_type") == "display_data" and probe.MIME in content.get("data", {})
-        if is_report:
-            if size > 20 * self.output_limit:
-                return None
-        else:
-            self._output_bytes = getattr(self, "_output_bytes", 0) + size
-            if self._output_bytes > self.output_limit:
-                if self._output_bytes - size <= self.output_limit:
-                    outs.append(
-                        NotebookNode(output_type="stream", name="stdout", text="\n[output truncated]\n")
-                    )
-                return None
-        return super().output(outs, msg, display_id, cell_index)
+    def process_message(self, msg, cell, cell_index):
+        """Count every byte the kernel sends for this cell before any of it is kept.
+
+        Every IOPub message but ``status`` counts: outputs of every kind, reports, comm and
+        widget messages, ``update_display_data`` (which may target an earlier cell) and
+        ``clear_output`` (clearing gives no bytes back). Reports count against
+        ``report_limit`` per cell; everything else against ``output_limit`` per cell, and
+        what cells keep against ``notebook_output_limit`` per notebook. Past a limit the
+        cell gets one note saying so and the rest is dropped unread: a flood costs only
+        the cell that sends it (its reports, once dropped, fail its own checks), and the
+        notebook and the grader's memory stay bounded. A single message over
+        ``SandboxKernelManager.max_message`` never reaches here (the socket drops it).
+        One error message (at most 100 kB) still passes, so that a cell that raised after
+        its flood shows why.
+        """
+        msg_type = msg.get("msg_type", "")
+        if msg_type == "status":
+            return super().process_message(msg, cell, cell_index)
+        content = msg.get("content") or {}
+        size = message_size(msg)
+        data = content.get("data") if isinstance(content, dict) else None
+        if msg_type == "display_data" and isinstance(data, dict) and probe.MIME in data:
+            self._report_bytes += size
+            if self._report_bytes > self.report_limit:
+                why = f"its hidden checks' reports passed {self.report_limit} bytes"
+                return self._cut(cell, cell_index, msg, size, why)
+            return super().process_message(msg, cell, cell_index)
+        self._output_bytes += size
+        if self._output_bytes > self.output_limit:
+            why = f"this cell sent more than {self.output_limit} bytes of output"
+            return self._cut(cell, cell_index, msg, size, why)
+        self._notebook_bytes += size  # what the cells kept: one cell's flood costs no other cell
+        if self._notebook_bytes > self.notebook_output_limit:
+            why = f"this notebook sent more than {self.notebook_output_limit} bytes of output"
+            return self._cut(cell, cell_index, msg, size, why)
+        return super().process_message(msg, cell, cell_index)
+
+    def _cut(self, cell: NotebookNode, cell_index: int, msg: dict, size: int, why: str) -> None:
+        """Drop a message past a limit; the first time in a cell, say so in the cell."""
+        if why not in self._cut_notes:
+            self._cut_notes.add(why)
+            self.log.warning("cell output cut off: %s", why)
+            cell.outputs.append(
+                NotebookNode(output_type="stream", name="stdout", text=f"\n[output truncated: {why}]\n")
+            )
+        if msg.get("msg_type") == "error" and size <= 100_000 and not self._error_passed:
+            self._error_passed = True
+            return super().process_message(msg, cell, cell_index)
+        return None
+
+
+def message_size(msg: dict) -> int:
+    """Bytes of an IOPub message's content (as JSON) and binary buffers."""
+    size = len(json.dumps(msg.get("content"), default=str))
+    for buffer in msg.get("buffers") or ():
+        size += memoryview(buffer).nbytes
+    return size

@@ -17,7 +17,12 @@ whatever its process can reach. So the kernel that runs a submission gets:
   is graded), and the assignment's hidden site packages (say scikit-learn) are
   replaced by empty directories;
 * **limits**: address space, CPU seconds, file size, open files and processes
-  (rlimits), plus memory and process-count cgroups where the machine offers them.
+  (rlimits), plus memory and process-count cgroups (v1, or v2 under a delegated
+  subtree); ``/dev`` read-only but for a size-limited ``/dev/shm``. Grading refuses to
+  start where no memory limit can be set, unless the instructor opts out
+  (:func:`limits_in_force`);
+* a **uid from a lock-protected pool** (:class:`UidLease`): two live kernels never
+  share one, whichever grader started them.
 
 The kernel talks to the grader over ZeroMQ IPC sockets in one bind-mounted directory,
 the only one it can write to outside its tmpfs. :class:`SandboxKernelManager` is a
@@ -26,6 +31,9 @@ jupyter_client kernel manager that starts kernels this way.
 
 from __future__ import annotations
 
+import errno
+import fcntl
+import glob
 import os
 import secrets
 import shutil
@@ -34,11 +42,16 @@ import subprocess
 import sys
 import sysconfig
 import time
-from dataclasses import dataclass, field
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+import zmq
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Any as AnyTrait
+from traitlets import Integer
+from zmq.utils.monitor import parse_monitor_message
 
 import gmm_lesson
 
@@ -83,7 +96,127 @@ class Limits:
     file_size: int = 64 * 2**20  #: bytes per written file (RLIMIT_FSIZE)
     open_files: int = 512  #: RLIMIT_NOFILE
     tmpfs_size: int = 256 * 2**20  #: bytes of the writable work folder and of /tmp
-    memory: int = 3 * 2**30  #: bytes of RAM for the whole sandbox (cgroup, where available)
+    shm_size: int = 64 * 2**20  #: bytes of /dev/shm (the rest of /dev is read-only)
+    memory: int = 3 * 2**30  #: bytes of RAM and swap for the whole sandbox (cgroup v1 or v2)
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, int], name: str = "limits") -> Limits:
+        """Limits with the given fields changed, each checked (e.g. from ``nbgrader_config.py``).
+
+        Parameters
+        ----------
+        values : mapping of str to int
+            Field name to a positive whole number (bytes, seconds or a count).
+        name : str
+            What the mapping is called in the message of an error.
+
+        Raises
+        ------
+        TypeError
+            If ``values`` is not a mapping, or a value is not a whole number.
+        ValueError
+            If a key is not a field of :class:`Limits`, or a value is not positive.
+        """
+        if not isinstance(values, Mapping):
+            raise TypeError(f"{name} must be a dict of limit name to number, got {type(values).__name__}")
+        known = [f.name for f in fields(cls)]
+        changed = {}
+        for key, value in values.items():
+            if key not in known:
+                raise ValueError(f"{name}: unknown limit {key!r}; the limits are {', '.join(known)}")
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError(f"{name}[{key!r}] must be a whole number, got {value!r}")
+            if value <= 0:
+                raise ValueError(f"{name}[{key!r}] must be positive, got {value}")
+            changed[key] = value
+        return cls(**changed)
+
+
+#: the uids sandboxed kernels run as (as root); none of them belongs to a real account
+UID_POOL = range(200_000, 300_000)
+#: one lock file per uid in use, on this machine (a root-only folder)
+UID_LOCKS = Path("/run/lock/gmm-grader-uids")
+
+
+def _live_uids() -> set[int]:
+    """The real uids of every process on this machine now."""
+    uids = set()
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            for line in status.read_text().splitlines():
+                if line.startswith("Uid:"):
+                    uids.add(int(line.split()[1]))
+                    break
+        except (OSError, ValueError, IndexError):
+            continue
+    return uids
+
+
+class UidLease:
+    """A sandbox uid no other live kernel on this machine has, held until :meth:`release`.
+
+    Each uid in use has a lock file in ``folder`` locked with ``fcntl.flock`` by the grader
+    that holds it. The lock goes with the grader's open file: a grader that is killed
+    (even with SIGKILL) gives its uids back, and so do its kernels (bubblewrap's
+    ``--die-with-parent``). A uid that still has processes is skipped as well.
+
+    Parameters
+    ----------
+    folder : Path
+        The lock folder; created (0700) if missing. It must belong to this user and be
+        writable by no one else.
+    pool : range
+        The uids to choose from.
+    """
+
+    def __init__(self, folder: Path = UID_LOCKS, pool: range = UID_POOL):
+        folder = Path(folder)
+        if not isinstance(pool, range) or len(pool) == 0:
+            raise ValueError(f"pool must be a non-empty range of uids, got {pool!r}")
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = folder.lstat()
+        if folder.is_symlink() or info.st_uid != os.geteuid() or info.st_mode & 0o022:
+            raise SandboxUnavailable(
+                f"the uid lock folder {folder} must be a folder of this user that no one else can "
+                "write to; remove it and grade again"
+            )
+        self.folder, self.uid, self._fd = folder, -1, -1
+        busy = _live_uids()
+        start = secrets.randbelow(len(pool))
+        for step in range(len(pool)):
+            uid = pool[(start + step) % len(pool)]
+            if uid not in busy and self._lock(uid):
+                self.uid = uid
+                self._finalizer = weakref.finalize(self, _unlock, self.folder / str(uid), self._fd)
+                return
+        raise SandboxUnavailable(f"every sandbox uid in {pool} is in use on this machine")
+
+    def _lock(self, uid: int) -> bool:
+        path = self.folder / str(uid)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if os.fstat(fd).st_ino != os.stat(path).st_ino:  # its holder released it meanwhile
+                raise BlockingIOError
+        except (BlockingIOError, FileNotFoundError):
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        """Give the uid back (its lock file is removed while still locked)."""
+        if self._fd >= 0:
+            self._finalizer()
+            self._fd = -1
+
+
+def _unlock(path: Path, fd: int) -> None:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+    os.close(fd)
 
 
 @dataclass
@@ -110,10 +243,18 @@ class Sandbox:
     allowed_modules: tuple[str, ...] | None = None
     hidden_packages: tuple[str, ...] = ()
     limits: Limits = field(default_factory=Limits)
-    uid: int = field(default_factory=lambda: 200_000 + secrets.randbelow(100_000))
+    uid: int | None = None  #: as root, leased from the machine's pool (:class:`UidLease`)
+    uid_locks: Path = UID_LOCKS
 
     def __post_init__(self) -> None:
         self.root = Path(self.root)
+        self._lease = None
+        if self.uid is None:
+            if self.privileged:
+                self._lease = UidLease(self.uid_locks)
+                self.uid = self._lease.uid
+            else:  # the kernel keeps the grader's uid; this number only names its cgroups
+                self.uid = UID_POOL[secrets.randbelow(len(UID_POOL))]
         self.requests = self.root / "requests"
         self.sockets = self.root / "sockets"
         self.files = self.root / "submission"
@@ -128,6 +269,11 @@ class Sandbox:
         shutil.copyfile(KERNEL_SIDE, self.site / "gmm_grader" / "probe.py")
         for folder in (self.root, self.requests, self.files, self.site):
             folder.chmod(0o755)
+
+    def release(self) -> None:
+        """Give the kernel's uid back to the pool, once no kernel of this sandbox runs."""
+        if self._lease is not None:
+            self._lease.release()
 
     @property
     def privileged(self) -> bool:
@@ -206,10 +352,14 @@ class Sandbox:
                 bwrap += ["--symlink", os.readlink(path), str(path)]
             elif path.is_dir():
                 bwrap += ["--ro-bind", str(path), str(path)]
+        bwrap += ["--perms", "0755", "--dir", "/etc"]  # readable by the kernel's uid (fontconfig)
         for name in ETC_FILES:
             if (Path("/etc") / name).exists():
                 bwrap += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
-        bwrap += ["--proc", "/proc", "--dev", "/dev"]
+        # /dev is bwrap's own tmpfs (writable and unsized when unprivileged): read-only, but
+        # for a /dev/shm of limits.shm_size bytes
+        bwrap += ["--proc", "/proc", "--dev", "/dev", "--remount-ro", "/dev"]
+        bwrap += ["--perms", "1777", "--size", str(limits.shm_size), "--tmpfs", "/dev/shm"]
         tmpfs = ["--perms", "1777", "--size", str(limits.tmpfs_size), "--tmpfs"]  # kernel-writable
         bwrap += [*tmpfs, "/tmp"]
         for parent in _parents([dest for _, dest in binds] + [str(self.sockets), SANDBOX_HOME]):
@@ -218,7 +368,7 @@ class Sandbox:
         bwrap += [*tmpfs, SANDBOX_HOME]
         for source, dest in binds:
             bwrap += ["--ro-bind", source, dest]
-        for folder in _empty_over():
+        for folder in foreign_site_dirs():
             bwrap += ["--tmpfs", folder, "--remount-ro", folder]
         for site in _site_dirs():
             for package in (*self.hidden_packages, "gmm_lesson", "gmm_grader"):
@@ -315,11 +465,49 @@ def _site_dirs() -> list[str]:
     return sorted({os.path.realpath(paths["purelib"]), os.path.realpath(paths["platlib"])})
 
 
-def _empty_over() -> list[str]:
-    """The base interpreter's own site-packages, when it is not the environment's: hidden."""
-    base = sysconfig.get_paths(vars={"base": sys.base_prefix, "platbase": sys.base_prefix})
-    folders = {os.path.realpath(base["purelib"]), os.path.realpath(base["platlib"])}
-    return sorted(f for f in folders - set(_site_dirs()) if Path(f).is_dir())
+#: where any Python of the machine keeps third-party packages (Debian's python3-* packages,
+#: pip's system-wide installs, other interpreters'): {prefix} is /usr, /usr/local and the
+#: prefixes of the interpreter the environment was made from
+SITE_PATTERNS = (
+    "{prefix}/lib/python3*/site-packages",
+    "{prefix}/lib/python3*/dist-packages",
+    "{prefix}/lib64/python3*/site-packages",
+    "{prefix}/lib64/python3*/dist-packages",
+    "{prefix}/local/lib/python3*/site-packages",
+    "{prefix}/local/lib/python3*/dist-packages",
+)
+
+
+def foreign_site_dirs(prefixes: list[str] | None = None, own: list[str] | None = None) -> list[str]:
+    """Every site-packages or dist-packages folder in reach but the environment's own: emptied.
+
+    The sandbox mounts ``/usr`` and the base interpreter's prefix read-only for the
+    interpreter and its libraries; the packages installed there (``python3-sklearn`` in
+    ``/usr/lib/python3/dist-packages``, say) would otherwise be one ``sys.path.append``
+    away, whichever Python the environment was made from.
+
+    Parameters
+    ----------
+    prefixes : list of str, optional
+        Where to look (default: ``/usr``, and ``sys.base_prefix`` and ``sys.prefix``).
+    own : list of str, optional
+        Folders to keep (default: the environment's site-packages).
+    """
+    if prefixes is None:
+        prefixes = ["/usr", *_python_prefixes()]
+    keep = set(_site_dirs() if own is None else (os.path.realpath(f) for f in own))
+    found = set()
+    for prefix in prefixes:
+        for pattern in SITE_PATTERNS:
+            for folder in glob.glob(pattern.format(prefix=glob.escape(prefix.rstrip("/")))):
+                if Path(folder).is_dir() and not Path(folder).is_symlink():
+                    found.add(folder)
+    # a folder holding the environment's own site-packages (or inside it) stays visible
+    return sorted(
+        f
+        for f in found
+        if not any(os.path.realpath(f) == k or k.startswith(os.path.realpath(f) + "/") for k in keep)
+    )
 
 
 def _copy_files(source: Path, dest: Path) -> None:
@@ -371,27 +559,146 @@ def _copy_package(dest: Path, allowed: tuple[str, ...] | None) -> None:
             (dest / path.name).write_text(STUB.format(module=module, imports=extras))
 
 
-class Cgroups:
-    """Memory and process-count cgroups (v1) for one sandbox, where the machine allows it."""
+#: where the machine's cgroup file systems are mounted
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+#: cgroup v1 memory limits: RAM, then RAM and swap together (where swap is accounted)
+V1_MEMORY_FILES = ("memory.limit_in_bytes", "memory.memsw.limit_in_bytes")
+#: the leaf a grader moves itself into under cgroup v2, so that its own cgroup may have
+#: children with controllers ("no internal processes": a cgroup that hands controllers to
+#: its children holds no process itself)
+GRADER_LEAF = "gmm-grader"
 
-    def __init__(self, name: str, limits: Limits):
+
+class Cgroups:
+    """Memory and process-count cgroups for one sandbox (v1, or v2 under a delegated subtree).
+
+    Parameters
+    ----------
+    name : str
+        The folder name of the sandbox's cgroup (one per kernel).
+    limits : Limits
+        ``memory`` (RAM and swap) and ``processes`` (the pids limit is twice it: threads too).
+    root : Path
+        Where the cgroup file systems are mounted (a simulated tree in tests).
+    proc_cgroup : Path
+        The ``/proc/<pid>/cgroup`` file naming the grader's own cgroups.
+
+    Attributes
+    ----------
+    memory, pids : str or None
+        ``"cgroup v1"``, ``"cgroup v2"`` or None: how each limit is set, if it is.
+    why_not : str
+        Why a limit could not be set (empty if both are).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        limits: Limits,
+        root: Path = CGROUP_ROOT,
+        proc_cgroup: Path = Path("/proc/self/cgroup"),
+    ):
         self.dirs: list[Path] = []
+        self.memory: str | None = None
+        self.pids: str | None = None
+        self.why_not = ""
+        root = Path(root)
+        try:
+            lines = [line.split(":", 2) for line in Path(proc_cgroup).read_text().splitlines() if line]
+        except OSError as exc:
+            self.why_not = f"cannot read {proc_cgroup}: {exc.strerror}"
+            return
+        v1 = {c: path for _, controllers, path in lines for c in controllers.split(",") if c}
+        if (root / "cgroup.controllers").is_file():  # the unified (v2) hierarchy only
+            own = next((path for number, _, path in lines if number == "0"), None)
+            if own is None:
+                self.why_not = f"{proc_cgroup} names no cgroup v2 path"
+                return
+            self._make_v2(root, own, name, limits)
+            return
         for controller, settings in (
-            ("memory", {"memory.limit_in_bytes": limits.memory, "memory.memsw.limit_in_bytes": None}),
+            ("memory", dict.fromkeys(V1_MEMORY_FILES, limits.memory)),
             ("pids", {"pids.max": limits.processes * 2}),
         ):
-            base = _own_cgroup(controller)
-            if base is None:
+            if controller not in v1:
+                self.why_not += f"no cgroup v1 {controller} controller; "
+                continue
+            base = root / controller / v1[controller].lstrip("/")
+            if not os.access(base, os.W_OK):
+                self.why_not += f"{base} is not writable by this user; "
                 continue
             folder = base / name
             try:
                 folder.mkdir()
                 for key, value in settings.items():
-                    if value is not None and (folder / key).exists():
+                    if (folder / key).exists():  # memsw only where swap is accounted
                         (folder / key).write_text(str(value))
-            except OSError:
+            except OSError as exc:
+                self.why_not += f"{folder}: {exc.strerror}; "
+                _rmdir(folder)
                 continue
             self.dirs.append(folder)
+            setattr(self, controller, "cgroup v1")
+        self.why_not = self.why_not.rstrip("; ")
+
+    def _make_v2(self, root: Path, own: str, name: str, limits: Limits) -> None:
+        """One child of the grader's own v2 cgroup, with memory.max, memory.swap.max, pids.max."""
+        base = root / own.lstrip("/")
+        if base.name == GRADER_LEAF:  # this grader (or another in its cgroup) moved there already
+            base = base.parent
+        if not os.access(base, os.W_OK):
+            self.why_not = (
+                f"the grader's cgroup {base} is not writable (not a delegated subtree); run "
+                "grading as root or in a unit with Delegate=yes (systemd-run --scope -p Delegate=yes)"
+            )
+            return
+        wanted = {"memory", "pids"}
+        available = set(_read(base / "cgroup.controllers").split()) & wanted
+        if not available:
+            self.why_not = f"neither memory nor pids is in {base / 'cgroup.controllers'}"
+            return
+        missing = available - set(_read(base / "cgroup.subtree_control").split())
+        if missing:
+            enable = " ".join(f"+{c}" for c in sorted(missing))
+            try:
+                (base / "cgroup.subtree_control").write_text(enable)
+            except OSError as exc:
+                if exc.errno != errno.EBUSY:
+                    self.why_not = f"cannot enable {enable} in {base}: {exc.strerror}"
+                    return
+                try:  # "no internal processes": this grader moves into a leaf of its own first
+                    leaf = base / GRADER_LEAF
+                    leaf.mkdir(exist_ok=True)
+                    (leaf / "cgroup.procs").write_text(str(os.getpid()))
+                    (base / "cgroup.subtree_control").write_text(enable)
+                except OSError as again:
+                    self.why_not = (
+                        f"cannot enable {enable} in {base} ({again.strerror}): other processes "
+                        "share the grader's cgroup; start grading in a cgroup of its own"
+                    )
+                    return
+        folder = base / name
+        settings = {"memory": {"memory.max": limits.memory}, "pids": {"pids.max": limits.processes * 2}}
+        try:
+            folder.mkdir()
+            for controller in sorted(available):
+                for key, value in settings[controller].items():
+                    (folder / key).write_text(str(value))
+        except OSError as exc:
+            self.why_not = f"{folder}: {exc.strerror}"
+            _rmdir(folder)
+            return
+        if "memory" in available:
+            for key, value in (("memory.swap.max", 0), ("memory.oom.group", 1)):
+                try:  # no swap past the limit; an out-of-memory kill takes the whole sandbox
+                    (folder / key).write_text(str(value))
+                except OSError:
+                    pass  # swap not accounted on this machine, or an old kernel
+        self.dirs.append(folder)
+        self.memory = "cgroup v2" if "memory" in available else None
+        self.pids = "cgroup v2" if "pids" in available else None
+        if wanted - available:
+            self.why_not = f"no {' '.join(sorted(wanted - available))} controller delegated in {base}"
 
     @property
     def procs(self) -> list[str]:
@@ -413,18 +720,61 @@ class Cgroups:
                     time.sleep(0.05)
 
 
-def _own_cgroup(controller: str) -> Path | None:
-    """This process's cgroup folder for a v1 controller, if it is there and writable."""
+
+
+def _read(path: Path) -> str:
     try:
-        lines = Path("/proc/self/cgroup").read_text().splitlines()
+        return path.read_text()
     except OSError:
-        return None
-    for line in lines:
-        _, controllers, path = line.split(":", 2)
-        if controller in controllers.split(","):
-            folder = Path("/sys/fs/cgroup") / controller / path.lstrip("/")
-            return folder if os.access(folder, os.W_OK) else None
-    return None
+        return ""
+
+
+def _rmdir(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:
+        pass
+
+
+def _size(n: int) -> str:
+    for unit, factor in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= factor:
+            return f"{n / factor:g} {unit}"
+    return f"{n} B"
+
+
+def limits_in_force(
+    limits: Limits, root: Path = CGROUP_ROOT, proc_cgroup: Path = Path("/proc/self/cgroup")
+) -> tuple[str, bool]:
+    """One line saying which limits a sandbox gets here, and whether its memory is limited.
+
+    A cgroup is made (and removed) to find out, as every kernel's will be.
+
+    Parameters
+    ----------
+    limits : Limits
+    root, proc_cgroup : Path
+        As for :class:`Cgroups`.
+
+    Returns
+    -------
+    line : str
+    memory_limited : bool
+    """
+    probe = Cgroups(f"gmm-lesson-probe-{secrets.token_hex(4)}", limits, root, proc_cgroup)
+    for folder in probe.dirs:  # empty: no process ever joined it
+        _rmdir(folder)
+    memory = f"memory {_size(limits.memory)} via {probe.memory}" if probe.memory else "memory: NONE"
+    pids = f"pids {limits.processes * 2} via {probe.pids}" if probe.pids else "pids: none"
+    line = (
+        f"grading sandbox limits: {memory}; {pids}; rlimits: address space "
+        f"{_size(limits.address_space)}, CPU {limits.cpu_seconds} s, {limits.processes} processes, "
+        f"file size {_size(limits.file_size)}, {limits.open_files} open files; tmpfs "
+        f"{_size(limits.tmpfs_size)} (/tmp, home), /dev/shm {_size(limits.shm_size)}"
+    )
+    if probe.why_not:
+        line += f" ({probe.why_not})"
+    return line, probe.memory is not None
 
 
 def check_available() -> None:
@@ -475,6 +825,47 @@ class SandboxKernelManager(AsyncKernelManager):
     """A kernel manager that starts its kernel in a :class:`Sandbox`, over IPC sockets."""
 
     sandbox = AnyTrait(help="the Sandbox this kernel runs in")
+    max_message = Integer(
+        0, help="bytes of the largest message the grader accepts from the kernel (0: no limit)"
+    )
+
+    def client(self, **kwargs):
+        """A client whose sockets refuse any message over ``max_message`` bytes, unread.
+
+        ZeroMQ's ``MAXMSGSIZE``: the connection that carries a larger message is dropped
+        before the grader holds it (and made again for later messages), so one message
+        costs the grader at most that much memory, whatever the kernel sends.
+        """
+        kc = super().client(**kwargs)
+        self._iopub_lost = False  # a new client, a new connection
+        if self.max_message > 0:  # a default for every socket the client makes from now on
+            kc.context.setsockopt(zmq.MAXMSGSIZE, self.max_message)
+            # ZeroMQ does not connect again after such a refusal: watch for it, so that the
+            # kernel is replaced at once (is_alive) instead of after the cell's time limit
+            monitor = kc.iopub_channel.socket.get_monitor_socket()
+            self._monitor = (monitor, zmq.Socket.shadow(monitor.underlying))
+        return kc
+
+    def iopub_lost(self) -> bool:
+        """Whether the grader's IOPub connection to this kernel was dropped (a refused message)."""
+        if not self._iopub_lost and self._monitor is not None:
+            while True:
+                try:
+                    event = parse_monitor_message(self._monitor[1].recv_multipart(zmq.NOBLOCK))
+                except zmq.Again:
+                    break
+                except zmq.ZMQError:  # the client's sockets are closed: nothing more to learn
+                    break
+                if event["event"] == zmq.EVENT_DISCONNECTED:
+                    self._iopub_lost = True
+        return self._iopub_lost
+
+    async def _async_is_alive(self) -> bool:
+        if self.iopub_lost():  # alive or not, this kernel can no longer be heard
+            return False
+        return await super()._async_is_alive()
+
+    is_alive = _async_is_alive
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -482,6 +873,8 @@ class SandboxKernelManager(AsyncKernelManager):
         self.ip = str(self.sandbox.sockets / "kernel")
         self.connection_file = str(self.sandbox.sockets / "kernel.json")
         self._cgroups: Cgroups | None = None
+        self._monitor = None
+        self._iopub_lost = False
 
     async def _async_pre_start_kernel(self, **kw):
         self.sandbox.unlock_sockets()
@@ -502,6 +895,9 @@ class SandboxKernelManager(AsyncKernelManager):
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
+        if self._monitor is not None:
+            self._monitor[0].close(linger=0)
+            self._monitor = None
         if self._cgroups is not None:
             self._cgroups.remove()
 

@@ -1,0 +1,570 @@
+"""The grading sandbox's limits, on every host: output bytes, cgroups v1/v2, mounts, uids.
+
+Fast tests check the pieces: :class:`Limits` from a config mapping, cgroup v2 on a
+**simulated** cgroup tree (a temporary folder laid out like ``/sys/fs/cgroup`` under
+cgroup v2: this machine runs cgroup v1, so v2 is never made for real here), cgroup v1
+for real (as root), the uid pool with real ``flock`` locks and a killed holder, and the
+site folders hidden from a kernel.
+
+One module-scoped batch grades a few submissions with stock ``nbgrader autograde`` and
+the course's own config (real bubblewrap kernels), and every test of the real sandbox
+reads that one batch: floods of every output kind cost only their own cell, the
+autograded notebooks stay small, Debian's ``/usr/lib/python3/dist-packages`` is out of
+reach of an em_step_by_step kernel, ``/dev`` is read-only with a sized ``/dev/shm``,
+``/etc`` is readable (no Fontconfig error), and the log says which limits are in force.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import nbformat
+import nbgrader_helpers as h
+import pytest
+from gmm_grader import grading, probe, sandbox
+from nbformat.v4 import new_code_cell
+
+EM = "em_step_by_step"
+BASICS = "gmm_basics"
+MIB = 2**20
+
+
+# ---------------------------------------------------------------- Limits from the config
+def test_limits_from_a_mapping_change_only_what_is_named():
+    limits = sandbox.Limits.from_mapping({"memory": 2 * 2**30, "processes": 64})
+    assert limits.memory == 2 * 2**30 and limits.processes == 64
+    assert limits.cpu_seconds == sandbox.Limits().cpu_seconds
+
+
+@pytest.mark.parametrize(
+    "values, error, words",
+    [
+        ({"memroy": 1}, ValueError, "unknown limit 'memroy'"),
+        ({"memory": -1}, ValueError, "'memory'] must be positive"),
+        ({"memory": 0}, ValueError, "must be positive"),
+        ({"memory": 1.5e9}, TypeError, "whole number"),
+        ({"processes": True}, TypeError, "whole number"),
+        ({"memory": "2G"}, TypeError, "whole number"),
+        ([("memory", 1)], TypeError, "must be a dict"),
+    ],
+)
+def test_bad_limits_are_refused_naming_the_setting(values, error, words):
+    with pytest.raises(error, match=r"limits") as info:
+        sandbox.Limits.from_mapping(values, name="JudgedExecute.limits")
+    assert words in str(info.value) and "JudgedExecute.limits" in str(info.value)
+
+
+def test_bad_limits_in_the_config_stop_grading_at_once():
+    with pytest.raises(ValueError, match="unknown limit 'memroy'"):
+        grading.JudgedExecute(limits={"memroy": 2**30})
+    assert grading.JudgedExecute(limits={"memory": 2**30}).limits == {"memory": 2**30}
+
+
+@pytest.mark.parametrize("value, allowed", [(None, False), ("0", False), ("1", True)])
+def test_the_course_config_sets_limits_and_no_opt_out(monkeypatch, value, allowed):
+    from traitlets.config.loader import PyFileConfigLoader  # what nbgrader loads it with
+
+    if value is None:
+        monkeypatch.delenv("GMM_LESSON_ALLOW_NO_MEMORY_LIMIT", raising=False)
+    else:
+        monkeypatch.setenv("GMM_LESSON_ALLOW_NO_MEMORY_LIMIT", value)
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(h.COURSE)).load_config()
+    assert config.JudgedExecute.limits == {}
+    assert config.JudgedExecute.allow_no_memory_limit is allowed
+    execute = grading.JudgedExecute(config=config)
+    assert sandbox.Limits.from_mapping(execute.limits) == sandbox.Limits()
+
+
+# ---------------------------------------------------------------- cgroup v2, simulated
+def v2_tree(tmp: Path, controllers: str = "memory pids", enabled: str = "memory pids") -> tuple[Path, Path]:
+    """A folder laid out like /sys/fs/cgroup under cgroup v2, the grader in a delegated scope.
+
+    A plain folder cannot refuse writes as cgroupfs does ("no internal processes", EBUSY)
+    and does not make the interface files of a new child: those parts are not simulated.
+    """
+    root = tmp / "cgroup"
+    own = root / "user.slice" / "grading.scope"
+    own.mkdir(parents=True)
+    (root / "cgroup.controllers").write_text("cpuset cpu io memory hugetlb pids rdma misc\n")
+    (own / "cgroup.controllers").write_text(controllers + "\n")
+    (own / "cgroup.subtree_control").write_text(enabled + "\n")
+    (own / "cgroup.procs").write_text("")
+    proc = tmp / "proc-self-cgroup"
+    proc.write_text("0::/user.slice/grading.scope\n")
+    return root, proc
+
+
+def test_cgroup_v2_child_under_the_graders_own_cgroup(tmp_path):
+    root, proc = v2_tree(tmp_path)
+    limits = sandbox.Limits(memory=300 * MIB, processes=10)
+    groups = sandbox.Cgroups("gmm-lesson-box", limits, root=root, proc_cgroup=proc)
+    child = root / "user.slice" / "grading.scope" / "gmm-lesson-box"
+    assert groups.dirs == [child]
+    assert groups.procs == [str(child / "cgroup.procs")]
+    assert (groups.memory, groups.pids, groups.why_not) == ("cgroup v2", "cgroup v2", "")
+    assert (child / "memory.max").read_text() == str(300 * MIB)
+    assert (child / "memory.swap.max").read_text() == "0"
+    assert (child / "memory.oom.group").read_text() == "1"
+    assert (child / "pids.max").read_text() == "20"
+
+
+def test_cgroup_v2_enables_the_controllers_it_needs(tmp_path):
+    root, proc = v2_tree(tmp_path, enabled="")
+    groups = sandbox.Cgroups("box", sandbox.Limits(), root=root, proc_cgroup=proc)
+    own = root / "user.slice" / "grading.scope"
+    assert (own / "cgroup.subtree_control").read_text() == "+memory +pids"
+    assert groups.memory == "cgroup v2"
+
+
+def test_cgroup_v2_from_the_graders_leaf_uses_its_parent(tmp_path):
+    root, proc = v2_tree(tmp_path)
+    proc.write_text(f"0::/user.slice/grading.scope/{sandbox.GRADER_LEAF}\n")
+    groups = sandbox.Cgroups("box", sandbox.Limits(), root=root, proc_cgroup=proc)
+    assert groups.dirs == [root / "user.slice" / "grading.scope" / "box"]
+
+
+def test_cgroup_v2_without_a_memory_controller_says_so(tmp_path):
+    root, proc = v2_tree(tmp_path, controllers="pids", enabled="pids")
+    groups = sandbox.Cgroups("box", sandbox.Limits(processes=7), root=root, proc_cgroup=proc)
+    assert (groups.memory, groups.pids) == (None, "cgroup v2")
+    assert "no memory controller delegated" in groups.why_not
+    assert not (root / "user.slice" / "grading.scope" / "box" / "memory.max").exists()
+    line, limited = sandbox.limits_in_force(sandbox.Limits(processes=7), root=root, proc_cgroup=proc)
+    assert not limited and "memory: NONE" in line and "pids 14 via cgroup v2" in line
+
+
+def test_limits_line_on_cgroup_v2(tmp_path):
+    root, proc = v2_tree(tmp_path)
+    line, limited = sandbox.limits_in_force(sandbox.Limits(memory=2 * 2**30), root=root, proc_cgroup=proc)
+    assert limited
+    assert line.startswith("grading sandbox limits: memory 2 GiB via cgroup v2; pids 256 via cgroup v2;")
+    assert "rlimits: address space 4 GiB, CPU 900 s, 128 processes" in line
+    assert "/dev/shm 64 MiB" in line
+
+
+def test_no_cgroup_at_all_is_no_memory_limit(tmp_path):
+    proc = tmp_path / "cgroup"
+    proc.write_text("1:name=systemd:/\n")
+    line, limited = sandbox.limits_in_force(sandbox.Limits(), root=tmp_path / "none", proc_cgroup=proc)
+    assert not limited and "memory: NONE; pids: none" in line and "no cgroup v1 memory controller" in line
+
+
+def test_grading_refuses_without_a_memory_limit_unless_opted_out(monkeypatch, caplog):
+    monkeypatch.setattr(grading.JudgedExecute, "_limits_checked", {})
+    none = ("grading sandbox limits: memory: NONE", False)
+    monkeypatch.setattr(sandbox, "limits_in_force", lambda limits: none)
+    with pytest.raises(sandbox.SandboxUnavailable, match="allow_no_memory_limit = True"):
+        grading.JudgedExecute()._check_limits(sandbox.Limits())
+    caplog.set_level("INFO")
+    grading.JudgedExecute(allow_no_memory_limit=True)._check_limits(sandbox.Limits())
+    assert "GRADING WITHOUT A MEMORY LIMIT" in caplog.text
+
+
+# ---------------------------------------------------------------- cgroup v1, for real
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="makes cgroups and sandbox uids: root only")
+v1_host = pytest.mark.skipif(
+    not Path("/sys/fs/cgroup/memory").is_dir(), reason="this machine has no cgroup v1 memory controller"
+)
+
+
+@needs_root
+@v1_host
+def test_cgroup_v1_for_real():
+    name = f"gmm-lesson-test-{os.getpid()}"
+    groups = sandbox.Cgroups(name, sandbox.Limits(memory=200 * MIB, processes=16))
+    try:
+        assert (groups.memory, groups.pids) == ("cgroup v1", "cgroup v1"), groups.why_not
+        memory, pids = groups.dirs
+        assert int((memory / "memory.limit_in_bytes").read_text()) == 200 * MIB
+        assert (pids / "pids.max").read_text().strip() == "32"
+        join = "; ".join(f'echo $$ > "{p}"' for p in groups.procs)
+        child = subprocess.Popen(["/bin/sh", "-c", f"{join}; exec sleep 60"])
+        for _ in range(100):
+            if str(child.pid) in (memory / "cgroup.procs").read_text().split():
+                break
+            time.sleep(0.05)
+        assert str(child.pid) in (pids / "cgroup.procs").read_text().split()
+    finally:
+        groups.remove()  # kills what is left, then removes the folders
+    assert child.wait(timeout=10) == -signal.SIGKILL
+    assert not memory.exists() and not pids.exists()
+
+
+@needs_root
+def test_as_another_user_on_cgroup_v1_memory_is_not_limited():
+    """An unprivileged grader on this (cgroup v1) machine cannot make a memory cgroup: said so."""
+    code = "from gmm_grader import sandbox; print(sandbox.limits_in_force(sandbox.Limits())[1])"
+    out = subprocess.run(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd="/",
+    )
+    if out.returncode != 0 and "Permission denied" in out.stderr:
+        pytest.fail(f"the venv must be readable by nobody for this test: {out.stderr[-300:]}")
+    assert out.stdout.strip() == "False", out.stderr
+
+
+# ---------------------------------------------------------------- the uid pool
+LEASE = textwrap.dedent(
+    """
+    import sys, time
+    from gmm_grader import sandbox
+    lease = sandbox.UidLease(sys.argv[1], range(int(sys.argv[2]), int(sys.argv[3])))
+    print(lease.uid, flush=True)
+    time.sleep(120)
+    """
+)
+
+
+def hold(folder: Path, pool: range) -> tuple[subprocess.Popen, int]:
+    """Another grader process holding a uid from the pool."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", LEASE, str(folder), str(pool.start), str(pool.stop)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    line = proc.stdout.readline()
+    if not line:
+        raise AssertionError(proc.stderr.read())
+    return proc, int(line)
+
+
+def test_concurrent_graders_never_share_a_uid(tmp_path):
+    pool = range(900_000, 900_004)
+    holders = [hold(tmp_path / "locks", pool) for _ in range(3)]
+    try:
+        mine = sandbox.UidLease(tmp_path / "locks", pool)
+        uids = sorted([uid for _, uid in holders] + [mine.uid])
+        assert uids == list(pool)
+        with pytest.raises(sandbox.SandboxUnavailable, match="in use"):
+            sandbox.UidLease(tmp_path / "locks", pool)
+        mine.release()
+        again = sandbox.UidLease(tmp_path / "locks", pool)
+        assert again.uid == mine.uid
+        again.release()
+    finally:
+        for proc, _ in holders:
+            proc.kill()
+            proc.wait()
+
+
+def test_a_killed_graders_uid_is_reclaimed(tmp_path):
+    pool = range(900_010, 900_011)
+    proc, uid = hold(tmp_path / "locks", pool)
+    with pytest.raises(sandbox.SandboxUnavailable):
+        sandbox.UidLease(tmp_path / "locks", pool)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    lease = sandbox.UidLease(tmp_path / "locks", pool)
+    assert lease.uid == uid
+    lease.release()
+    assert not (tmp_path / "locks" / str(uid)).exists()
+
+
+def test_the_lock_folder_must_be_private(tmp_path):
+    folder = tmp_path / "locks"
+    folder.mkdir(mode=0o777)
+    folder.chmod(0o777)
+    with pytest.raises(sandbox.SandboxUnavailable, match="no one else can write"):
+        sandbox.UidLease(folder, range(900_020, 900_021))
+    with pytest.raises(ValueError, match="pool"):
+        sandbox.UidLease(tmp_path / "other", range(5, 5))
+
+
+# ---------------------------------------------------------------- site folders in reach
+def test_foreign_site_folders_are_hidden_but_the_environments_own(tmp_path):
+    base, venv = tmp_path / "base", tmp_path / "venv"
+    for folder in (
+        base / "lib/python3.11/site-packages",
+        base / "lib/python3/dist-packages",
+        base / "local/lib/python3.11/dist-packages",
+        base / "lib/python3.11/lib-dynload",
+        venv / "lib/python3.11/site-packages",
+    ):
+        folder.mkdir(parents=True)
+    found = sandbox.foreign_site_dirs(
+        [str(base), str(venv)], own=[str(venv / "lib/python3.11/site-packages")]
+    )
+    assert found == [
+        str(base / "lib/python3.11/site-packages"),
+        str(base / "lib/python3/dist-packages"),
+        str(base / "local/lib/python3.11/dist-packages"),
+    ]
+
+
+def test_debians_dist_packages_are_on_the_default_list():
+    if not Path("/usr/lib/python3/dist-packages").is_dir():
+        pytest.fail("this test expects a Debian host with /usr/lib/python3/dist-packages")
+    assert "/usr/lib/python3/dist-packages" in sandbox.foreign_site_dirs()
+    # the positive control: outside the sandbox, the environment's Python imports them from there
+    code = "import sys; sys.path.append('/usr/lib/python3/dist-packages'); import apt_pkg, dbus"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
+    own = {os.path.realpath(p) for p in sandbox._site_dirs()}
+    assert not own & set(sandbox.foreign_site_dirs())
+
+
+# ---------------------------------------------------------------- counting output bytes
+def test_message_size_counts_content_and_buffers():
+    msg = {"content": {"data": {"text/plain": "x" * 1000}}, "buffers": [b"y" * 500, memoryview(b"z" * 7)]}
+    assert grading.message_size(msg) == len(json.dumps(msg["content"])) + 507
+
+
+def test_the_graders_sockets_refuse_large_messages(tmp_path):
+    import zmq
+
+    box = sandbox.Sandbox(tmp_path / "box", None)
+    try:
+        km = sandbox.SandboxKernelManager(kernel_name="python3", sandbox=box, max_message=12345)
+        kc = km.client()
+        assert kc.iopub_channel.socket.getsockopt(zmq.MAXMSGSIZE) == 12345
+        assert kc.shell_channel.socket.getsockopt(zmq.MAXMSGSIZE) == 12345
+        assert not km.iopub_lost()
+        kc.stop_channels()
+    finally:
+        box.release()
+
+
+# ---------------------------------------------------------------- one real batch
+FLOOD = 16 * MIB
+REPORT_FLOOD = f"""
+from IPython.display import display
+for _ in range(24):
+    display({{{probe.MIME!r}: {{"token": "0" * 16, "report": "x" * {FLOOD}}}}}, raw=True)
+print("report flood sent")
+"""
+COMM_FLOOD = f"""
+from comm import create_comm
+channel = create_comm(target_name="jupyter.widget", data={{"state": {{"value": "x" * {FLOOD}}}}})
+for _ in range(24):
+    channel.send({{"method": "update", "state": {{"value": "y" * {FLOOD}}}}})
+print("comm flood sent")
+"""
+DISPLAY_FLOOD = f"""
+from IPython.display import clear_output, display
+handle = display("small", display_id=True)
+for _ in range(24):
+    handle.update("u" * {FLOOD})
+for _ in range(24):
+    print("p" * 1_500_000)
+    clear_output()
+print("display flood sent")
+"""
+# one message larger than the grader accepts (4 x (report_limit + output_limit) = 40 MB)
+ONE_HUGE_MESSAGE = """
+import time
+print("before")
+display("h" * 100 * 2**20)
+time.sleep(5)  # the grader's socket connects again (the kernel's messages meanwhile are lost)
+print("after")
+"""
+PROBE = """
+import json, os, sys
+facts = {}
+sys.path.append("/usr/lib/python3/dist-packages")
+try:
+    import apt_pkg  # Debian's python3-apt, a compiled module for this Python version
+    facts["apt_pkg"] = apt_pkg.__file__
+except ImportError as exc:
+    facts["apt_pkg"] = type(exc).__name__
+try:
+    import dbus  # Debian's python3-dbus (pure Python)
+    facts["dbus"] = dbus.__file__
+except ImportError as exc:
+    facts["dbus"] = type(exc).__name__
+facts["dist_packages"] = sorted(os.listdir("/usr/lib/python3/dist-packages"))
+facts["etc_mode"] = oct(os.stat("/etc").st_mode & 0o777)
+facts["fonts_readable"] = os.access("/etc/fonts/fonts.conf", os.R_OK)
+try:
+    open("/dev/hog", "wb").write(b"x" * 2**20)
+    facts["dev"] = "written"
+except OSError as exc:
+    facts["dev"] = type(exc).__name__
+dev = [line.split() for line in open("/proc/self/mountinfo") if line.split()[4] == "/dev"]
+facts["dev_options"] = dev[-1][5].split(",")
+written, errno = 0, None
+try:  # files of 16 MiB (under the 64 MiB file-size rlimit): only the tmpfs size can stop them
+    for number in range(16):
+        with open(f"/dev/shm/hog{number}", "wb") as out:
+            for _ in range(16):
+                out.write(b"x" * 2**20)
+                out.flush()
+                written += 1
+except OSError as exc:
+    errno = exc.errno
+facts["shm_mib"], facts["shm_errno"] = written, errno
+for name in os.listdir("/dev/shm"):
+    os.remove("/dev/shm/" + name)
+print("FACTS " + json.dumps(facts))
+"""
+PLOT = """
+import matplotlib.pyplot as plt
+fig, ax = plt.subplots()
+ax.set_title("fonts")
+fig.canvas.draw()
+print("drawn")
+"""
+
+STUDENTS = {
+    # student: (assignment, inserted code cells after the imports)
+    "honest": (EM, []),
+    "honest_basics": (BASICS, []),
+    "report_flood": (EM, [REPORT_FLOOD]),
+    "comm_flood": (EM, [COMM_FLOOD]),
+    "display_flood": (EM, [DISPLAY_FLOOD, ONE_HUGE_MESSAGE]),
+    "reach": (EM, [PROBE, PLOT]),
+}
+
+
+class Batch:
+    def __init__(self, root: Path):
+        self.root = root
+        self.logs: dict[str, str] = {}
+
+    def autograded(self, student: str):
+        name = STUDENTS[student][0]
+        return h.read(self.root / "autograded" / student / name / f"{name}.ipynb")
+
+    def size(self, student: str) -> int:
+        name = STUDENTS[student][0]
+        return (self.root / "autograded" / student / name / f"{name}.ipynb").stat().st_size
+
+    def scores(self, student: str) -> dict[str, float]:
+        from nbgrader.api import Gradebook
+
+        assignment = STUDENTS[student][0]
+        with Gradebook(f"sqlite:///{self.root / 'gradebook.db'}", course_id=h.COURSE_ID) as gb:
+            nb = gb.find_submission_notebook(assignment, assignment, student)
+            return {g.name: g.score for g in nb.grades if g.auto_score is not None}
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory) -> Batch:
+    tmp = tmp_path_factory.mktemp("limits")
+    root = h.copy_course(tmp / "course")
+    env = h.nbgrader_env(tmp)
+    env.pop("GMM_LESSON_ALLOW_NO_MEMORY_LIMIT", None)
+    env["GMM_LESSON_GRADING_SANDBOX"] = "bubblewrap"
+    out = Batch(root)
+    for name in (EM, BASICS):
+        h.nbgrader(["generate_assignment", name], cwd=root, env=env)
+    for student, (name, inserted) in STUDENTS.items():
+        nb = h.read(root / "release" / name / f"{name}.ipynb")
+        h.fill_solutions(nb, h.read(h.source_notebook_path(name)))
+        first_code = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
+        for offset, code in enumerate(inserted, start=1):
+            nb.cells.insert(first_code + offset, new_code_cell(code.strip("\n"), id=f"inserted-{offset}"))
+        folder = root / "submitted" / student / name
+        folder.mkdir(parents=True)
+        nbformat.write(nb, folder / f"{name}.ipynb")
+    for name in (EM, BASICS):
+        proc = h.nbgrader(["autograde", name, "--Execute.timeout=30"], cwd=root, env=env, check=False)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        out.logs[name] = proc.stdout + proc.stderr
+    return out
+
+
+def full_marks(assignment: str) -> dict[str, float]:
+    return h.autograded_points(h.read(h.source_notebook_path(assignment)))
+
+
+def cell_text(nb, cell_id: str) -> str:
+    cell = next(c for c in nb.cells if c.get("id") == cell_id)
+    return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+
+
+@pytest.mark.slow
+@pytest.mark.nbgrader
+@pytest.mark.timeout(3600)  # one batch of six gradings, on a shared machine
+@pytest.mark.parametrize("student", sorted(STUDENTS))
+def test_every_submission_scores_full_marks(batch, student):
+    """Floods and probes sit in ungraded cells of otherwise correct work: they cost nothing."""
+    assert batch.scores(student) == full_marks(STUDENTS[student][0])
+
+
+@pytest.mark.slow
+@pytest.mark.nbgrader
+@pytest.mark.timeout(3600)  # one batch of six gradings, on a shared machine
+@pytest.mark.parametrize("student, said", [
+    ("report_flood", "reports passed 8000000 bytes"),
+    ("comm_flood", "more than 2000000 bytes of output"),
+    ("display_flood", "more than 2000000 bytes of output"),
+])
+def test_a_flood_is_cut_off_in_its_own_cell(batch, student, said):
+    nb = batch.autograded(student)
+    text = cell_text(nb, "inserted-1")
+    assert text.count("[output truncated: ") == 1 and said in text
+    assert batch.size(student) < 4 * MIB  # 24 x 16 MiB were sent
+
+
+@pytest.mark.slow
+@pytest.mark.nbgrader
+@pytest.mark.timeout(3600)  # one batch of six gradings, on a shared machine
+def test_one_message_too_large_is_refused_unread(batch):
+    """100 MiB in one message: refused unread by the grader's socket (ZeroMQ MAXMSGSIZE).
+
+    ZeroMQ does not connect again after it, so the kernel is replaced at once with a clear
+    error in that cell (not after the cell's time limit); the cells after it run in the new
+    kernel (full marks above).
+    """
+    nb = batch.autograded("display_flood")
+    text = cell_text(nb, "inserted-2")
+    assert "before" in text and "after" not in text
+    assert h.error_details(nb)["inserted-2"] == (
+        "OutputLimitError",
+        "this cell sent one message of more than 40000000 bytes; it was not read and the kernel "
+        "was replaced",
+    )
+    assert "h" * 1000 not in nbformat.writes(nb)
+
+
+@pytest.mark.slow
+@pytest.mark.nbgrader
+@pytest.mark.timeout(3600)  # one batch of six gradings, on a shared machine
+def test_honest_notebooks_are_not_cut(batch):
+    for student in ("honest", "honest_basics"):
+        assert "[output truncated" not in nbformat.writes(batch.autograded(student))
+
+
+@pytest.mark.slow
+@pytest.mark.nbgrader
+@pytest.mark.timeout(3600)  # one batch of six gradings, on a shared machine
+def test_no_reference_in_reach_and_dev_is_bounded(batch):
+    text = cell_text(batch.autograded("reach"), "inserted-1")
+    facts = json.loads(text.split("FACTS ", 1)[1])
+    assert facts["apt_pkg"] == "ModuleNotFoundError"
+    assert facts["dbus"] == "ModuleNotFoundError"
+    assert facts["dist_packages"] == []
+    assert facts["dev"] in ("PermissionError", "OSError")  # EACCES (another uid) or EROFS
+    assert "ro" in facts["dev_options"]
+    assert facts["shm_mib"] == 64 and facts["shm_errno"] == errno.ENOSPC
+    assert facts["etc_mode"] == "0o755" and facts["fonts_readable"] is True
+
+
+@pytest.mark.slow
+@pytest.mark.nbgrader
+@pytest.mark.timeout(3600)  # one batch of six gradings, on a shared machine
+def test_no_fontconfig_error_in_any_graded_notebook(batch):
+    assert "drawn" in cell_text(batch.autograded("reach"), "inserted-2")
+    for student in STUDENTS:
+        assert "Fontconfig" not in nbformat.writes(batch.autograded(student)), student
+
+
+@pytest.mark.slow
+@pytest.mark.nbgrader
+@pytest.mark.timeout(3600)  # one batch of six gradings, on a shared machine
+def test_one_log_line_says_which_limits_are_in_force(batch):
+    for name, log in batch.logs.items():
+        lines = [line for line in log.splitlines() if "grading sandbox limits:" in line]
+        assert len(lines) == 1, (name, lines)
+        if os.geteuid() == 0 and Path("/sys/fs/cgroup/memory").is_dir():
+            assert "memory 3 GiB via cgroup v1; pids 256 via cgroup v1" in lines[0]
