@@ -93,6 +93,15 @@ c.Autograde.autograde_preprocessors = [
 # the whole package and scikit-learn stay importable in its sandbox).
 c.JudgedExecute.allowed_modules = {"em_step_by_step": ["params", "checks", "data"]}
 c.JudgedExecute.hidden_packages = {"em_step_by_step": ["sklearn", "scipy"]}
+# A check can be graded in a kernel of its own that lacks more: em_in_depth's parameter
+# count (check("n_parameters", ...)) is run again, with the notebook's cells before it, where
+# neither scikit-learn nor GMMParams.n_parameters (nor what calls it: bic, aic) exists, so
+# delegating the count to either scores 0. That run alone decides that test cell.
+c.JudgedExecute.isolated_checks = {
+    "em_in_depth": {
+        "n_parameters": {"hidden_packages": ["sklearn"], "hidden_names": ["params.GMMParams.n_parameters"]}
+    }
+}
 # "none" grades without a sandbox: student code then runs with your rights and can read
 # the keys and rewrite the gradebook. Only for a trusted single-user setting.
 c.JudgedExecute.sandbox = os.environ.get("GMM_LESSON_GRADING_SANDBOX", "bubblewrap")
