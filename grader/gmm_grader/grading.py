@@ -192,17 +192,29 @@ def verdict(cell: NotebookNode, checks: list[Check]) -> str | None:
 
 
 def _hide_library_names(package: Path, names: list[str]) -> None:
-    """Remove ``names`` (``"module.attribute"`` or ``"module.Class.attribute"``) from a sandbox's
-    copy of gmm_lesson, by a ``del`` at the end of the module: anything that needs them fails."""
+    """Remove ``names`` (``"module.function"`` or ``"module.Class.method"``) from a sandbox's copy
+    of gmm_lesson: their definitions are cut out of the module's source, so neither the name
+    nor its code is there (anything that calls it fails)."""
     for name in names:
-        module, _, attribute = name.partition(".")
-        path = package / f"{module}.py"
-        if not attribute or not module.isidentifier() or not path.is_file():
-            raise GradingConfigError(f"hidden name {name!r} is not 'module.attribute' of gmm_lesson")
-        if not all(part.isidentifier() for part in attribute.split(".")):
-            raise GradingConfigError(f"hidden name {name!r} is not 'module.attribute' of gmm_lesson")
-        with path.open("a") as file:
-            file.write(f"\n\ndel {attribute}  # hidden from this check's grading kernel\n")
+        module, *path = name.split(".")
+        file = package / f"{module}.py"
+        if not path or not all(part.isidentifier() for part in (module, *path)) or not file.is_file():
+            raise GradingConfigError(f"hidden name {name!r} is not 'module.name' of gmm_lesson")
+        tree = ast.parse(file.read_text())
+        body = tree.body
+        for part in path[:-1]:
+            found = [n for n in body if isinstance(n, ast.ClassDef) and n.name == part]
+            if not found:
+                raise GradingConfigError(f"hidden name {name!r}: no class {part!r} in gmm_lesson.{module}")
+            body = found[0].body
+        kept = [
+            node for node in body
+            if not (isinstance(node, ast.FunctionDef | ast.ClassDef) and node.name == path[-1])
+        ]
+        if len(kept) == len(body):
+            raise GradingConfigError(f"hidden name {name!r}: no such definition in gmm_lesson.{module}")
+        body[:] = kept or [ast.Pass()]
+        file.write_text(ast.unparse(tree) + "\n")
 
 
 def _failed_import(cell: NotebookNode) -> bool:
@@ -369,10 +381,9 @@ class JudgedExecute(Execute):
             for cell in cells:
                 cell.outputs = []
             part = new_notebook(cells=cells, metadata=copy.deepcopy(nb.metadata))
-            self._sandbox = box
+            self._sandbox = box  # its requests are mounted where probe.emit reads them
             try:
-                with setenv(**{probe.REQUESTS_ENV: str(box.requests)}):
-                    self._run_all(part, resources, None)
+                self._run_all(part, resources, None)
             finally:
                 self._sandbox = main_sandbox
                 self.nb, self.km = nb, None
@@ -494,6 +505,7 @@ class JudgedExecute(Execute):
                 if stopped is not None:
                     break
             cell.outputs = outputs
+            self.nb.cells[index] = cell  # nbclient put each part in the notebook in turn
         return stopped
 
     def _execute(self, cell: NotebookNode, index: int) -> tuple[str, str] | None:
