@@ -455,7 +455,7 @@ class JudgedExecute(Execute):
         self.reset_execution_trackers()
         self._check_assign_resources(resources)
         cells, done, index, restarts = nb.cells, [], 0, 0
-        deadline = time.monotonic() + self.notebook_timeout
+        deadline = self._deadline = time.monotonic() + self.notebook_timeout
         why_not = "not run: the kernel had to be restarted too often"
         while index < len(cells) and restarts <= self.max_restarts and time.monotonic() <= deadline:
             with self.setup_kernel():
@@ -497,6 +497,8 @@ class JudgedExecute(Execute):
         if statements:
             outputs = []
             for statement in statements:
+                if time.monotonic() > self._deadline:  # many slow imports: the notebook's limit holds
+                    break
                 part = copy.deepcopy(cell)
                 part.source, part.outputs = statement, []
                 stopped = self._execute(part, index)
