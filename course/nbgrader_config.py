@@ -98,6 +98,16 @@ c.Autograde.autograde_preprocessors = [
 # (quiz and its sealed records: the learner's multiple-choice self-check cells, no EM maths.)
 c.JudgedExecute.allowed_modules = {"em_step_by_step": ["params", "checks", "data", "quiz", "quiz_records"]}
 c.JudgedExecute.hidden_packages = {"em_step_by_step": ["sklearn", "scipy"]}
+# A check can be graded in a kernel of its own that lacks more: em_in_depth's parameter
+# count (check("n_parameters", ...)) is run again, with the notebook's cells before it, where
+# neither scikit-learn nor GMMParams.n_parameters exists (its code is cut out of the sandbox's
+# copy of params.py; bic and aic, which call it, fail there too), so delegating the count to
+# either scores 0. That run alone decides that test cell.
+c.JudgedExecute.isolated_checks = {
+    "em_in_depth": {
+        "n_parameters": {"hidden_packages": ["sklearn"], "hidden_names": ["params.GMMParams.n_parameters"]}
+    }
+}
 # "none" grades without a sandbox: student code then runs with your rights and can read
 # the keys and rewrite the gradebook. Only for a trusted single-user setting.
 c.JudgedExecute.sandbox = os.environ.get("GMM_LESSON_GRADING_SANDBOX", "bubblewrap")

@@ -10,7 +10,11 @@
    ``probe.emit(token, e_step)``: run the student's code on the request, report plain data;
 3. runs the notebook in a :mod:`gmm_grader.sandbox` kernel; a cell that kills its kernel
    or runs past the time limit costs only that cell: a new kernel re-runs the cells
-   before it and grading goes on;
+   before it and grading goes on. Only restarts caused by graded test cells count
+   against ``max_restarts``; an ungraded cell (a slow exploration, an answer cell) may
+   cause any number, within the notebook's time limit. A cell made only of imports whose
+   run fails on an import is run again import by import, so one missing module leaves
+   the other names of that cell defined and costs only the checks that need it;
 4. decides every graded test cell itself: it passes when the cell raised nothing and
    every check's report is right. The cell's outputs are rewritten so that nbgrader's
    own scoring (an ``error`` output scores 0, anything else full points) gives exactly
@@ -23,6 +27,7 @@ import ast
 import copy
 import json
 import secrets
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -35,6 +40,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellControlSignal, DeadKernelError
 from nbclient.util import run_sync
 from nbformat import NotebookNode
+from nbformat.v4 import new_notebook
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import DeduplicateIds, Execute
 from nbgrader.utils import setenv
@@ -173,6 +179,55 @@ def verdict(cell: NotebookNode, checks: list[Check]) -> str | None:
     return None
 
 
+def _hide_library_names(package: Path, names: list[str]) -> None:
+    """Remove ``names`` (``"module.function"`` or ``"module.Class.method"``) from a sandbox's copy
+    of gmm_lesson: their definitions are cut out of the module's source, so neither the name
+    nor its code is there (anything that calls it fails)."""
+    for name in names:
+        module, *path = name.split(".")
+        file = package / f"{module}.py"
+        if not path or not all(part.isidentifier() for part in (module, *path)) or not file.is_file():
+            raise GradingConfigError(f"hidden name {name!r} is not 'module.name' of gmm_lesson")
+        tree = ast.parse(file.read_text())
+        body = tree.body
+        for part in path[:-1]:
+            found = [n for n in body if isinstance(n, ast.ClassDef) and n.name == part]
+            if not found:
+                raise GradingConfigError(f"hidden name {name!r}: no class {part!r} in gmm_lesson.{module}")
+            body = found[0].body
+        kept = [
+            node for node in body
+            if not (isinstance(node, ast.FunctionDef | ast.ClassDef) and node.name == path[-1])
+        ]
+        if len(kept) == len(body):
+            raise GradingConfigError(f"hidden name {name!r}: no such definition in gmm_lesson.{module}")
+        body[:] = kept or [ast.Pass()]
+        file.write_text(ast.unparse(tree) + "\n")
+
+
+def _failed_import(cell: NotebookNode) -> bool:
+    """Whether this ungraded code cell's run ended in an ImportError (or ModuleNotFoundError)."""
+    return cell.cell_type == "code" and not _is_test_cell(cell) and any(
+        out.output_type == "error" and out.get("ename") in ("ImportError", "ModuleNotFoundError")
+        for out in cell.get("outputs", [])
+    )
+
+
+def _import_statements(cell: NotebookNode) -> list[str] | None:
+    """The statements of a cell made only of two or more imports (None for any other cell).
+
+    Running such a cell again import by import has the effect a learner expects (each
+    import binds its own names) and nothing else: no statement but an import is re-run.
+    """
+    try:
+        tree = ast.parse(cell.source)
+    except SyntaxError:  # IPython syntax (magics) or invalid code: run as written only
+        return None
+    if len(tree.body) < 2 or not all(isinstance(node, ast.Import | ast.ImportFrom) for node in tree.body):
+        return None
+    return [ast.get_source_segment(cell.source, node) for node in tree.body]
+
+
 class DeduplicateCells(DeduplicateIds):
     """nbgrader's DeduplicateIds, without the crash: a copied answer cell is graded as run.
 
@@ -204,6 +259,12 @@ class JudgedExecute(Execute):
         help="assignment -> site packages hidden from its grading kernel (e.g. ['sklearn'])"
     ).tag(config=True)
     always_hidden = List(Unicode(), help="site packages hidden from every grading kernel").tag(config=True)
+    isolated_checks = Dict(
+        help="assignment -> {judge name -> {'hidden_packages': [...], 'hidden_names': [...]}}: a test "
+        "cell holding such a check is graded again in a kernel of its own, in a sandbox where those "
+        "site packages and gmm_lesson names (e.g. 'params.GMMParams.n_parameters') are missing; "
+        "that run alone decides the cell"
+    ).tag(config=True)
     output_limit = Integer(2_000_000, help="bytes of output kept per cell").tag(config=True)
     report_limit = Integer(
         8_000_000, help="bytes of the hidden checks' reports a cell may send (then they are dropped)"
@@ -221,7 +282,11 @@ class JudgedExecute(Execute):
         help="grade even where no memory cgroup can be made (UNSAFE: one student's kernel can "
         "then take the machine's memory; rlimits still apply)",
     ).tag(config=True)
-    max_restarts = Integer(3, help="new kernels per notebook after a crash or time-out").tag(config=True)
+    max_restarts = Integer(
+        3,
+        help="new kernels per notebook after a graded test cell crashed or timed out (restarts "
+        "caused by ungraded cells are bounded by notebook_timeout only)",
+    ).tag(config=True)
     notebook_timeout = Integer(
         900, help="seconds for a whole notebook (cells that would start later are not run)"
     ).tag(config=True)
@@ -302,6 +367,7 @@ class JudgedExecute(Execute):
             try:
                 with setenv(**{probe.REQUESTS_ENV: str(requests)}):  # read by probe.emit without a sandbox
                     self._run_all(nb, resources, km)
+                    self._run_isolated(nb, resources, plan, assignment, Path(root), requests)
             finally:
                 for index, (original, _, _) in plan.items():
                     nb.cells[index].source = original
@@ -315,6 +381,54 @@ class JudgedExecute(Execute):
         for cell in nb.cells:
             _defuse(cell, instructor_cells)
         return self.nb, self.resources
+
+    def _run_isolated(
+        self, nb, resources: dict, plan: dict, assignment: str, root: Path, requests: Path
+    ) -> None:
+        """Grade again, each in a kernel of its own, the test cells of the assignment's isolated checks.
+
+        The new kernel runs the notebook's code cells up to that test cell, as the student
+        wrote them, in a sandbox that lacks the packages and library names the check names
+        (:attr:`isolated_checks`); the test cell's outputs from that run replace those of
+        the notebook's run, so a check of a count cannot be answered by calling the
+        library's or scikit-learn's count. Errors in the other cells of that run are
+        dropped with it: they cost nothing.
+        """
+        wanted = self.isolated_checks.get(assignment, {})
+        main_sandbox = self._sandbox
+        for number, (index, (_, _, checks)) in enumerate(plan.items()):
+            hiding = [wanted[check.name] for check in checks if check.name in wanted]
+            if not hiding:
+                continue
+            if main_sandbox is None:
+                raise GradingConfigError(
+                    f"{assignment}: isolated checks ({', '.join(wanted)}) need the sandbox to hide anything"
+                )
+            packages = {p for h in hiding for p in h.get("hidden_packages", ())}
+            names = sorted({n for h in hiding for n in h.get("hidden_names", ())})
+            box = sandbox.Sandbox(
+                root / f"isolated-{number}",
+                self._assignment_folder(assignment),
+                allowed_modules=main_sandbox.allowed_modules,
+                hidden_packages=tuple(sorted({*main_sandbox.hidden_packages, *packages})),
+                limits=main_sandbox.limits,
+            )
+            _hide_library_names(box.site / "gmm_lesson", names)
+            for check in checks:
+                shutil.copyfile(requests / f"{check.token}.json", box.requests / f"{check.token}.json")
+            cells = [copy.deepcopy(c) for c in nb.cells[: index + 1] if c.cell_type == "code"]
+            for cell in cells:
+                cell.outputs = []
+            part = new_notebook(cells=cells, metadata=copy.deepcopy(nb.metadata))
+            self._sandbox = box  # its requests are mounted where probe.emit reads them
+            try:
+                self._run_all(part, resources, None)
+            finally:
+                box.release()  # its kernel is gone: the uid goes back to the pool
+                self._sandbox = main_sandbox
+                self.nb, self.km = nb, None
+            nb.cells[index].outputs = part.cells[-1].outputs
+            nb.cells[index].execution_count = part.cells[-1].get("execution_count")
 
     def _instructor_cells(self, assignment: str, resources: dict) -> set[str]:
         """The markdown and raw cells of this notebook's source version in course/source."""
@@ -384,7 +498,7 @@ class JudgedExecute(Execute):
         self._check_assign_resources(resources)
         cells, done, index, restarts = nb.cells, [], 0, 0
         self._notebook_bytes = 0  # output bytes kept in this notebook (re-runs after a restart apart)
-        deadline = time.monotonic() + self.notebook_timeout
+        deadline = self._deadline = time.monotonic() + self.notebook_timeout
         why_not = "not run: the kernel had to be restarted too often"
         while index < len(cells) and restarts <= self.max_restarts and time.monotonic() <= deadline:
             with self.setup_kernel():
@@ -405,7 +519,7 @@ class JudgedExecute(Execute):
                     if stopped is not None:
                         if not any(out.output_type == "error" for out in cell.outputs):
                             cell.outputs.append(_error(*stopped))
-                        restarts += 1
+                        restarts += _is_test_cell(cell)  # an ungraded cell costs only its own run
                         break
                     if cell.cell_type == "code":
                         done.append(index - 1)
@@ -417,9 +531,32 @@ class JudgedExecute(Execute):
         self.set_widgets_metadata()
 
     def _run_cell(self, cell: NotebookNode, index: int) -> tuple[str, str] | None:
-        """Run one cell; None if its kernel is still usable, else (why not, error name)."""
+        """Run one cell; None if its kernel is still usable, else (why not, error name).
+
+        A cell of imports only that fails on an import runs again one import at a time
+        (see :func:`_import_statements`); the output limit counts all its runs together.
+        """
         self._output_bytes = self._report_bytes = 0
         self._cut_notes, self._error_passed = set(), False
+        stopped = self._execute(cell, index)
+        statements = _import_statements(cell) if stopped is None and _failed_import(cell) else None
+        if statements:
+            outputs = []
+            for statement in statements:
+                if time.monotonic() > self._deadline:  # many slow imports: the notebook's limit holds
+                    break
+                part = copy.deepcopy(cell)
+                part.source, part.outputs = statement, []
+                stopped = self._execute(part, index)
+                outputs += part.outputs
+                cell.execution_count = part.get("execution_count")
+                if stopped is not None:
+                    break
+            cell.outputs = outputs
+            self.nb.cells[index] = cell  # nbclient put each part in the notebook in turn
+        return stopped
+
+    def _execute(self, cell: NotebookNode, index: int) -> tuple[str, str] | None:
         try:
             self.preprocess_cell(cell, self.resources, index)
         except DeadKernelError:

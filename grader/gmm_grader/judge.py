@@ -88,9 +88,17 @@ def _sample(rng: np.random.Generator, params: em.GMMParams, N: int) -> np.ndarra
 
 # ------------------------------------------------------------------ plain data out
 def _number(reported) -> float | None:
-    """A reported number as a float (None if it is not one); 'nan'/'inf' stay non-finite."""
+    """A reported number as a float (None if it is not one); 'nan'/'inf' stay non-finite.
+
+    A 0-d array (``np.array(2.5)``, what ``np.sum`` of an array gives with some
+    arguments) is a number too; numpy scalars arrive as numbers already.
+    """
     if isinstance(reported, bool):
         return None
+    if isinstance(reported, dict) and reported.get("shape") == [] and "array" in reported:
+        if reported.get("finite") is False:
+            return float("nan")
+        return _number(reported["array"])
     if isinstance(reported, int | float):
         return float(reported)
     if reported in ("nan", "inf", "-inf"):
@@ -151,6 +159,24 @@ def _check_number(reported, want: float, what: str, tol: float = 1e-6) -> str | 
     if not abs(got - want) <= tol * (1.0 + abs(want)):
         return f"{what} is not right"
     return None
+
+
+def _pair(reported) -> list | None:
+    """The two items of a reported pair: a tuple or a list of two (None otherwise)."""
+    if isinstance(reported, dict) and isinstance(reported.get("tuple"), list):
+        reported = reported["tuple"]
+    return list(reported) if isinstance(reported, list) and len(reported) == 2 else None
+
+
+def _sequence(reported) -> list | None:
+    """The items of a reported list, tuple or 1-d array (None otherwise)."""
+    if isinstance(reported, dict) and isinstance(reported.get("tuple"), list):
+        return reported["tuple"]
+    if isinstance(reported, dict) and "array" in reported and len(reported.get("shape", ())) == 1:
+        if reported.get("finite") is False:
+            return ["nan"] * len(reported["array"])  # which entries are not finite is not reported
+        return reported["array"]
+    return reported if isinstance(reported, list) else None
 
 
 def _returned(call: dict, name: str) -> tuple[Any, str | None]:
@@ -343,9 +369,10 @@ def _e_step_cases(rng, shapes, far=False):
 
 
 def _e_step_compare(returned, case):
-    if not isinstance(returned, dict) or len(returned.get("tuple", ())) != 2:
+    pair = _pair(returned)
+    if pair is None:
         return f"e_step should return a pair (resp, total), got {_describe(returned)}"
-    resp, total = returned["tuple"]
+    resp, total = pair
     want = np.asarray(case["resp"])
     got = _got_array(resp)
     if got is not None and got.shape == want.T.shape and _close(got, want.T) and not _close(got, want):
@@ -477,13 +504,16 @@ def _run_em_stopping_calls(rng):
 
 def _run_em_compare(returned, case):
     tol, max_iter = case["tol"], case["max_iter"]
-    if not isinstance(returned, dict) or len(returned.get("tuple", ())) != 2:
+    pair = _pair(returned)
+    if pair is None:
         return f"run_em should return a pair (params, history), got {_describe(returned)}"
-    params, history = returned["tuple"]
-    if isinstance(history, dict) and "array" in history:
-        history = history["array"]
-    if not isinstance(history, list) or not all(_number(v) is not None for v in history):
-        return f"history should be a list of numbers, got {_describe(history)}"
+    params, reported_history = pair
+    history = _sequence(reported_history)
+    if history is None:
+        return f"history should be a list of numbers, got {_describe(reported_history)}"
+    not_numbers = [v for v in history if _number(v) is None]
+    if not_numbers:
+        return f"history should hold only numbers, but it holds {_describe(not_numbers[0])}"
     want = case["history"]
     if len(history) != len(want):
         n = len(want) - 1

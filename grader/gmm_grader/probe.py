@@ -17,13 +17,18 @@ such name in its module's namespace answers from the table (and hands any other 
 to the student's own function), so a later step is scored on its own: a bug in
 ``log_gaussian`` does not also fail ``log_likelihood``, ``e_step`` and the EM loop.
 The tables hold values, never an implementation, and only for inputs the kernel is
-given anyway.
+given anyway. A call is matched whichever way the student wrote it: its arguments are
+bound to the parameters of the student's own function of that name (by
+:func:`inspect.signature`), so ``e_step(X=X, params=params)`` matches as ``e_step(X,
+params)`` does. The names are replaced in the namespace of the checked function (for a
+callable object, of its ``__call__``) and in the notebook's own namespace.
 
 This module may import only numpy, :mod:`gmm_lesson.params` and IPython.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import os
@@ -123,13 +128,40 @@ def _same(given: Any, expected: Any) -> bool:
         return False
 
 
+def _positional(own: Any, args: tuple, kwargs: dict) -> tuple | None:
+    """The call's arguments in the order of ``own``'s parameters (None if they do not bind).
+
+    Without a signature to bind to (no function of the student's, or a builtin) only a
+    call without keywords is matched.
+    """
+    if not kwargs:
+        return args
+    try:
+        bound = inspect.signature(own).bind(*args, **kwargs)
+    except (TypeError, ValueError):  # no signature, or a call own would refuse
+        return None
+    ordered: list[Any] = []
+    for parameter in bound.signature.parameters.values():
+        if parameter.name not in bound.arguments:
+            break
+        value = bound.arguments[parameter.name]
+        if parameter.kind is parameter.VAR_POSITIONAL:
+            ordered.extend(value)
+        elif parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD):
+            ordered.append(value)
+        else:
+            break
+    return tuple(ordered)
+
+
 def _stand_in(name: str, table: list[dict], own: Any) -> Callable:
     """A function answering from ``table`` and handing any other call to ``own``."""
     entries = [(decode(entry["args"]), entry["returned"]) for entry in table]
 
     def stand_in(*args: Any, **kwargs: Any) -> Any:
-        for expected, returned in entries:
-            if len(args) >= len(expected) and all(map(_same, args, expected)):
+        given = _positional(own, args, kwargs)
+        for expected, returned in entries if given is not None else ():
+            if len(given) >= len(expected) and all(map(_same, given, expected)):
                 return decode(returned)  # a fresh copy: the caller may change it
         if own is _ABSENT:
             raise NameError(f"name {name!r} is not defined")
@@ -141,24 +173,47 @@ def _stand_in(name: str, table: list[dict], own: Any) -> Callable:
 _ABSENT = object()
 
 
+def _namespaces(function: Any) -> list[dict]:
+    """Where the names ``function`` calls are looked up: its globals (for a callable
+    object, those of its class's ``__call__``), and the notebook's namespace."""
+    found: list[dict] = []
+    candidates = [getattr(function, "__globals__", None)]
+    call = inspect.getattr_static(type(function), "__call__", None)  # a callable object's method
+    candidates.append(getattr(call, "__globals__", None))
+    candidates.append(getattr(getattr(function, "__func__", None), "__globals__", None))  # a bound method
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    except ImportError:  # pragma: no cover - IPython is always there in a kernel
+        shell = None
+    candidates.append(getattr(shell, "user_ns", None))
+    for namespace in candidates:
+        if isinstance(namespace, dict) and all(namespace is not seen for seen in found):
+            found.append(namespace)
+    return found
+
+
 @contextmanager
 def standing_in(function: Any, stand_ins: dict[str, list[dict]] | None) -> Iterator[None]:
-    """Within the block, the names in ``stand_ins`` of ``function``'s namespace answer from tables.
+    """Within the block, the names in ``stand_ins`` answer from tables where ``function`` looks them up.
 
-    A name the namespace (the notebook) does not define is defined for the block; each
-    name is put back, or removed, afterwards. ``function`` itself is never replaced.
+    That is ``function``'s module namespace (for a callable object, its ``__call__``'s)
+    and the notebook's. A name a namespace does not define is defined for the block;
+    each name is put back, or removed, afterwards. ``function`` itself is never replaced.
     """
-    namespace = getattr(function, "__globals__", None)
-    saved: dict[str, Any] = {}
-    if stand_ins and isinstance(namespace, dict):
+    saved: list[tuple[dict, str, Any]] = []
+    for namespace in _namespaces(function) if stand_ins else ():
         for name, table in stand_ins.items():
-            if name != getattr(function, "__name__", None):
-                saved[name] = namespace.get(name, _ABSENT)
-                namespace[name] = _stand_in(name, table, saved[name])
+            own = namespace.get(name, _ABSENT)
+            if own is function or name == getattr(function, "__name__", None):
+                continue
+            saved.append((namespace, name, own))
+            namespace[name] = _stand_in(name, table, own)
     try:
         yield
     finally:
-        for name, own in saved.items():
+        for namespace, name, own in reversed(saved):
             if own is _ABSENT:
                 namespace.pop(name, None)
             else:

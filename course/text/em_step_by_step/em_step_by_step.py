@@ -439,8 +439,8 @@ def run_em(X, params, tol=1e-3, max_iter=100):
     ### END SOLUTION
 
 
-# %%
-# run_em's tests check your loop alone: while they run, e_step and m_step are replaced by
+# %% nbgrader={"grade": true, "grade_id": "test_run_em", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+# These tests check your loop alone: while they run, e_step and m_step are replaced by
 # two stand-ins with log-likelihoods chosen in advance. Each stand-in GMMParams carries its
 # iteration number t as means[0, 0]; the stand-in resp carries it as resp[0, 0] = t / 10.
 chosen = [-900.0, -500.0, -400.0, -399.5, -399.45, -399.44, -399.435, -399.433, -399.432, -399.4315]
@@ -471,7 +471,6 @@ def run_em_with_stand_ins(**options):
     return int(params.means[0, 0]), list(history)
 
 
-# %% nbgrader={"grade": true, "grade_id": "test_run_em", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # tol=0 never stops early: exactly max_iter iterations, the start's log L and one per iteration
 last, history = run_em_with_stand_ins(tol=0.0, max_iter=5)
 assert len(history) == 6, (
