@@ -306,6 +306,17 @@ def user_config_dir() -> Path:
     return Path(os.environ.get("JUPYTER_CONFIG_DIR") or Path.home() / ".jupyter")
 
 
+def pytest_args(rest: Sequence[str]) -> list[str]:
+    """The user's pytest arguments, plus ``--durations=25`` unless they chose their own.
+
+    The 25 slowest tests, printed at the end of every run, keep the suite's budget
+    (25 minutes on 2 cores) in sight.
+    """
+    if any(arg == "--durations" or arg.startswith("--durations=") for arg in rest):
+        return list(rest)
+    return [*rest, "--durations=25"]
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in EXTRAS:
         print(__doc__)
@@ -324,7 +335,7 @@ def main(argv: list[str]) -> int:
         ensure_chromium()
         ensure_bubblewrap()
         ensure_postgresql()
-        return subprocess.call([PYTHON, "-m", "pytest", *rest], cwd=ROOT)
+        return subprocess.call([PYTHON, "-m", "pytest", *pytest_args(rest)], cwd=ROOT)
     if command == "explorer":
         return subprocess.call(explorer_command(rest), cwd=APPS, env=venv_env())
     if command == "lite":
