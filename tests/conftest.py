@@ -89,7 +89,8 @@ def tier_of(item: pytest.Item) -> str:
         raise pytest.UsageError(f"{item.nodeid} is marked with several tiers: {own}")
     if own:
         return own[0]
-    module = item.module.__name__.rpartition(".")[2] if item.module else ""
+    module = getattr(item, "module", None)
+    module = module.__name__.rpartition(".")[2] if module is not None else ""
     heavy = any(item.get_closest_marker(m) for m in ("slow", "browser", "nbgrader"))
     if module in FAST_MODULES and not heavy:
         return "fast"
