@@ -13,7 +13,8 @@ Tiers (markers registered in pyproject.toml, documented in the README):
     top to bottom, the course facts, authoring and install tools, the lite build.
 ``grading``
     Real ``nbgrader`` and the grading sandbox: the session's one graded class
-    (``tests/graded_class.py``), the PostgreSQL round trip, class grading in parallel.
+    (``tests/graded_class.py``: how a module adds its submissions is in its docstring),
+    the attack suite, the round trips on SQLite and PostgreSQL, class grading in parallel.
 ``system``
     Whole systems: JupyterHub with real Unix accounts, JupyterLab and Voila in chromium.
 
