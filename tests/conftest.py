@@ -74,10 +74,6 @@ TIERS = {
     "test_install": "system",
 }
 
-# scikit-learn's joblib counts physical cores with a subprocess (lscpu) on first use; the
-# logical count is what we would tell it anyway, and the fast tier starts no process
-os.environ.setdefault("LOKY_MAX_CPU_COUNT", str(os.cpu_count() or 1))
-
 settings.register_profile("gmm", derandomize=True, database=None, print_blob=True)
 settings.register_profile("search", derandomize=False, database=None, print_blob=True)
 settings.load_profile(os.environ.get("GMM_HYPOTHESIS_PROFILE", "gmm"))
