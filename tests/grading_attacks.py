@@ -12,6 +12,12 @@ own notebook changes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
+
+import graded_class as gc
+import nbformat
+import nbgrader_helpers as h
+from nbformat.v4 import new_code_cell, new_markdown_cell
 
 EM = "em_step_by_step"
 BASICS = "gmm_basics"
@@ -748,3 +754,55 @@ SUBMISSIONS: dict[str, Submission] = {
         inserted=[READ_KEYS],
     ),
 }
+
+
+# ---------------------------------------------------------------- into the session's graded class
+def notebook(sub: Submission, release_nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The submission's notebook, from the released one (and the source's solutions)."""
+    nb = nbformat.from_dict(release_nb)
+    source_nb = h.read(h.source_notebook_path(sub.assignment))
+    if sub.base == "full":
+        h.fill_solutions(nb, source_nb, {gid: code.strip("\n") for gid, code in sub.answers.items()})
+    else:
+        for gid, code in sub.answers.items():
+            h.cell_by_grade_id(nb, gid).source = code.strip("\n")
+    for gid in sub.duplicated:
+        index = next(i for i, c in enumerate(nb.cells) if h.grade_id(c) == gid)
+        copy = nbformat.from_dict(nb.cells[index])
+        copy.id = f"{gid}-copy"
+        nb.cells.insert(index + 1, copy)
+    first_code = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
+    for offset, code in enumerate(sub.inserted, start=1):
+        nb.cells.insert(first_code + offset, new_code_cell(code, id=f"inserted-{offset}"))
+    for offset, text in enumerate(sub.markdown, start=1):
+        nb.cells.insert(first_code + 1, new_markdown_cell(text, id=f"inserted-md-{offset}"))
+    return nb
+
+
+def builder(sub: Submission):
+    """``build(release_nb, folder)`` for the graded class: the notebook, files and links."""
+
+    def build(release_nb: nbformat.NotebookNode, folder: Path) -> None:
+        nbformat.write(notebook(sub, release_nb), folder / f"{sub.assignment}.ipynb")
+        for name, text in sub.files.items():
+            (folder / name).write_text(text)
+        for name, target in sub.links.items():
+            (folder / name).symlink_to(target.format(package=h.PACKAGE))
+
+    return build
+
+
+def entry(student: str, sub: Submission | None = None) -> gc.Entry:
+    """The class entry of a submission (``SUBMISSIONS[student]`` unless given)."""
+    sub = SUBMISSIONS[student] if sub is None else sub
+    failing = ALL if sub.failing == ALL else set(sub.failing)
+    return gc.entry(
+        student, sub.assignment, builder(sub), gc.expected_scores(sub.assignment, failing),
+        origin=f"grading_attacks:{student}",
+    )
+
+
+def register(*students: str) -> None:
+    """Add these submissions of the hostile class to the session's graded class."""
+    for student in students:
+        gc.add(entry(student))

@@ -468,6 +468,7 @@ def test_single_gaussian_on_iris_matches_sklearn():
     np.testing.assert_allclose(ours.params.covariances[0], expected_cov, rtol=1e-9)
 
 
+@pytest.mark.content  # minutes of scikit-learn fits (120 s of the fast tier's 746 s under load): not fast
 def test_iris_k3_ends_where_sklearn_ends_from_the_same_kind_of_start():
     """k-means++ seeding, then EM: our optima lie in the range scikit-learn's runs reach."""
     X = iris()

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from gmm_lesson import checks, em, params
 
@@ -30,6 +31,7 @@ def test_params_imports_only_numpy_and_checks():
     assert imported <= {"__future__.annotations", "dataclasses.dataclass", "numpy", "gmm_lesson.checks"}
 
 
+@pytest.mark.content  # a fresh interpreter: the only way to see what an import pulls in
 def test_params_loads_without_em_and_holds_no_em_maths():
     """Loaded in a fresh interpreter, params pulls in neither em nor the fast kernels."""
     code = (

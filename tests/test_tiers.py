@@ -1,0 +1,141 @@
+"""The test tiers themselves: the fast tier's guard, the tier of every test, run.py's
+pytest arguments and the graded class's registry (nothing here starts a process)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import conftest
+import graded_class as gc
+import hypothesis
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+import run  # noqa: E402
+
+pytestmark = pytest.mark.fast
+
+
+def test_a_fast_test_cannot_start_a_process():
+    with pytest.raises(conftest.FastTierViolation, match="subprocess.Popen"):
+        subprocess.run([sys.executable, "-c", "pass"])
+    with pytest.raises(conftest.FastTierViolation, match="os.fork"):
+        os.fork()
+    with pytest.raises(conftest.FastTierViolation, match="os.system"):
+        os.system("true")
+    with pytest.raises(conftest.FastTierViolation):
+        asyncio.run(asyncio.create_subprocess_exec(sys.executable, "-c", "pass"))
+
+
+def test_a_fast_test_cannot_open_a_connection():
+    with socket.socket() as sock:
+        with pytest.raises(conftest.FastTierViolation, match="socket.connect"):
+            sock.connect(("127.0.0.1", 9))
+        with pytest.raises(conftest.FastTierViolation, match="socket.connect_ex"):
+            sock.connect_ex(("127.0.0.1", 9))
+        with pytest.raises(conftest.FastTierViolation, match="socket.bind"):
+            sock.bind(("127.0.0.1", 0))
+
+
+def test_a_fast_test_cannot_start_a_kernel():
+    from jupyter_client.manager import AsyncKernelManager, KernelManager
+
+    with pytest.raises(conftest.FastTierViolation, match="KernelManager.start_kernel"):
+        KernelManager(kernel_name="python3").start_kernel()
+    with pytest.raises(conftest.FastTierViolation, match="AsyncKernelManager.start_kernel"):
+        asyncio.run(AsyncKernelManager(kernel_name="python3").start_kernel())
+
+
+def test_hypothesis_is_derandomized():
+    assert hypothesis.settings.default.derandomize is True
+    assert hypothesis.settings.default.database is None
+
+
+class Item:
+    """A stand-in for a collected test: its module and markers."""
+
+    def __init__(self, module: str, *markers: str):
+        self.module = type(sys)(f"tests.{module}")
+        self.markers, self.nodeid = set(markers), f"{module}::test"
+
+    def get_closest_marker(self, name):
+        return name if name in self.markers else None
+
+
+@pytest.mark.parametrize(
+    ("module", "markers", "tier"),
+    [
+        ("test_em", (), "fast"),
+        ("test_em", ("slow",), "content"),  # a slow test of a fast module leaves the tier
+        ("test_notebooks", (), "content"),
+        ("test_grading_attacks", ("nbgrader",), "grading"),
+        ("test_gradebook_db", (), "fast"),
+        ("test_gradebook_db", ("slow",), "grading"),
+        ("test_hub", (), "system"),
+        ("test_anything_new", ("browser",), "system"),
+        ("test_anything_new", ("fast",), "fast"),  # pytestmark = pytest.mark.fast
+        ("test_em", ("grading",), "grading"),  # its own marker wins
+    ],
+)
+def test_every_test_has_one_tier(module, markers, tier):
+    assert conftest.tier_of(Item(module, *markers)) == tier
+
+
+def test_two_tiers_are_refused():
+    with pytest.raises(pytest.UsageError, match="several tiers"):
+        conftest.tier_of(Item("test_em", "fast", "grading"))
+
+
+@pytest.mark.parametrize(
+    ("given", "passed"),
+    [
+        ([], ["--durations=25"]),
+        (["-m", "fast"], ["-m", "fast", "--durations=25"]),
+        (["--durations=5"], ["--durations=5"]),
+        (["--durations", "0", "-x"], ["--durations", "0", "-x"]),
+    ],
+)
+def test_run_py_prints_the_slowest_tests(given, passed):
+    assert run.pytest_args(given) == passed
+
+
+def _build(release_nb, folder):  # a builder for the registry checks (never called)
+    raise AssertionError("not graded here")
+
+
+def test_the_registry_refuses_bad_entries():
+    em = "em_step_by_step"
+    full = gc.expected_scores(em, set())
+    with pytest.raises(ValueError, match="assignment"):
+        gc.entry("zoe", "no_such_assignment", _build, full, origin="here")
+    with pytest.raises(ValueError, match="route"):
+        gc.entry("zoe", em, _build, full, origin="here", route="post")
+    with pytest.raises(TypeError, match="build"):
+        gc.entry("zoe", em, "not callable", full, origin="here")
+    with pytest.raises(ValueError, match="expected"):
+        gc.entry("zoe", em, _build, {"test_q1": 1.0}, origin="here")
+    with pytest.raises(ValueError, match="validate"):
+        gc.entry("zoe", em, _build, full, origin="here", validate=True)
+    with pytest.raises(ValueError, match="unknown test cells"):
+        gc.expected_scores(em, {"test_nothing"})
+    assert set(gc.expected_scores(em, "all").values()) == {0.0}
+
+
+def test_the_same_submission_may_be_registered_twice_but_not_differently(monkeypatch):
+    em = "em_step_by_step"
+    monkeypatch.setattr(gc, "REGISTRY", {})
+    first = gc.register("zoe", em, _build, gc.expected_scores(em, set()), origin="a")
+    assert gc.register("zoe", em, lambda nb, folder: None, gc.expected_scores(em, set()), origin="a") is first
+    with pytest.raises(ValueError, match="differently"):
+        gc.register("zoe", em, _build, gc.expected_scores(em, {"test_q1"}), origin="a")
+    with pytest.raises(ValueError, match="differently"):
+        gc.register("zoe", em, _build, gc.expected_scores(em, set()), origin="b")
+    monkeypatch.setattr(gc, "_graded", True)
+    with pytest.raises(RuntimeError, match="already graded"):
+        gc.register("yan", em, _build, gc.expected_scores(em, set()), origin="a")
