@@ -16,12 +16,13 @@ How it works:
   a space...) is reported as failed with the reason and never given to nbgrader. Each
   other student is graded by an ``nbgrader autograde <assignment>
   --CourseDirectory.student_id=<id>`` of their own: ids are never joined into one option.
-* The students are split into slices, and the slices run as tasks on
-  ``dask.distributed``. By default the cluster is in this process (worker threads that
-  each wait for their nbgrader process, dask's in-process transport): it listens on no
-  port, so no other user of the machine can reach it. ``--scheduler`` uses a running
-  cluster instead, over TLS with certificates the instructor gives (plain ``tcp://`` only
-  with ``--insecure``, loudly, and never with a secret such as a database password). Every
+* The students are split into slices, and the slices run in parallel. By default on
+  threads of this process that each wait for their nbgrader processes: no dask cluster,
+  because even dask's in-process one opens HTTP listeners on every interface; this opens
+  no port, so no other user of the machine can reach it. ``--scheduler`` runs the slices
+  as tasks on a running ``dask.distributed`` cluster instead, over TLS with certificates
+  the instructor gives (plain ``tcp://`` only with ``--insecure``, loudly, and never with
+  a secret such as a database password). Every
   machine must see the course folder at the same path and share the gradebook
   (PostgreSQL through ``GMM_LESSON_DB_URL`` for more than one machine); a separate worker
   must not run as root (its tasks refuse to).
@@ -44,6 +45,7 @@ How it works:
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import ctypes
 import datetime
 import glob
@@ -259,6 +261,7 @@ def grade_slice(
     env: Mapping[str, str] | None = None,
     run_id: str = "0",
     origin: Sequence[Any] = (),
+    notify: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Grade ``students`` one after the other, one stock ``nbgrader autograde`` each (a dask task).
 
@@ -284,8 +287,11 @@ def grade_slice(
         The grading run (hex): tags progress events, work folders and cgroups.
     origin : sequence
         ``(hostname, pid)`` of the process that submitted the task. A task refuses to
-        run as root anywhere else than in that process (the local, in-process cluster):
-        a separate dask worker must run as an unprivileged account.
+        run as root anywhere else than in that process (the local thread pool): a
+        separate dask worker must run as an unprivileged account.
+    notify : callable, optional
+        Called with each student nbgrader finishes (the local pool's progress); on a dask
+        worker, a ``gmm-lesson-classgrade`` event goes to the client instead.
 
     Returns
     -------
@@ -315,12 +321,14 @@ def grade_slice(
     full_env = {**os.environ, **(env or {}), sandbox.RUN_ENV: run_id}
     full_env["PATH"] = f"{bindir}{os.pathsep}{full_env.get('PATH', '')}"  # nbgrader runs alembic
     full_env.pop("NBGRADER_EXECUTION", None)
-    try:
-        from distributed import get_worker
+    worker = None
+    if notify is None:
+        try:
+            from distributed import get_worker
 
-        worker = get_worker()
-    except (ImportError, ValueError):
-        worker = None
+            worker = get_worker()
+        except (ImportError, ValueError):
+            pass
     results: dict[str, tuple[int, str]] = {}
     completed: list[str] = []
     for student in students:
@@ -351,7 +359,9 @@ def grade_slice(
                     current = Path(match.group(1).strip()).parent.parent.name
                 elif _PERMISSIONS.search(line) and current == student:
                     completed.append(current)
-                    if worker is not None:
+                    if notify is not None:
+                        notify(current)
+                    elif worker is not None:
                         worker.log_event(TOPIC, {"run": run_id, "student": current})
             returncode = process.wait()
         finally:
@@ -491,9 +501,9 @@ def grade_class(
     course : str or path
         The course root, the folder holding ``nbgrader_config.py``.
     workers : int, optional
-        Parallel gradings of the local cluster (default: the machine's CPU count). The local
-        cluster is in this process (threads, dask's in-process transport): it opens no
-        network port, so no other user of the machine can reach it. Not with ``scheduler``.
+        Parallel gradings on this machine (default: the machine's CPU count): threads of this
+        process, each waiting for its nbgrader processes. No dask cluster and no network
+        port, so no other user of the machine can reach it. Not with ``scheduler``.
     scheduler : str, optional
         Address of a running dask scheduler: ``tls://host:8786`` with ``tls_ca_file``,
         ``tls_cert`` and ``tls_key``, or ``tcp://host:8786`` only with ``insecure``. Its workers
@@ -606,27 +616,23 @@ def grade_class(
     attempts = dict.fromkeys(pending, 0)
     outputs: dict[str, tuple[int, str]] = {}
     finished: list[str] = []  # students whose grading a returned slice finished
-    own_cluster = own_client = None
+    own_client = pool = None
     if pending:
-        from distributed import Client, LocalCluster, as_completed
+        if client is None and scheduler is None:
+            # The local default: threads of this process, each of which only starts nbgrader
+            # processes and waits for them. No dask cluster, because even an in-process one
+            # (processes=False, inproc://) opens HTTP listeners on every interface (scheduler
+            # and worker, dashboard off or not): this opens no port at all.
+            report.workers = workers or os.cpu_count() or 1
+            pool = concurrent.futures.ThreadPoolExecutor(report.workers, thread_name_prefix="classgrade")
+        elif client is None:
+            from distributed import Client
 
-        if client is None:
-            if scheduler is None:
-                # In this process: worker threads (each task only waits for its nbgrader
-                # processes) over dask's in-process transport, so no port is open to anyone.
-                own_cluster = LocalCluster(
-                    n_workers=1,
-                    threads_per_worker=workers or os.cpu_count() or 1,
-                    processes=False,
-                    protocol="inproc://",
-                    dashboard_address=None,
-                )
-                client = own_client = Client(own_cluster)
-            else:
-                client = own_client = Client(scheduler, security=security, timeout=60)
+            client = own_client = Client(scheduler, security=security, timeout=60)
         run_id = uuid.uuid4().hex[:12]  # short: kernels' socket paths live under the work folder
         try:
-            report.workers = sum(w["nthreads"] for w in client.scheduler_info()["workers"].values())
+            if pool is None:
+                report.workers = sum(w["nthreads"] for w in client.scheduler_info()["workers"].values())
             if scheduler is not None and coursedir.db_url.startswith("sqlite"):
                 print(
                     "warning: a SQLite gradebook on a cluster of machines is untested; "
@@ -636,37 +642,42 @@ def grade_class(
             progress = Progress(len(pending), stream)
             origin = [socket.gethostname(), os.getpid()]
 
+            lock = threading.Lock()
+
+            def step(student: str) -> None:
+                with lock:
+                    report.completions.append(student)
+                progress.step(student)
+
             def completed(event) -> None:
                 msg = event[1] if isinstance(event, tuple) else event
                 if isinstance(msg, dict) and msg.get("run") == run_id:
-                    report.completions.append(msg["student"])
-                    progress.step(msg["student"])
+                    step(msg["student"])
 
-            client.subscribe_topic(TOPIC, completed)
+            if pool is None:
+                client.subscribe_topic(TOPIC, completed)
 
             def run(slices: Iterable[list[str]], first: bool) -> None:
                 futures = []
                 for chunk in slices:
                     for s in chunk:
                         attempts[s] += 1
-                    futures.append(
-                        client.submit(
-                            grade_slice,
-                            str(root),
-                            assignment,
-                            chunk,
-                            nbgrader_args,
-                            env,
-                            run_id,
-                            origin,
-                            pure=False,
-                            key=f"autograde-{assignment}-{chunk[0]}-{uuid.uuid4().hex[:8]}",
-                        )
-                    )
+                    task = (grade_slice, str(root), assignment, chunk, nbgrader_args, env, run_id, origin)
+                    if pool is not None:
+                        futures.append(pool.submit(*task, notify=step))
+                    else:
+                        key = f"autograde-{assignment}-{chunk[0]}-{uuid.uuid4().hex[:8]}"
+                        futures.append(client.submit(*task, pure=False, key=key))
                     futures[-1].students = chunk
                 if first and on_submit is not None:
-                    on_submit(client)
-                for future in as_completed(futures):
+                    on_submit(client if pool is None else pool)
+                if pool is not None:
+                    done = concurrent.futures.as_completed(futures)
+                else:
+                    from distributed import as_completed
+
+                    done = as_completed(futures)
+                for future in done:
                     try:
                         result = future.result()
                     except Exception as exc:  # noqa: BLE001 -- a lost worker, a task error: retried below
@@ -687,17 +698,20 @@ def grade_class(
             deadline = time.monotonic() + 30  # let the last progress events arrive
             while len(report.completions) < len(finished) and time.monotonic() < deadline:
                 time.sleep(0.1)
-            client.unsubscribe_topic(TOPIC)
+            if pool is None:
+                client.unsubscribe_topic(TOPIC)
             progress.close()
         finally:
             try:  # what killed processes (a lost worker's) of this run left, on every worker
-                client.run(_sweep, run_id)
+                if pool is not None:
+                    pool.shutdown(wait=True)
+                    _sweep(run_id)
+                else:
+                    client.run(_sweep, run_id)
             except Exception as exc:  # noqa: BLE001 -- a closing cluster: say so, do not hide the grades
                 print(f"warning: could not clean the workers' leftovers: {exc}", file=sys.stderr)
             if own_client is not None:
                 own_client.close()
-            if own_cluster is not None:
-                own_cluster.close()
     with Gradebook(coursedir.db_url, coursedir.course_id) as gb:
         for student in pending:
             if graded(coursedir, gb, assignment, student, notebooks):
@@ -731,7 +745,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--course", default=".", help="course root, the folder of nbgrader_config.py (default: .)"
     )
     parser.add_argument(
-        "--workers", type=int, help="workers of the local cluster (default: one per CPU core)"
+        "--workers", type=int, help="gradings at a time on this machine (default: one per CPU core)"
     )
     parser.add_argument(
         "--scheduler", help="a running dask scheduler, tls://host:8786 (with the --tls-* files), instead"
