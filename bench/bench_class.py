@@ -11,10 +11,10 @@ same submissions and the course's own config (every kernel sandboxed):
    grade`` runs) with ``--workers 1``;
 3. the same with ``--workers 2``.
 
-Wall time includes everything the instructor waits for (nbgrader start-up, the dask
-cluster). It prints seconds per submission and the speed-up over serial grading; the last
-line reads ``speed-up with 2 workers: <x>`` (target on 2 cores: at least 1.8). The
-figures, the load average before and after, and the CPU count go to
+Wall time includes everything the instructor waits for (nbgrader start-up, once per
+student in the parallel command). It prints seconds per submission and the speed-up
+over serial grading; the last line reads ``speed-up with 2 workers: <x>`` (target on 2
+cores: at least 1.8). The figures, the load average before and after, and the CPU count go to
 ``bench/results/bench_class.json``. The repository's course is never touched.
 """
 

@@ -1,29 +1,40 @@
 """Grade an assignment for a whole class: stock ``nbgrader autograde`` fanned out on dask.
 
     python -m gmm_grader.classgrade em_step_by_step [--course DIR] [--workers N]
-        [--scheduler tcp://host:8786] [--slice-size N] [--force] [-- NBGRADER ARGS...]
+        [--scheduler tls://host:8786 --tls-ca-file CA --tls-cert CERT --tls-key KEY]
+        [--slice-size N] [--force] [-- NBGRADER ARGS...]
 
 (``python3 run.py grade em_step_by_step ...`` runs the same on ``course/``.) Instructor
 side only: nothing here runs in a student's kernel, and every kernel still runs in the
-course's grading sandbox, because each slice is a stock ``nbgrader autograde`` process
+course's grading sandbox, because each grading is a stock ``nbgrader autograde`` process
 with the course's own ``nbgrader_config.py``.
 
 How it works:
 
-* The students with a folder ``submitted/<student>/<assignment>`` are split into slices.
-  A slice is one ``nbgrader autograde <assignment>`` process restricted to those
-  students (``--CourseDirectory.student_id_exclude`` lists every other one): one process
-  per slice, because every nbgrader process spends about 2 CPU-seconds starting up.
-* The slices run as tasks on ``dask.distributed``: a ``LocalCluster`` with one worker per
-  CPU core by default, or the cluster behind ``--scheduler``. Every machine must see the
-  course folder at the same path and share the gradebook (PostgreSQL through
-  ``GMM_LESSON_DB_URL`` for more than one machine).
+* Every folder ``submitted/<student>/<assignment>`` is a student. An id that
+  :func:`gmm_grader.identity.check_student_id` refuses (a glob such as ``[b]ob``, a comma,
+  a space...) is reported as failed with the reason and never given to nbgrader. Each
+  other student is graded by an ``nbgrader autograde <assignment>
+  --CourseDirectory.student_id=<id>`` of their own: ids are never joined into one option.
+* The students are split into slices, and the slices run in parallel. By default on
+  threads of this process that each wait for their nbgrader processes: no dask cluster,
+  because even dask's in-process one opens HTTP listeners on every interface; this opens
+  no port, so no other user of the machine can reach it. ``--scheduler`` runs the slices
+  as tasks on a running ``dask.distributed`` cluster instead, over TLS with certificates
+  the instructor gives (plain ``tcp://`` only with ``--insecure``, loudly, and never with
+  a secret such as a database password). Every
+  machine must see the course folder at the same path and share the gradebook
+  (PostgreSQL through ``GMM_LESSON_DB_URL`` for more than one machine); a separate worker
+  must not run as root (its tasks refuse to).
 * Outcomes come from the gradebook and the autograded notebooks afterwards, not from the
   processes' logs: a student is graded when every autograded test cell has a score for
   this very submission (same timestamp) and the autograded notebook was executed. A
-  student whose slice died (a killed process, a lost worker) is retried **alone**, so a
-  poison submission cannot fail its neighbours, and is reported as failed, with the
-  reason, if that fails too. Nobody is left silently at 0.
+  student whose grading died (a killed process, a lost worker) is retried **alone**, and
+  is reported as failed, with the reason, if that fails too. Nobody is left silently at 0.
+* A killed nbgrader process leaves its work folder ``/tmp/gmm-grading-<pid>.<run>-*`` and
+  its sandbox cgroups ``gmm-lesson-<pid>.<run>-*``: the task that started it removes that
+  process's own as soon as it ends, and every worker removes this run's at the end of the
+  run (a lost worker's). Another grading's, on the same machine, are never touched.
 * Re-running skips every student already graded for the submission in ``submitted/``
   (nbgrader's own rule: the autograded copy is as new as the submission) unless
   ``force``. A student is graded exactly once: a slice that dask re-runs after losing a
@@ -34,6 +45,7 @@ How it works:
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import ctypes
 import datetime
 import glob
@@ -41,10 +53,12 @@ import math
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -52,6 +66,8 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+
+from .identity import check_student_id
 
 TOPIC = "gmm-lesson-classgrade"
 GRADED, FAILED, SKIPPED = "graded", "failed", "skipped"
@@ -243,9 +259,17 @@ def grade_slice(
     students: Sequence[str],
     nbgrader_args: Sequence[str] = (),
     env: Mapping[str, str] | None = None,
-    run_id: str = "",
+    run_id: str = "0",
+    origin: Sequence[Any] = (),
+    notify: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
-    """Run one stock ``nbgrader autograde`` restricted to ``students`` (a dask task).
+    """Grade ``students`` one after the other, one stock ``nbgrader autograde`` each (a dask task).
+
+    Each student is named to nbgrader explicitly (``--CourseDirectory.student_id=ID``, an
+    id :func:`gmm_grader.identity.check_student_id` accepted, so nbgrader's glob matches that
+    folder only); no student list is ever joined into one option. After each process,
+    whatever it left (a killed process's work folder and sandbox cgroups, named after its
+    pid and this run) is removed.
 
     Parameters
     ----------
@@ -254,67 +278,106 @@ def grade_slice(
     assignment : str
         The assignment to grade.
     students : sequence of str
-        The slice: every other student folder in ``submitted/`` is excluded.
+        The slice: safe student ids.
     nbgrader_args : sequence of str
         Extra nbgrader options (``--Execute.timeout=10``, ...).
     env : mapping, optional
         Variables set for nbgrader on top of the worker's environment.
     run_id : str
-        Tags the progress events sent to the client.
+        The grading run (hex): tags progress events, work folders and cgroups.
+    origin : sequence
+        ``(hostname, pid)`` of the process that submitted the task. A task refuses to
+        run as root anywhere else than in that process (the local thread pool): a
+        separate dask worker must run as an unprivileged account.
+    notify : callable, optional
+        Called with each student nbgrader finishes (the local pool's progress); on a dask
+        worker, a ``gmm-lesson-classgrade`` event goes to the client instead.
 
     Returns
     -------
     dict
-        ``returncode``, ``output`` (the nbgrader log), ``students``, ``completed`` (in order).
+        ``students``, ``results`` (student -> ``(returncode, nbgrader log)``) and
+        ``completed`` (the students nbgrader finished, in order).
+
+    Raises
+    ------
+    ValueError
+        A student id the grader refuses (nothing is run).
+    PermissionError
+        A separate dask worker running as root.
     """
+    from . import sandbox
+    from .identity import check_student_id
+
+    for student in students:
+        check_student_id(student)
+    if os.geteuid() == 0 and tuple(origin) != (socket.gethostname(), os.getpid()):
+        raise PermissionError(
+            "this dask worker runs as root: run `dask worker` as an unprivileged account "
+            "(the grading sandbox then runs in its unprivileged mode)"
+        )
     root = Path(course)
-    others = sorted(set(_submitted_students(load_coursedir(root), assignment)) - set(students))
     bindir = Path(sys.executable).parent
-    full_env = {**os.environ, **(env or {})}
+    full_env = {**os.environ, **(env or {}), sandbox.RUN_ENV: run_id}
     full_env["PATH"] = f"{bindir}{os.pathsep}{full_env.get('PATH', '')}"  # nbgrader runs alembic
     full_env.pop("NBGRADER_EXECUTION", None)
-    command = [
-        str(bindir / "nbgrader"),
-        "autograde",
-        assignment,
-        "--CourseDirectory.student_id=*",
-        f"--CourseDirectory.student_id_exclude={','.join(others)}",
-        "--log-level=INFO",
-        *nbgrader_args,
-    ]
-    try:
-        from distributed import get_worker
+    worker = None
+    if notify is None:
+        try:
+            from distributed import get_worker
 
-        worker = get_worker()
-    except (ImportError, ValueError):
-        worker = None
-    completed, lines, current = [], [], None
-    process = subprocess.Popen(
-        command,
-        cwd=root,
-        env=full_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        errors="replace",
-        preexec_fn=_die_with_parent,
-    )
-    assert process.stdout is not None
-    for line in process.stdout:
-        lines.append(line)
-        if (match := _SANITIZING.search(line)) is not None:
-            current = Path(match.group(1).strip()).parent.parent.name
-        elif _PERMISSIONS.search(line) and current is not None:
-            completed.append(current)
-            if worker is not None:
-                worker.log_event(TOPIC, {"run": run_id, "student": current})
-    returncode = process.wait()
-    return {
-        "returncode": returncode,
-        "output": "".join(lines),
-        "students": list(students),
-        "completed": completed,
-    }
+            worker = get_worker()
+        except (ImportError, ValueError):
+            pass
+    results: dict[str, tuple[int, str]] = {}
+    completed: list[str] = []
+    for student in students:
+        command = [
+            str(bindir / "nbgrader"),
+            "autograde",
+            assignment,
+            f"--CourseDirectory.student_id={student}",
+            "--log-level=INFO",
+            *nbgrader_args,
+        ]
+        lines, current = [], None
+        process = subprocess.Popen(
+            command,
+            cwd=root,
+            env=full_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+            preexec_fn=_die_with_parent,
+        )
+        assert process.stdout is not None
+        try:
+            for line in process.stdout:
+                lines.append(line)
+                if (match := _SANITIZING.search(line)) is not None:
+                    current = Path(match.group(1).strip()).parent.parent.name
+                elif _PERMISSIONS.search(line) and current == student:
+                    completed.append(current)
+                    if notify is not None:
+                        notify(current)
+                    elif worker is not None:
+                        worker.log_event(TOPIC, {"run": run_id, "student": current})
+            returncode = process.wait()
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            sandbox.remove_leftovers(run_id, process.pid)  # what a killed process left
+        results[student] = (returncode, "".join(lines))
+    return {"students": list(students), "results": results, "completed": completed}
+
+
+def _sweep(run_id: str) -> list[str]:
+    """On a worker, at the end of a run: remove what any killed process of the run left there."""
+    from . import sandbox
+
+    return sandbox.remove_leftovers(run_id)
 
 
 # ------------------------------------------------------------------ progress
@@ -357,12 +420,71 @@ def _slices(students: list[str], size: int) -> list[list[str]]:
     return [students[i : i + size] for i in range(0, len(students), size)]
 
 
+def _security(scheduler, tls_ca_file, tls_cert, tls_key, insecure):
+    """The ``distributed.Security`` to reach ``scheduler`` with, or None; refuses the unsafe."""
+    tls = {"tls_ca_file": tls_ca_file, "tls_cert": tls_cert, "tls_key": tls_key}
+    for name, value in tls.items():
+        if value is not None and not isinstance(value, str | os.PathLike):
+            raise TypeError(f"{name} must be a path, got {type(value).__name__}")
+    if not isinstance(insecure, bool):
+        raise TypeError(f"insecure must be a bool, got {type(insecure).__name__}")
+    if scheduler is None:
+        given = [name for name, value in tls.items() if value is not None] + (
+            ["insecure"] if insecure else []
+        )
+        if given:
+            raise ValueError(f"{', '.join(given)}: only with scheduler (the local cluster has no network)")
+        return None
+    if scheduler.startswith("tls://"):
+        if insecure:
+            raise ValueError("insecure: a tls:// scheduler is not insecure; drop insecure")
+        for name, value in tls.items():
+            if value is None:
+                raise ValueError(f"{name}: a tls:// scheduler needs tls_ca_file, tls_cert and tls_key")
+            if not Path(value).is_file():
+                raise ValueError(f"{name}: {value} is not a file")
+        from distributed import Security
+
+        return Security(
+            tls_ca_file=str(tls_ca_file),
+            tls_client_cert=str(tls_cert),
+            tls_client_key=str(tls_key),
+            require_encryption=True,
+        )
+    if scheduler.startswith("tcp://") or "://" not in scheduler:
+        if not insecure:
+            raise ValueError(
+                f"scheduler: {scheduler} is plain TCP: anyone who reaches it can run code on its "
+                "workers, and everything sent is readable; use a tls:// scheduler with tls_ca_file, "
+                "tls_cert and tls_key (--tls-ca-file, --tls-cert, --tls-key), or insecure=True "
+                "(--insecure) on a network you trust"
+            )
+        if any(v is not None for v in tls.values()):
+            raise ValueError("tls_ca_file: TLS files with a tcp:// scheduler; use its tls:// address")
+        return None
+    raise ValueError(f"scheduler: {scheduler!r} is neither tls:// nor tcp://")
+
+
+def _secret(name: str, value: str) -> bool:
+    """Whether an environment variable holds a secret (a URL with a password, a password, a token)."""
+    if re.search(r"PASSWORD|SECRET|TOKEN|KEY", name, flags=re.IGNORECASE):
+        return True
+    try:
+        return "://" in value and bool(urllib.parse.urlsplit(value).password)
+    except ValueError:
+        return True
+
+
 def grade_class(
     assignment: str,
     course: str | os.PathLike = ".",
     *,
     workers: int | None = None,
     scheduler: str | None = None,
+    tls_ca_file: str | os.PathLike | None = None,
+    tls_cert: str | os.PathLike | None = None,
+    tls_key: str | os.PathLike | None = None,
+    insecure: bool = False,
     slice_size: int | None = None,
     force: bool = False,
     nbgrader_args: Sequence[str] = (),
@@ -379,17 +501,28 @@ def grade_class(
     course : str or path
         The course root, the folder holding ``nbgrader_config.py``.
     workers : int, optional
-        Workers of the local cluster (default: the machine's CPU count). Not with ``scheduler``.
+        Parallel gradings on this machine (default: the machine's CPU count): threads of this
+        process, each waiting for its nbgrader processes. No dask cluster and no network
+        port, so no other user of the machine can reach it. Not with ``scheduler``.
     scheduler : str, optional
-        Address of a running dask scheduler (``tcp://host:8786``); its workers must see the
-        course folder at the same path and share the gradebook.
+        Address of a running dask scheduler: ``tls://host:8786`` with ``tls_ca_file``,
+        ``tls_cert`` and ``tls_key``, or ``tcp://host:8786`` only with ``insecure``. Its workers
+        must see the course folder at the same path, share the gradebook and run as an
+        unprivileged account (a task refuses to grade in a root worker).
+    tls_ca_file, tls_cert, tls_key : path, optional
+        The CA that signed the scheduler's and workers' certificates, and this client's
+        certificate and key (mutual TLS: a peer without a certificate from that CA is refused).
+    insecure : bool
+        Allow a plain ``tcp://`` scheduler (a loud warning; no secret environment value,
+        such as a database URL with a password, is sent over it: refused instead).
     slice_size : int, optional
-        Students per nbgrader process (default: the students to grade spread over two
-        slices per worker).
+        Students per dask task (default: the students to grade spread over two tasks per
+        worker). Each student is still graded by an nbgrader process of their own.
     force : bool
         Regrade students already graded for their current submission.
     nbgrader_args : sequence of str
-        Extra options for every ``nbgrader autograde`` (``--Execute.timeout=10``, ...).
+        Extra options for every ``nbgrader autograde`` (``--Execute.timeout=10``, ...); not
+        ones that choose students.
     client : distributed.Client, optional
         Use this client instead of starting a cluster (tests).
     stream : file, optional
@@ -400,20 +533,44 @@ def grade_class(
     Returns
     -------
     ClassReport
-        One outcome per student folder in ``submitted/``.
+        One outcome per student folder in ``submitted/``. A folder whose name
+        :func:`gmm_grader.identity.check_student_id` refuses is failed with that reason and
+        never given to nbgrader.
     """
+    from .identity import is_safe_id
+
     if not isinstance(assignment, str) or not assignment.strip():
         raise ValueError(f"assignment must be a non-empty str, got {assignment!r}")
     _check_int("workers", workers)
     _check_int("slice_size", slice_size)
     if scheduler is not None and not isinstance(scheduler, str):
         raise TypeError(
-            f"scheduler must be an address str such as tcp://host:8786, got {type(scheduler).__name__}"
+            f"scheduler must be an address str such as tls://host:8786, got {type(scheduler).__name__}"
         )
     if scheduler is not None and workers is not None:
         raise ValueError("workers: the cluster behind scheduler decides its workers; give one or the other")
     if isinstance(nbgrader_args, str):
         raise TypeError("nbgrader_args must be a sequence of str, not one str")
+    nbgrader_args = list(nbgrader_args)
+    if not all(isinstance(arg, str) for arg in nbgrader_args):
+        raise TypeError("nbgrader_args must be a sequence of str")
+    choosing = [arg for arg in nbgrader_args if re.search(r"student|^--force|^-f$", arg)]
+    if choosing:
+        raise ValueError(f"nbgrader_args: {choosing} choose students; grade_class does (see force)")
+    security = _security(scheduler, tls_ca_file, tls_cert, tls_key, insecure)
+    env = {k: v for k, v in os.environ.items() if k.startswith(_FORWARDED_ENV)}
+    if scheduler is not None and security is None:
+        secrets = sorted(k for k, v in env.items() if _secret(k, v))
+        if secrets:
+            raise ValueError(
+                f"insecure: {', '.join(secrets)} would be sent in clear to a tcp:// scheduler; "
+                "use a tls:// scheduler"
+            )
+        print(
+            f"WARNING: grading over plain TCP ({scheduler}): anyone who can reach the scheduler "
+            "can run code on its workers and read what is sent. Use tls:// on any shared network.",
+            file=sys.stderr,
+        )
     root = Path(course).resolve()
     if not (root / "nbgrader_config.py").is_file():
         raise ValueError(f"course: {root} holds no nbgrader_config.py")
@@ -422,6 +579,7 @@ def grade_class(
 
     coursedir = load_coursedir(root)
     start = time.perf_counter()
+    report = ClassReport(assignment)
     with Gradebook(coursedir.db_url, coursedir.course_id) as gb:
         try:
             notebooks = [nb.name for nb in gb.find_assignment(assignment).notebooks]
@@ -431,10 +589,14 @@ def grade_class(
                 f"assignment: {assignment!r} is not in the gradebook of {root} (known: {known}); "
                 f"run nbgrader generate_assignment {assignment} first"
             ) from None
-        everyone = _submitted_students(coursedir, assignment)
-        report = ClassReport(assignment)
         pending = []
-        for student in everyone:
+        for student in _submitted_students(coursedir, assignment):
+            if not is_safe_id(student):
+                try:
+                    check_student_id(student)
+                except (TypeError, ValueError) as exc:
+                    report.outcomes[student] = Outcome(student, FAILED, reason=f"not graded: {exc}")
+                continue
             folder = Path(coursedir.format_path(coursedir.submitted_directory, student, assignment))
             missing = [n for n in notebooks if not (folder / f"{n}.ipynb").is_file()]
             if len(missing) == len(notebooks):
@@ -451,27 +613,26 @@ def grade_class(
     for student in pending:  # an unfinished grading, or force: start clean (exactly once)
         _clear(coursedir, assignment, student)
 
-    env = {k: v for k, v in os.environ.items() if k.startswith(_FORWARDED_ENV)}
     attempts = dict.fromkeys(pending, 0)
     outputs: dict[str, tuple[int, str]] = {}
     finished: list[str] = []  # students whose grading a returned slice finished
-    own_cluster = own_client = None
+    own_client = pool = None
     if pending:
-        from distributed import Client, LocalCluster, as_completed
+        if client is None and scheduler is None:
+            # The local default: threads of this process, each of which only starts nbgrader
+            # processes and waits for them. No dask cluster, because even an in-process one
+            # (processes=False, inproc://) opens HTTP listeners on every interface (scheduler
+            # and worker, dashboard off or not): this opens no port at all.
+            report.workers = workers or os.cpu_count() or 1
+            pool = concurrent.futures.ThreadPoolExecutor(report.workers, thread_name_prefix="classgrade")
+        elif client is None:
+            from distributed import Client
 
-        if client is None:
-            if scheduler is None:
-                own_cluster = LocalCluster(
-                    n_workers=workers or os.cpu_count() or 1,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=None,
-                )
-                client = own_client = Client(own_cluster)
-            else:
-                client = own_client = Client(scheduler)
+            client = own_client = Client(scheduler, security=security, timeout=60)
+        run_id = uuid.uuid4().hex[:12]  # short: kernels' socket paths live under the work folder
         try:
-            report.workers = len(client.scheduler_info()["workers"])
+            if pool is None:
+                report.workers = sum(w["nthreads"] for w in client.scheduler_info()["workers"].values())
             if scheduler is not None and coursedir.db_url.startswith("sqlite"):
                 print(
                     "warning: a SQLite gradebook on a cluster of machines is untested; "
@@ -479,46 +640,51 @@ def grade_class(
                     file=sys.stderr,
                 )
             progress = Progress(len(pending), stream)
-            run_id = uuid.uuid4().hex
+            origin = [socket.gethostname(), os.getpid()]
+
+            lock = threading.Lock()
+
+            def step(student: str) -> None:
+                with lock:
+                    report.completions.append(student)
+                progress.step(student)
 
             def completed(event) -> None:
                 msg = event[1] if isinstance(event, tuple) else event
                 if isinstance(msg, dict) and msg.get("run") == run_id:
-                    report.completions.append(msg["student"])
-                    progress.step(msg["student"])
+                    step(msg["student"])
 
-            client.subscribe_topic(TOPIC, completed)
+            if pool is None:
+                client.subscribe_topic(TOPIC, completed)
 
             def run(slices: Iterable[list[str]], first: bool) -> None:
                 futures = []
                 for chunk in slices:
                     for s in chunk:
                         attempts[s] += 1
-                    futures.append(
-                        client.submit(
-                            grade_slice,
-                            str(root),
-                            assignment,
-                            chunk,
-                            list(nbgrader_args),
-                            env,
-                            run_id,
-                            pure=False,
-                            key=f"autograde-{assignment}-{chunk[0]}-{uuid.uuid4().hex[:8]}",
-                        )
-                    )
+                    task = (grade_slice, str(root), assignment, chunk, nbgrader_args, env, run_id, origin)
+                    if pool is not None:
+                        futures.append(pool.submit(*task, notify=step))
+                    else:
+                        key = f"autograde-{assignment}-{chunk[0]}-{uuid.uuid4().hex[:8]}"
+                        futures.append(client.submit(*task, pure=False, key=key))
                     futures[-1].students = chunk
                 if first and on_submit is not None:
-                    on_submit(client)
-                for future in as_completed(futures):
+                    on_submit(client if pool is None else pool)
+                if pool is not None:
+                    done = concurrent.futures.as_completed(futures)
+                else:
+                    from distributed import as_completed
+
+                    done = as_completed(futures)
+                for future in done:
                     try:
                         result = future.result()
                     except Exception as exc:  # noqa: BLE001 -- a lost worker, a task error: retried below
                         for s in future.students:
                             outputs[s] = (-1, f"{type(exc).__name__}: {exc}")
                         continue
-                    for s in result["students"]:
-                        outputs[s] = (result["returncode"], result["output"])
+                    outputs.update(result["results"])
                     finished.extend(result["completed"])
 
             size = slice_size or max(1, math.ceil(len(pending) / (2 * max(report.workers, 1))))
@@ -532,13 +698,20 @@ def grade_class(
             deadline = time.monotonic() + 30  # let the last progress events arrive
             while len(report.completions) < len(finished) and time.monotonic() < deadline:
                 time.sleep(0.1)
-            client.unsubscribe_topic(TOPIC)
+            if pool is None:
+                client.unsubscribe_topic(TOPIC)
             progress.close()
         finally:
+            try:  # what killed processes (a lost worker's) of this run left, on every worker
+                if pool is not None:
+                    pool.shutdown(wait=True)
+                    _sweep(run_id)
+                else:
+                    client.run(_sweep, run_id)
+            except Exception as exc:  # noqa: BLE001 -- a closing cluster: say so, do not hide the grades
+                print(f"warning: could not clean the workers' leftovers: {exc}", file=sys.stderr)
             if own_client is not None:
                 own_client.close()
-            if own_cluster is not None:
-                own_cluster.close()
     with Gradebook(coursedir.db_url, coursedir.course_id) as gb:
         for student in pending:
             if graded(coursedir, gb, assignment, student, notebooks):
@@ -572,9 +745,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--course", default=".", help="course root, the folder of nbgrader_config.py (default: .)"
     )
     parser.add_argument(
-        "--workers", type=int, help="workers of the local cluster (default: one per CPU core)"
+        "--workers", type=int, help="gradings at a time on this machine (default: one per CPU core)"
     )
-    parser.add_argument("--scheduler", help="a running dask scheduler, e.g. tcp://host:8786, instead")
+    parser.add_argument(
+        "--scheduler", help="a running dask scheduler, tls://host:8786 (with the --tls-* files), instead"
+    )
+    parser.add_argument("--tls-ca-file", help="the CA that signed the scheduler's and workers' certificates")
+    parser.add_argument("--tls-cert", help="this client's certificate (signed by that CA)")
+    parser.add_argument("--tls-key", help="this client's private key")
+    parser.add_argument(
+        "--insecure",
+        action="store_true",
+        help="allow a plain tcp:// scheduler (anyone reaching it can run code on its workers)",
+    )
     parser.add_argument("--slice-size", type=int, help="students per nbgrader process")
     parser.add_argument("--force", action="store_true", help="regrade students already graded")
     args = parser.parse_args(argv)
@@ -584,6 +767,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.course,
             workers=args.workers,
             scheduler=args.scheduler,
+            tls_ca_file=args.tls_ca_file,
+            tls_cert=args.tls_cert,
+            tls_key=args.tls_key,
+            insecure=args.insecure,
             slice_size=args.slice_size,
             force=args.force,
             nbgrader_args=extra,

@@ -324,7 +324,7 @@ class JudgedExecute(Execute):
     def preprocess(self, nb, resources=None, km=None):
         plan = self._plan(nb)
         assignment = resources.get("nbgrader", {}).get("assignment", "")
-        root = tempfile.mkdtemp(prefix="gmm-grading-")
+        root = tempfile.mkdtemp(prefix=f"{sandbox.WORK_PREFIX}{sandbox.owner_tag()}-")
         try:
             self._sandbox = None
             if self.sandbox == "none":

@@ -35,12 +35,14 @@ import errno
 import fcntl
 import glob
 import os
+import re
 import secrets
 import shutil
 import signal
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import time
 import weakref
 from collections.abc import Mapping
@@ -432,6 +434,69 @@ def _remove(path: Path) -> None:
 def remove_tree(path: Path) -> None:
     """Remove a sandbox's folder on the grader's side, whatever the kernel left in it."""
     _remove(path)
+
+
+# ------------------------------------------------------------------ owners and the janitor
+#: set by gmm_grader.classgrade for each nbgrader process it starts: the grading run (hex)
+RUN_ENV = "GMM_GRADING_RUN"
+WORK_PREFIX = "gmm-grading-"  #: a grading's work folder in the temporary folder
+CGROUP_PREFIX = "gmm-lesson-"  #: a sandbox's cgroup folders
+
+
+def owner_tag() -> str:
+    """``<pid>.<run>``: who owns the work folder and cgroups made by this (nbgrader) process.
+
+    ``pid`` is this process; ``run`` the grading run from ``GMM_GRADING_RUN`` (hex), or
+    ``0`` outside a class grading. Work folders are ``gmm-grading-<pid>.<run>-*`` and cgroups
+    ``gmm-lesson-<pid>.<run>-*``, so :func:`remove_leftovers` can find exactly one
+    process's, or one run's, leftovers.
+    """
+    run = os.environ.get(RUN_ENV, "")
+    return f"{os.getpid()}.{run if re.fullmatch(r'[0-9a-f]{1,32}', run) else '0'}"
+
+
+def remove_leftovers(run: str, pid: int | None = None) -> list[str]:
+    """Remove the work folders and cgroups a killed grading of ``run`` (and ``pid``) left.
+
+    Parameters
+    ----------
+    run : str
+        The grading run (hex, as in ``GMM_GRADING_RUN``).
+    pid : int, optional
+        Only what the nbgrader process ``pid`` of that run made (default: the whole run's).
+
+    Returns
+    -------
+    list of str
+        The paths removed. Processes still in those cgroups are killed first.
+    """
+    if not isinstance(run, str) or re.fullmatch(r"[0-9a-f]{1,32}", run) is None:
+        raise ValueError(f"run must be a hex str, got {run!r}")
+    if pid is not None and (isinstance(pid, bool) or not isinstance(pid, int) or pid < 1):
+        raise ValueError(f"pid must be a positive int, got {pid!r}")
+    tag = f"{'*' if pid is None else pid}.{run}-*"
+    removed = []
+    for folder in Path(tempfile.gettempdir()).glob(WORK_PREFIX + tag):
+        remove_tree(folder)
+        removed.append(str(folder))
+    for controller in ("memory", "pids"):
+        base = _own_cgroup(controller)
+        for folder in base.glob(CGROUP_PREFIX + tag) if base is not None else ():
+            for _ in range(50):
+                try:
+                    for leftover in (folder / "cgroup.procs").read_text().split():
+                        try:
+                            os.kill(int(leftover), signal.SIGKILL)
+                        except ProcessLookupError:
+                            pass
+                    folder.rmdir()
+                    removed.append(str(folder))
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.05)
+    return removed
 
 
 def _own_processes() -> int:
@@ -880,7 +945,8 @@ class SandboxKernelManager(AsyncKernelManager):
         self.sandbox.unlock_sockets()
         kernel_cmd, kw = await super()._async_pre_start_kernel(**kw)
         os.chmod(self.connection_file, 0o644)  # the kernel, another uid, must read it
-        self._cgroups = Cgroups(f"gmm-lesson-{self.sandbox.uid}-{secrets.token_hex(4)}", self.sandbox.limits)
+        name = f"{CGROUP_PREFIX}{owner_tag()}-{self.sandbox.uid}-{secrets.token_hex(4)}"
+        self._cgroups = Cgroups(name, self.sandbox.limits)
         kw["cwd"] = str(self.sandbox.root)
         kw["stdout"] = kw["stderr"] = subprocess.DEVNULL  # the kernel's own fds never reach the grader
         kw["stdin"] = subprocess.DEVNULL
