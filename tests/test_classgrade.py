@@ -104,10 +104,8 @@ def leftovers(pid: int, tmp: Path) -> list[str]:
     """The work folders (in the temporary folder ``tmp``) and sandbox cgroups the nbgrader
     process ``pid`` made (any run)."""
     found = [str(p) for p in tmp.glob(f"{sandbox.WORK_PREFIX}{pid}.*")]
-    for controller in ("memory", "pids"):
-        base = sandbox._own_cgroup(controller)
-        if base is not None:
-            found += [str(p) for p in base.glob(f"{sandbox.CGROUP_PREFIX}{pid}.*")]
+    for base in sandbox.cgroup_bases():
+        found += [str(p) for p in base.glob(f"{sandbox.CGROUP_PREFIX}{pid}.*")]
     return found
 
 

@@ -568,3 +568,21 @@ def test_one_log_line_says_which_limits_are_in_force(batch):
         assert len(lines) == 1, (name, lines)
         if os.geteuid() == 0 and Path("/sys/fs/cgroup/memory").is_dir():
             assert "memory 3 GiB via cgroup v1; pids 256 via cgroup v1" in lines[0]
+
+
+def test_the_janitor_looks_where_sandbox_cgroups_are_made_on_v1_and_v2(tmp_path):
+    """classgrade's janitor (sandbox.remove_leftovers) searches sandbox.cgroup_bases()."""
+    v1, v2 = tmp_path / "v1", tmp_path / "v2"
+    for controller in ("memory", "pids"):
+        (v1 / controller / "grading").mkdir(parents=True)
+    proc1 = tmp_path / "proc1"
+    proc1.write_text("7:memory:/grading\n5:pids:/grading\n0::/\n")
+    assert sandbox.cgroup_bases(v1, proc1) == [v1 / "memory" / "grading", v1 / "pids" / "grading"]
+    (v2 / "user.slice" / "grader" / sandbox.GRADER_LEAF).mkdir(parents=True)
+    (v2 / "cgroup.controllers").write_text("memory pids\n")
+    proc2 = tmp_path / "proc2"
+    proc2.write_text("0::/user.slice/grader\n")
+    assert sandbox.cgroup_bases(v2, proc2) == [v2 / "user.slice" / "grader"]
+    proc2.write_text(f"0::/user.slice/grader/{sandbox.GRADER_LEAF}\n")  # moved into its leaf
+    assert sandbox.cgroup_bases(v2, proc2) == [v2 / "user.slice" / "grader"]
+    assert sandbox.cgroup_bases(v2, tmp_path / "missing") == []

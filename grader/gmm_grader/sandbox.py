@@ -479,9 +479,8 @@ def remove_leftovers(run: str, pid: int | None = None) -> list[str]:
     for folder in Path(tempfile.gettempdir()).glob(WORK_PREFIX + tag):
         remove_tree(folder)
         removed.append(str(folder))
-    for controller in ("memory", "pids"):
-        base = _own_cgroup(controller)
-        for folder in base.glob(CGROUP_PREFIX + tag) if base is not None else ():
+    for base in cgroup_bases():
+        for folder in base.glob(CGROUP_PREFIX + tag):
             for _ in range(50):
                 try:
                     for leftover in (folder / "cgroup.procs").read_text().split():
@@ -632,6 +631,30 @@ V1_MEMORY_FILES = ("memory.limit_in_bytes", "memory.memsw.limit_in_bytes")
 #: children with controllers ("no internal processes": a cgroup that hands controllers to
 #: its children holds no process itself)
 GRADER_LEAF = "gmm-grader"
+
+
+def cgroup_bases(root: Path = CGROUP_ROOT, proc_cgroup: Path = Path("/proc/self/cgroup")) -> list[Path]:
+    """The folders :class:`Cgroups` makes sandbox cgroups in, for this process (existing ones).
+
+    cgroup v1: the grader's own ``memory`` and ``pids`` cgroups; v2: the grader's own cgroup
+    (the parent of its ``gmm-grader`` leaf once it moved there). So a janitor looks exactly
+    where this grader's sandboxes went, whatever the host's cgroup version.
+    """
+    root = Path(root)
+    try:
+        lines = [line.split(":", 2) for line in Path(proc_cgroup).read_text().splitlines() if line]
+    except OSError:
+        return []
+    if (root / "cgroup.controllers").is_file():
+        own = next((path for number, _, path in lines if number == "0"), None)
+        if own is None:
+            return []
+        base = root / own.lstrip("/")
+        bases = [base.parent if base.name == GRADER_LEAF else base]
+    else:
+        v1 = {c: path for _, controllers, path in lines for c in controllers.split(",") if c}
+        bases = [root / c / v1[c].lstrip("/") for c in ("memory", "pids") if c in v1]
+    return [base for base in bases if base.is_dir()]
 
 
 class Cgroups:
