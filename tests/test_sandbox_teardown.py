@@ -1,4 +1,4 @@
-"""A sandbox's tear-down: nothing is orphaned to PID 1 and no cgroup is left.
+"""A sandbox's tear-down: nothing is orphaned to PID 1, no cgroup is left, the font cache is shared.
 
 tests/test_grading.py checks what a sandboxed kernel can see; these tests check what is
 left once it is gone (issue 19: the grader waited on zombies that only PID 1 could reap)
@@ -117,7 +117,7 @@ INSIDE = textwrap.dedent(
 
 
 @pytest.mark.slow
-def test_a_sandboxed_kernel_leaves_no_process_and_no_cgroup(tmp_path):
+def test_a_sandboxed_kernel_leaves_no_process_no_cgroup_and_shares_the_font_cache(tmp_path):
     box = sandbox.Sandbox(tmp_path / "box", None)
     km = sandbox.SandboxKernelManager(kernel_name="python3", sandbox=box)
     run_sync(km.start_kernel)()
@@ -143,4 +143,10 @@ def test_a_sandboxed_kernel_leaves_no_process_and_no_cgroup(tmp_path):
     assert left == []
     assert all(not folder.exists() for folder in cgroups)
     assert not subreaper()  # off again after the last sandbox
-    assert facts["font"] is True  # the kernel did its work (matplotlib found its fonts)
+    # matplotlib read the batch's cache, read-only, and did not rebuild it
+    assert facts["cachedir"] == "/tmp/matplotlib"
+    assert facts["cache"] == [sandbox.font_cache().name]
+    assert facts["writable"] in ("OSError", "PermissionError")
+    rebuilt = [r for r in facts["records"] if "generated new fontManager" in r or "building the font" in r]
+    assert rebuilt == []
+    assert facts["font"] is True

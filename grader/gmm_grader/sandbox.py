@@ -26,7 +26,9 @@ jupyter_client kernel manager that starts kernels this way.
 
 from __future__ import annotations
 
+import atexit
 import ctypes
+import functools
 import logging
 import os
 import secrets
@@ -36,6 +38,7 @@ import signal
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -218,6 +221,7 @@ class Sandbox:
         bwrap += ["--proc", "/proc", "--dev", "/dev"]
         tmpfs = ["--perms", "1777", "--size", str(limits.tmpfs_size), "--tmpfs"]  # kernel-writable
         bwrap += [*tmpfs, "/tmp"]
+        bwrap += _font_cache_mounts(env["MPLCONFIGDIR"])
         for parent in _parents([dest for _, dest in binds] + [str(self.sockets), SANDBOX_HOME]):
             if parent != "/tmp":
                 bwrap += ["--perms", "0755", "--dir", parent]
@@ -278,6 +282,58 @@ class Sandbox:
             "sh",
             *kernel_cmd,
         ]
+
+
+def _font_cache_mounts(config_dir: str) -> list[str]:
+    """bwrap arguments that put this batch's matplotlib font cache, read-only, in ``config_dir``.
+
+    ``config_dir`` itself stays writable (matplotlib wants to write there, and would
+    otherwise rebuild its cache in a temporary folder); the cache file is a read-only
+    mount the kernel can read but neither change nor replace. Without a cache, nothing.
+    """
+    cache = font_cache()
+    if cache is None:
+        return []
+    return ["--perms", "1777", "--dir", config_dir, "--ro-bind", str(cache), f"{config_dir}/{cache.name}"]
+
+
+@functools.cache
+def font_cache() -> Path | None:
+    """matplotlib's font list, built once per grading process for all its sandboxes.
+
+    Every fresh sandbox would otherwise spend about a second rebuilding it on its first
+    ``import matplotlib.pyplot``. It is built by the grader's own interpreter (the one the
+    kernels run) with an empty home folder, so it lists the fonts a sandbox sees:
+    matplotlib's own and the system's. Removed when the process exits. None (each kernel
+    builds its own, as before) if it cannot be built.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="gmm-mplcache-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    (folder / "home").mkdir()
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(folder / "home"),
+        "MPLCONFIGDIR": str(folder),
+        "MPLBACKEND": "agg",
+        "LANG": "C.UTF-8",
+    }
+    try:
+        subprocess.run(
+            [sys.executable, "-c", "import matplotlib.font_manager"],
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        LOG.warning("no shared matplotlib font cache for the grading sandboxes (%s)", exc)
+        return None
+    found = sorted(folder.glob("fontlist-*.json"))
+    if len(found) != 1:
+        LOG.warning("no shared matplotlib font cache for the grading sandboxes (found %s)", found)
+        return None
+    found[0].chmod(0o644)
+    return found[0]
 
 
 def _remove(path: Path) -> None:
