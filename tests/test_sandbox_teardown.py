@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import signal
 import subprocess
 import textwrap
 import time
@@ -117,7 +118,8 @@ INSIDE = textwrap.dedent(
 
 
 @pytest.mark.slow
-def test_a_sandboxed_kernel_leaves_no_process_no_cgroup_and_shares_the_font_cache(tmp_path):
+@pytest.mark.parametrize("kill_outer_first", [False, True], ids=["shutdown", "outer-bwrap-killed-first"])
+def test_a_sandboxed_kernel_leaves_no_process_no_cgroup_and_shares_the_font_cache(tmp_path, kill_outer_first):
     box = sandbox.Sandbox(tmp_path / "box", None)
     km = sandbox.SandboxKernelManager(kernel_name="python3", sandbox=box)
     run_sync(km.start_kernel)()
@@ -129,6 +131,7 @@ def test_a_sandboxed_kernel_leaves_no_process_no_cgroup_and_shares_the_font_cach
         assert subreaper()  # while a sandbox runs, its orphans come to the grader
         outer = km.provisioner.process.pid
         processes = [p for p in map(identity, [outer, *descendants(outer)]) if p is not None]
+        assert run_sync(km.is_alive)()  # as nbclient asks after every cell
         outputs = []
         run_sync(kc.execute_interactive)(INSIDE, timeout=120, output_hook=outputs.append)
         text = "".join(m["content"].get("text", "") for m in outputs if m["msg_type"] == "stream")
@@ -136,6 +139,12 @@ def test_a_sandboxed_kernel_leaves_no_process_no_cgroup_and_shares_the_font_cach
         cgroups = list(km._cgroups.dirs)
     finally:
         kc.stop_channels()
+        if kill_outer_first:  # the outer bwrap dies first, not by the manager's kill (OOM killer, ...)
+            os.kill(outer, signal.SIGKILL)
+            deadline = time.monotonic() + 60
+            while state(outer) != "Z":  # dead, not yet reaped: the manager learns it only now
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
         run_sync(km.shutdown_kernel)()  # as nbclient does: graceful (the sandbox kills it)
     # the outer bwrap, the namespace's init and the kernel: all gone, none a zombie of PID 1
     assert len(processes) >= 3

@@ -41,6 +41,7 @@ import sysconfig
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -459,17 +460,18 @@ class Cgroups:
     def procs(self) -> list[str]:
         return [str(folder / "cgroup.procs") for folder in self.dirs]
 
-    def remove(self) -> None:
+    def remove(self, reap: Callable[[], object] | None = None) -> None:
         """Kill what is still in the cgroups, then remove them (never leaves a folder behind).
 
         Each folder is emptied by killing every process it lists, then removed as soon as
         the kernel counts it empty: on cgroup v2 that is an event (``populated 0`` in
         ``cgroup.events``), on v1 a short, growing pause between tries. A killed process
         holds its cgroup until its parent reaps it: :func:`reap_adopted` reaps the ones
-        the grader adopted, so nothing waits on a slow init (PID 1).
+        the grader adopted, so nothing waits on a slow init (PID 1); ``reap`` is called
+        before every try, for processes adopted while this waits.
         """
         for folder in self.dirs:
-            if not _empty_and_remove(folder, REMOVE_TIMEOUT):  # loud, but it costs no student a grade
+            if not _empty_and_remove(folder, REMOVE_TIMEOUT, reap):  # loud, but it costs no student a grade
                 LOG.warning("cgroup %s still holds processes %s s after a kill", folder, REMOVE_TIMEOUT)
 
 
@@ -491,12 +493,14 @@ def _kill_listed(folder: Path) -> bool:
     return bool(pids)
 
 
-def _empty_and_remove(folder: Path, timeout: float) -> bool:
+def _empty_and_remove(folder: Path, timeout: float, reap: Callable[[], object] | None = None) -> bool:
     """Kill what ``folder`` holds and remove it; True once it is gone (or was never there)."""
     deadline = time.monotonic() + timeout
     pause = 0.001
     while True:
         _kill_listed(folder)
+        if reap is not None:
+            reap()
         try:
             folder.rmdir()
             return True
@@ -704,6 +708,7 @@ class SandboxKernelManager(AsyncKernelManager):
         self.ip = str(self.sandbox.sockets / "kernel")
         self.connection_file = str(self.sandbox.sockets / "kernel.json")
         self._cgroups: Cgroups | None = None
+        self._orphans: dict[int, str] = {}  # the outer bwrap's children: see _note_orphans
 
     async def _async_pre_start_kernel(self, **kw):
         self.sandbox.unlock_sockets()
@@ -725,22 +730,39 @@ class SandboxKernelManager(AsyncKernelManager):
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
         start_adopting()  # the sandbox's inner bwrap, orphaned when it is killed, comes to us
         self._adopting = True
-        self._orphans: dict[int, str] = {}
         await super()._async_launch_kernel(kernel_cmd, **kw)
 
-    async def _async_kill_kernel(self, restart: bool = False) -> None:
+    def _note_orphans(self) -> None:
+        """Remember the outer bwrap's children (the namespace's init): orphaned if it dies first."""
         process = getattr(self.provisioner, "process", None)
-        if process is not None and process.returncode is None:  # what will be orphaned
+        if process is not None and process.poll() is None:  # poll() also reaps it once it exited
             self._orphans.update(children(process.pid))
+
+    async def _async_is_alive(self) -> bool:
+        self._note_orphans()  # nbclient asks after every cell: the init is known long before a kill
+        return await super()._async_is_alive()
+
+    is_alive = _async_is_alive
+
+    async def _async_kill_kernel(self, restart: bool = False) -> None:
+        self._note_orphans()
         await super()._async_kill_kernel(restart=restart)
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        process = getattr(self.provisioner, "process", None)
+        self._note_orphans()
         await super()._async_cleanup_resources(restart=restart)
+
+        def reap() -> None:
+            if process is not None:
+                process.poll()  # the outer bwrap, if a slow kill left it unreaped
+            reap_adopted(self._orphans)
+
         try:
-            reap_adopted(getattr(self, "_orphans", {}))
-            self._orphans = {}
+            reap()
             if self._cgroups is not None:
-                self._cgroups.remove()
+                self._cgroups.remove(reap)
+            self._orphans = {}
         finally:
             if getattr(self, "_adopting", False):
                 self._adopting = False
