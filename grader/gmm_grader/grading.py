@@ -26,6 +26,7 @@ from __future__ import annotations
 import ast
 import copy
 import json
+import os
 import secrets
 import shutil
 import tempfile
@@ -51,6 +52,9 @@ from . import judge, probe, render, sandbox
 BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 #: exception name of the error output that records a failed hidden check
 FAILED = "HiddenTestFailed"
+#: a file to append one JSON line of timings per graded notebook to (bench/bench_course.py);
+#: unset, nothing is timed. The same line is logged at debug level when it is written.
+TIMINGS_ENV = "GMM_GRADER_TIMINGS"
 
 
 class GradingConfigError(ValueError):
@@ -322,6 +326,9 @@ class JudgedExecute(Execute):
 
     # -------------------------------------------------------------- the notebook
     def preprocess(self, nb, resources=None, km=None):
+        timings_file = os.environ.get(TIMINGS_ENV)
+        self._timings = {"kernel_start": [], "cells": [], "kernel_stop": []} if timings_file else None
+        started = time.perf_counter()
         plan = self._plan(nb)
         assignment = resources.get("nbgrader", {}).get("assignment", "")
         root = tempfile.mkdtemp(prefix=f"{sandbox.WORK_PREFIX}{sandbox.owner_tag()}-")
@@ -351,12 +358,12 @@ class JudgedExecute(Execute):
                     limits=limits,
                 )
                 requests = self._sandbox.requests
+            self._time("sandbox_setup", started)
+            judging = time.perf_counter()
             rng = np.random.default_rng(secrets.randbits(128))
             for index, (_, visible, checks) in plan.items():
                 for check in checks:
-                    check.options, check.shown = judge.resolve(
-                        check.name, check.options, self._course_root()
-                    )
+                    check.options, check.shown = judge.resolve(check.name, check.options, self._course_root())
                     check.request = judge.JUDGES[check.name].request(rng, **check.options)
                     (requests / f"{check.token}.json").write_text(json.dumps(judge.for_kernel(check.request)))
                 probes = "".join(
@@ -364,6 +371,7 @@ class JudgedExecute(Execute):
                     for c in checks
                 )
                 nb.cells[index].source = visible + probes
+            self._time("judge_requests", judging)
             try:
                 with setenv(**{probe.REQUESTS_ENV: str(requests)}):  # read by probe.emit without a sandbox
                     self._run_all(nb, resources, km)
@@ -374,13 +382,44 @@ class JudgedExecute(Execute):
         finally:
             if self._sandbox is not None:
                 self._sandbox.release()  # its kernels are gone: the uid goes back to the pool
+            removing = time.perf_counter()
             sandbox.remove_tree(Path(root))
+            self._time("remove_folder", removing)
+        judging = time.perf_counter()
         for index, (_, _, checks) in plan.items():
             self._judge_cell(nb.cells[index], checks)
+        self._time("judge_verdicts", judging)
+        defusing = time.perf_counter()
         instructor_cells = self._instructor_cells(assignment, resources)
         for cell in nb.cells:
             _defuse(cell, instructor_cells)
+        self._time("defuse", defusing)
+        if self._timings is not None:
+            self._time("preprocess", started)
+            who = resources.get("nbgrader", {})
+            line = json.dumps(
+                {
+                    "student": who.get("student"),
+                    "assignment": assignment,
+                    "notebook": resources.get("unique_key"),
+                    "sandbox": self.sandbox,
+                    **self._timings,
+                }
+            )
+            self.log.debug("grading timings: %s", line)
+            with open(timings_file, "a", encoding="utf-8") as out:
+                out.write(line + "\n")
         return self.nb, self.resources
+
+    def _time(self, phase: str, since: float, **extra) -> None:
+        """Record the seconds since ``since`` under ``phase`` (a list phase gets one more entry)."""
+        if getattr(self, "_timings", None) is None:
+            return
+        seconds = time.perf_counter() - since
+        if isinstance(self._timings.get(phase), list):
+            self._timings[phase].append({"seconds": seconds, **extra} if extra else seconds)
+        else:
+            self._timings[phase] = seconds
 
     def _run_isolated(
         self, nb, resources: dict, plan: dict, assignment: str, root: Path, requests: Path
@@ -470,9 +509,7 @@ class JudgedExecute(Execute):
         problem = verdict(cell, checks)
         outputs = [safe for out in cell.outputs if (safe := _as_scored_safely(out)) is not None]
         outputs += [
-            NotebookNode(output_type="stream", name="stdout", text=f"{c.shown}\n")
-            for c in checks
-            if c.shown
+            NotebookNode(output_type="stream", name="stdout", text=f"{c.shown}\n") for c in checks if c.shown
         ]
         if problem and not any(out.output_type == "error" for out in outputs):
             outputs.append(_error(problem))  # a cell that raised keeps its own error instead
@@ -501,8 +538,10 @@ class JudgedExecute(Execute):
         deadline = self._deadline = time.monotonic() + self.notebook_timeout
         why_not = "not run: the kernel had to be restarted too often"
         while index < len(cells) and restarts <= self.max_restarts and time.monotonic() <= deadline:
+            starting = time.perf_counter()
             with self.setup_kernel():
                 info = self.wait_for_reply(self.kc.kernel_info())
+                self._time("kernel_start", starting)
                 nb.metadata["language_info"] = info["content"]["language_info"]
                 if self._sandbox is not None:
                     self._sandbox.lock_sockets()  # bound: the kernel may create no more files there
@@ -515,7 +554,10 @@ class JudgedExecute(Execute):
                     if time.monotonic() > deadline:
                         break
                     cell, index = cells[index], index + 1
+                    running = time.perf_counter()
                     stopped = self._run_cell(cell, index - 1)
+                    if cell.cell_type == "code":
+                        self._time("cells", running, index=index - 1)
                     if stopped is not None:
                         if not any(out.output_type == "error" for out in cell.outputs):
                             cell.outputs.append(_error(*stopped))
@@ -523,6 +565,8 @@ class JudgedExecute(Execute):
                         break
                     if cell.cell_type == "code":
                         done.append(index - 1)
+                stopping = time.perf_counter()
+            self._time("kernel_stop", stopping)  # shutdown, reaping, cgroup removal
         if time.monotonic() > deadline:
             why_not = f"not run: the notebook ran past its time limit of {self.notebook_timeout} s"
         for cell in cells[index:]:

@@ -31,21 +31,27 @@ jupyter_client kernel manager that starts kernels this way.
 
 from __future__ import annotations
 
+import atexit
+import ctypes
 import errno
 import fcntl
+import functools
 import glob
+import logging
 import os
 import re
 import secrets
+import select
 import shutil
 import signal
 import subprocess
 import sys
 import sysconfig
 import tempfile
+import threading
 import time
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -56,6 +62,8 @@ from traitlets import Integer
 from zmq.utils.monitor import parse_monitor_message
 
 import gmm_lesson
+
+LOG = logging.getLogger(__name__)
 
 #: the learner's library, copied (allowed modules only) into every sandbox
 PACKAGE_DIR = Path(gmm_lesson.__file__).resolve().parent
@@ -364,6 +372,7 @@ class Sandbox:
         bwrap += ["--perms", "1777", "--size", str(limits.shm_size), "--tmpfs", "/dev/shm"]
         tmpfs = ["--perms", "1777", "--size", str(limits.tmpfs_size), "--tmpfs"]  # kernel-writable
         bwrap += [*tmpfs, "/tmp"]
+        bwrap += _font_cache_mounts(env["MPLCONFIGDIR"])
         for parent in _parents([dest for _, dest in binds] + [str(self.sockets), SANDBOX_HOME]):
             if parent != "/tmp":
                 bwrap += ["--perms", "0755", "--dir", parent]
@@ -424,6 +433,58 @@ class Sandbox:
             "sh",
             *kernel_cmd,
         ]
+
+
+def _font_cache_mounts(config_dir: str) -> list[str]:
+    """bwrap arguments that put this batch's matplotlib font cache, read-only, in ``config_dir``.
+
+    ``config_dir`` itself stays writable (matplotlib wants to write there, and would
+    otherwise rebuild its cache in a temporary folder); the cache file is a read-only
+    mount the kernel can read but neither change nor replace. Without a cache, nothing.
+    """
+    cache = font_cache()
+    if cache is None:
+        return []
+    return ["--perms", "1777", "--dir", config_dir, "--ro-bind", str(cache), f"{config_dir}/{cache.name}"]
+
+
+@functools.cache
+def font_cache() -> Path | None:
+    """matplotlib's font list, built once per grading process for all its sandboxes.
+
+    Every fresh sandbox would otherwise spend about a second rebuilding it on its first
+    ``import matplotlib.pyplot``. It is built by the grader's own interpreter (the one the
+    kernels run) with an empty home folder, so it lists the fonts a sandbox sees:
+    matplotlib's own and the system's. Removed when the process exits. None (each kernel
+    builds its own, as before) if it cannot be built.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="gmm-mplcache-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    (folder / "home").mkdir()
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(folder / "home"),
+        "MPLCONFIGDIR": str(folder),
+        "MPLBACKEND": "agg",
+        "LANG": "C.UTF-8",
+    }
+    try:
+        subprocess.run(
+            [sys.executable, "-c", "import matplotlib.font_manager"],
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        LOG.warning("no shared matplotlib font cache for the grading sandboxes (%s)", exc)
+        return None
+    found = sorted(folder.glob("fontlist-*.json"))
+    if len(found) != 1:
+        LOG.warning("no shared matplotlib font cache for the grading sandboxes (found %s)", found)
+        return None
+    found[0].chmod(0o644)
+    return found[0]
 
 
 def _remove(path: Path) -> None:
@@ -792,20 +853,183 @@ class Cgroups:
     def procs(self) -> list[str]:
         return [str(folder / "cgroup.procs") for folder in self.dirs]
 
-    def remove(self) -> None:
-        """Kill what is still in the cgroups, then remove them (retrying while it exits)."""
+    def remove(self, reap: Callable[[], object] | None = None) -> None:
+        """Kill what is still in the cgroups, then remove them (never leaves a folder behind).
+
+        Each folder is emptied by killing every process it lists, then removed as soon as
+        the kernel counts it empty: on cgroup v2 that is an event (``populated 0`` in
+        ``cgroup.events``), on v1 a short, growing pause between tries. A killed process
+        holds its cgroup until its parent reaps it: :func:`reap_adopted` reaps the ones
+        the grader adopted, so nothing waits on a slow init (PID 1); ``reap`` is called
+        before every try, for processes adopted while this waits.
+        """
         for folder in self.dirs:
-            for _ in range(50):
-                try:
-                    for pid in (folder / "cgroup.procs").read_text().split():
-                        try:
-                            os.kill(int(pid), signal.SIGKILL)
-                        except ProcessLookupError:
-                            pass
-                    folder.rmdir()
-                    break
-                except OSError:
-                    time.sleep(0.05)
+            if not _empty_and_remove(folder, REMOVE_TIMEOUT, reap):  # loud, but it costs no student a grade
+                LOG.warning("cgroup %s still holds processes %s s after a kill", folder, REMOVE_TIMEOUT)
+
+
+#: seconds to wait for a killed sandbox's cgroup to empty before giving up loudly
+REMOVE_TIMEOUT = 30.0
+
+
+def _kill_listed(folder: Path) -> bool:
+    """SIGKILL every process ``folder/cgroup.procs`` lists; False once it lists none."""
+    try:
+        pids = (folder / "cgroup.procs").read_text().split()
+    except OSError:
+        return False
+    for pid in pids:
+        try:
+            os.kill(int(pid), signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return bool(pids)
+
+
+def _empty_and_remove(folder: Path, timeout: float, reap: Callable[[], object] | None = None) -> bool:
+    """Kill what ``folder`` holds and remove it; True once it is gone (or was never there)."""
+    deadline = time.monotonic() + timeout
+    pause = 0.001
+    while True:
+        _kill_listed(folder)
+        if reap is not None:
+            reap()
+        try:
+            folder.rmdir()
+            return True
+        except FileNotFoundError:
+            return True
+        except OSError:
+            pass
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        if not _wait_unpopulated(folder, min(left, 1.0)):
+            # cgroup v1 gives no event: wait a little longer each time (1 ms, 2 ms ... 50 ms)
+            time.sleep(min(pause, left))
+            pause = min(pause * 2, 0.05)
+
+
+def _wait_unpopulated(folder: Path, timeout: float) -> bool:
+    """On cgroup v2, wait (no polling) until ``cgroup.events`` says ``populated 0``.
+
+    Returns False where there is no such file (cgroup v1): the caller then pauses briefly.
+    """
+    events = folder / "cgroup.events"
+    try:
+        fd = os.open(events, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        watcher = select.poll()
+        watcher.register(fd, select.POLLPRI | select.POLLERR)
+        deadline = time.monotonic() + timeout
+        while True:
+            os.lseek(fd, 0, os.SEEK_SET)
+            if b"populated 0" in os.read(fd, 4096):
+                return True
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return True  # the caller tries again and keeps its own deadline
+            watcher.poll(left * 1000)  # the kernel wakes us when cgroup.events changes
+    finally:
+        os.close(fd)
+
+
+# ------------------------------------------------------------------ reaping
+#: prctl option: orphaned descendants are re-parented to this process, not to PID 1
+PR_SET_CHILD_SUBREAPER = 36
+
+
+_adopting = {"kernels": 0}
+_adopting_lock = threading.Lock()
+
+
+def _set_subreaper(on: bool) -> bool:
+    """``prctl(PR_SET_CHILD_SUBREAPER)`` for this process; True if the kernel accepted it."""
+    if not sys.platform.startswith("linux"):
+        return False
+    libc = ctypes.CDLL(None, use_errno=True)
+    return libc.prctl(PR_SET_CHILD_SUBREAPER, int(on), 0, 0, 0) == 0
+
+
+def start_adopting() -> bool:
+    """Make this process (the grader) adopt its orphaned descendants while a sandbox runs.
+
+    A sandbox is ``bwrap`` outside its PID namespace and ``bwrap`` again as that
+    namespace's init. When jupyter_client kills the kernel's process group, the outer
+    bwrap dies and the inner one is orphaned: without this it goes to PID 1, which may
+    take seconds to reap it (on some machines PID 1 is no real init), and until then the
+    sandbox's cgroup cannot be removed. As a child subreaper the grader gets it and reaps
+    it itself (:func:`reap_adopted`). Counted: :func:`stop_adopting` after the last
+    sandbox's tear-down turns it off, so a process that only sometimes grades (a test
+    session, a worker) does not keep adopting other daemons. Linux only; True if on.
+    """
+    with _adopting_lock:
+        _adopting["kernels"] += 1
+        return _set_subreaper(True)
+
+
+def stop_adopting() -> None:
+    """One sandbox fewer (see :func:`start_adopting`); off after the last one."""
+    with _adopting_lock:
+        _adopting["kernels"] = max(_adopting["kernels"] - 1, 0)
+        if _adopting["kernels"] == 0:
+            _set_subreaper(False)
+
+
+def children(pid: int) -> dict[int, str]:
+    """The children of process ``pid`` now, each with its start time (to know it again)."""
+    found: set[int] = set()
+    tasks = list(Path(f"/proc/{pid}/task").glob("*/children"))
+    for path in tasks:
+        try:
+            found.update(int(child) for child in path.read_text().split())
+        except OSError:
+            continue
+    if not tasks:  # kernels without CONFIG_PROC_CHILDREN: every process's parent
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            fields = _stat_fields(stat.parent.name)
+            if fields and fields[1] == pid:
+                found.add(int(stat.parent.name))
+    started = {child: _stat_fields(child) for child in found}
+    return {child: fields[2] for child, fields in started.items() if fields is not None}
+
+
+def _stat_fields(pid: int | str) -> tuple[str, int, str] | None:
+    """(state, parent pid, start time) of a process, from ``/proc/<pid>/stat``."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text[text.rindex(")") + 2 :].split()  # the name before it may hold anything
+    return fields[0], int(fields[1]), fields[19]
+
+
+def reap_adopted(expected: dict[int, str]) -> list[int]:
+    """Kill and reap the processes of ``expected`` that are now this process's children.
+
+    ``expected`` maps process ids to start times, as :func:`children` gave them for a
+    sandbox's outer bwrap before it was killed: its orphans, adopted by the grader (see
+    :func:`start_adopting`). Each one that is the grader's child now, with the same start
+    time, is killed and waited for (``waitpid``: no polling, no sleep); an unreaped child
+    keeps its id, so no other process can be hit. Returns the ids reaped.
+    """
+    me, reaped = os.getpid(), []
+    for pid, started in expected.items():
+        fields = _stat_fields(pid)
+        if fields is None or fields[1] != me or fields[2] != started:
+            continue  # gone, reaped by its own parent, or not (yet) ours
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:  # reaped meanwhile by whoever else waits for it
+            continue
+        reaped.append(pid)
+    return reaped
 
 
 
@@ -949,6 +1173,7 @@ class SandboxKernelManager(AsyncKernelManager):
         return self._iopub_lost
 
     async def _async_is_alive(self) -> bool:
+        self._note_orphans()  # nbclient asks after every cell: the init is known long before a kill
         if self.iopub_lost():  # alive or not, this kernel can no longer be heard
             return False
         return await super()._async_is_alive()
@@ -963,6 +1188,7 @@ class SandboxKernelManager(AsyncKernelManager):
         self._cgroups: Cgroups | None = None
         self._monitor = None
         self._iopub_lost = False
+        self._orphans: dict[int, str] = {}  # the outer bwrap's children: see _note_orphans
 
     async def _async_pre_start_kernel(self, **kw):
         self.sandbox.unlock_sockets()
@@ -982,12 +1208,42 @@ class SandboxKernelManager(AsyncKernelManager):
 
     interrupt_kernel = _async_interrupt_kernel
 
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
+        start_adopting()  # the sandbox's inner bwrap, orphaned when it is killed, comes to us
+        self._adopting = True
+        await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    def _note_orphans(self) -> None:
+        """Remember the outer bwrap's children (the namespace's init): orphaned if it dies first."""
+        process = getattr(self.provisioner, "process", None)
+        if process is not None and process.poll() is None:  # poll() also reaps it once it exited
+            self._orphans.update(children(process.pid))
+
+    async def _async_kill_kernel(self, restart: bool = False) -> None:
+        self._note_orphans()
+        await super()._async_kill_kernel(restart=restart)
+
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        process = getattr(self.provisioner, "process", None)
+        self._note_orphans()
         await super()._async_cleanup_resources(restart=restart)
         if self._monitor is not None:
             self._monitor[0].close(linger=0)
             self._monitor = None
-        if self._cgroups is not None:
-            self._cgroups.remove()
+
+        def reap() -> None:
+            if process is not None:
+                process.poll()  # the outer bwrap, if a slow kill left it unreaped
+            reap_adopted(self._orphans)
+
+        try:
+            reap()
+            if self._cgroups is not None:
+                self._cgroups.remove(reap)
+            self._orphans = {}
+        finally:
+            if getattr(self, "_adopting", False):
+                self._adopting = False
+                stop_adopting()
 
     cleanup_resources = _async_cleanup_resources
