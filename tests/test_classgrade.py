@@ -494,7 +494,10 @@ def remote(tmp_path_factory, other_user):
                 str(tls / f"{who}.key"),
             ]
 
-        worker_env = {**env, "HOME": str(tmp / "home"), "TMPDIR": str(tmp / "t")}
+        # an unprivileged worker gets no memory cgroup on this machine (no delegated subtree), so
+        # grading refuses unless told, loudly, to go on without one: the documented opt-out
+        worker_env = {**env, "HOME": str(tmp / "home"), "TMPDIR": str(tmp / "t"),
+                      "GMM_LESSON_ALLOW_NO_MEMORY_LIMIT": "1"}
         dask = str(h.VENV_BIN / "dask")
         common = {
             "env": worker_env,
