@@ -137,8 +137,10 @@ def _folder(inbound: Path, student: str, claim: str, text: str) -> Path:
 @pytest.mark.slow  # nbgrader makes the gradebook with an alembic subprocess
 @pytest.mark.nbgrader
 @ROOT_ONLY
-def test_collect_rules_in_process(tmp_path, caplog):
+def test_collect_rules_in_process(tmp_path, caplog, monkeypatch):
     """Roster, owner, backdated claims, special files, size, --student; then without roster and owner."""
+    # the gradebook's set-up runs ``alembic`` from PATH: the venv's, as run.py test does not put it there
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
     collect, inbound, submitted = _collect_here(tmp_path, require_roster=True)
     collect.coursedir.max_dir_size = 1  # kB
     with Gradebook(collect.coursedir.db_url, "c") as gb:

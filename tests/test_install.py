@@ -188,7 +188,7 @@ def test_run_py_passes_the_constraints_to_pip(tmp_path, monkeypatch):
     run.ensure_venv(("lab",), None)  # kept: a command without the grader does not remove it
     assert calls == []
     # the commands that grade install the grader; the learner's do not
-    assert set(run.GRADER_EXTRAS) == {"test", "grade", "report"}
+    assert set(run.GRADER_EXTRAS) == {"test", "grade", "report", "check"}
 
 
 # ------------------------------------------------------------------------------ Binder
@@ -251,7 +251,7 @@ def test_binder_postbuild_setup_serves_exercises_and_voila_with_culling(tmp_path
     with server:
         listing = server.api("GET", "/api/contents/exercises")
         assert sorted(item["name"] for item in listing["content"]) == sorted(
-            p.name for p in (ROOT / "course" / "source").iterdir() if p.is_dir())
+            [*(p.name for p in (ROOT / "course" / "source").iterdir() if p.is_dir()), "START-HERE.ipynb"])
         page = server.request("GET", "/voila/render/apps/explorer.ipynb", timeout=240).decode()
         assert "application/vnd.jupyter.widget-view+json" in page  # the explorer ran
         assert "EMExplorer()" not in page and "from gmm_lesson" not in page  # no code
