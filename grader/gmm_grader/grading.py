@@ -604,7 +604,7 @@ class JudgedExecute(Execute):
         try:
             self.preprocess_cell(cell, self.resources, index)
         except DeadKernelError:
-            if isinstance(self.km, sandbox.SandboxKernelManager) and self.km.iopub_lost():
+            if isinstance(self.km, sandbox.SandboxKernelManager) and self.km.message_refused():
                 return self._message_refused()
             return DIED
         except (CellControlSignal, TimeoutError):
@@ -617,7 +617,7 @@ class JudgedExecute(Execute):
         ):
             return self._timed_out()
         if not run_sync(self.km.is_alive)():
-            if isinstance(self.km, sandbox.SandboxKernelManager) and self.km.iopub_lost():
+            if isinstance(self.km, sandbox.SandboxKernelManager) and self.km.message_refused():
                 return self._message_refused()
             return DIED
         return None

@@ -1172,6 +1172,24 @@ class SandboxKernelManager(AsyncKernelManager):
                     self._iopub_lost = True
         return self._iopub_lost
 
+    def message_refused(self, wait: float = 2.0) -> bool:
+        """Whether this kernel was cut off for sending a message too large, not dead by itself.
+
+        IOPub drops for both: a refused message (the kernel runs on, unheard) and a kernel
+        that exited (``os._exit``, a crash). So the IOPub loss counts as a refusal only if
+        the kernel's process is still running ``wait`` seconds later.
+        """
+        if not self.iopub_lost():
+            return False
+        process = getattr(self.provisioner, "process", None)
+        if process is None:
+            return False
+        try:
+            process.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            return True
+        return False
+
     async def _async_is_alive(self) -> bool:
         self._note_orphans()  # nbclient asks after every cell: the init is known long before a kill
         if self.iopub_lost():  # alive or not, this kernel can no longer be heard
