@@ -241,10 +241,12 @@ def test_crashes_and_time_outs_cost_only_their_own_cell(batch):
         ),  # kill(-1): none to signal
         ("ignores_interrupts", "CellTimeoutError"),
         ("fork_bomb", "CellTimeoutError"),
-        ("output_flood", "CellTimeoutError"),
+        # a flood is stopped either by the output cap and then the time limit, or, when
+        # ipykernel flushes one stream message past the largest the grader reads, at once
+        ("output_flood", ("CellTimeoutError", "OutputLimitError")),
     ):
         errors = h.errors(batch.autograded(student))
-        assert errors.get("inserted-1") == ename, (student, errors)
+        assert errors.get("inserted-1") in (ename if isinstance(ename, tuple) else (ename,)), (student, errors)
         not_graded = ("compare", "starts", "explorer")  # em.fit and the widgets are absent while graded
         assert not {cid for cid in errors if cid != "inserted-1" and cid not in not_graded}, (
             errors
@@ -254,7 +256,10 @@ def test_crashes_and_time_outs_cost_only_their_own_cell(batch):
 def test_output_is_capped(batch):
     nb = batch.autograded("output_flood")
     assert len(nbformat.writes(nb)) < 5 * 2**20
-    assert "[output truncated: " in nbformat.writes(nb)  # the note says which limit
+    # the flood is cut: by the cap's note (which says which limit), or by refusing the one
+    # message too large to read (the cell then ends in OutputLimitError)
+    cut = h.errors(nb).get("inserted-1") == "OutputLimitError"
+    assert cut or "[output truncated: " in nbformat.writes(nb)
 
 
 def test_honest_stderr_shows_and_costs_nothing(batch):
