@@ -493,7 +493,14 @@ def _remove(path: Path) -> None:
 
 
 def remove_tree(path: Path) -> None:
-    """Remove a sandbox's folder on the grader's side, whatever the kernel left in it."""
+    """Remove a sandbox's folder on the grader's side, whatever the kernel left in it.
+
+    A grading killed while its kernel ran leaves the socket folder read-only
+    (:meth:`Sandbox.lock_sockets`); without root, ``rm`` cannot empty it until the owner may
+    write to it again. ``chmod -R`` does not follow the symbolic links it meets.
+    """
+    if os.geteuid() != 0 and Path(path).is_dir() and not Path(path).is_symlink():
+        subprocess.run(["chmod", "-R", "u+rwx", "--", str(path)], check=False, capture_output=True)
     _remove(path)
 
 
