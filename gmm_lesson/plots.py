@@ -37,7 +37,8 @@ from matplotlib.patches import Ellipse
 from matplotlib.text import Text
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
 
-from . import checks, em
+from . import checks, em, figures
+from .figures import number as _num
 
 __all__ = [
     "OKABE_ITO",
@@ -283,6 +284,23 @@ class Mixture2DArtists:
     numbers: list = field(default_factory=list, repr=False)
 
 
+def _note_2d(ax: Axes, X: np.ndarray, params: em.GMMParams, resp: np.ndarray, dims: tuple[int, ...]) -> None:
+    """Record, for the figure's text alternative, what :func:`plot_mixture_2d` shows."""
+    means, _ = _marginal(params, dims)
+    owners = np.bincount(resp.argmax(axis=1), minlength=params.n_components)
+    parts = [
+        f"component {k}: weight {_num(w)}, mean at ({_num(m[0])}, {_num(m[1])}), most likely source of "
+        f"{int(n)} point{'s' if n != 1 else ''}"
+        for k, (w, m, n) in enumerate(zip(params.weights, means, owners, strict=True))
+    ]
+    figures.describe(ax, (
+        f"{len(X)} points, each coloured by its responsibilities (a mix of its components' colours), and "
+        f"{params.n_components} Gaussian component{'s' if params.n_components != 1 else ''}, each drawn as "
+        "ellipses at 1 and 2 standard deviations around its mean, marked with a cross and its number: "
+        + "; ".join(parts) + "."
+    ), key="mixture")
+
+
 def plot_mixture_2d(
     ax: Axes,
     X,
@@ -374,6 +392,7 @@ def plot_mixture_2d(
         _legend(ax, handles, legend_loc)
     _default_label(ax.xaxis, f"feature {dims[0]}")
     _default_label(ax.yaxis, f"feature {dims[1]}")
+    _note_2d(ax, X, params, resp, dims)
     return Mixture2DArtists(scatter, ellipses, mean_markers, radii, dims, rgba, X,
                             None if colors is None else tuple(colors), numbers)
 
@@ -409,6 +428,7 @@ def update_mixture_2d(artists: Mixture2DArtists, params: em.GMMParams, resp=None
     artists.means.set_offsets(means)
     for number, mean in zip(artists.numbers, means, strict=True):
         number.xy = tuple(mean)
+    _note_2d(artists.scatter.axes, artists.X, params, resp, artists.dims)
 
 
 # --------------------------------------------------------------------------- 1-D
@@ -473,6 +493,24 @@ def set_ylim_1d(artists: Mixture1DArtists, params_seq: Sequence[em.GMMParams]) -
     top = max(float(_weighted_densities(artists.grid, p, artists.feature).sum(axis=0).max())
               for p in params_seq)
     _set_1d_ylim(artists, top)
+
+
+def _note_1d(ax: Axes, x: np.ndarray, grid: np.ndarray, params: em.GMMParams, feature: int) -> None:
+    """Record, for the figure's text alternative, what :func:`plot_mixture_1d` shows."""
+    dens = _weighted_densities(grid, params, feature)
+    sd = np.sqrt(params.full_covariances()[:, feature, feature])
+    parts = [
+        f"component {k}: weight {_num(params.weights[k])}, mean {_num(params.means[k, feature])}, "
+        f"standard deviation {_num(sd[k])}, peak {_num(_peak(grid, dens[k])[1])}"
+        for k in range(params.n_components)
+    ]
+    top_x, top_y = _peak(grid, dens.sum(axis=0))
+    figures.describe(ax, (
+        f"A histogram of {len(x)} values from {_num(x.min())} to {_num(x.max())}, with a rug of ticks "
+        f"coloured by responsibility; {params.n_components} weighted component curves (dashed, "
+        f"numbered at their peaks): " + "; ".join(parts)
+        + f". The mixture density (solid black) is highest, {_num(top_y)}, at {_num(top_x)}."
+    ), key="mixture")
 
 
 def plot_mixture_1d(
@@ -549,6 +587,7 @@ def plot_mixture_1d(
     _set_1d_ylim(artists)
     if legend:
         _legend(ax, None, legend_loc)
+    _note_1d(ax, x, grid, params, feature)
     return artists
 
 
@@ -580,6 +619,7 @@ def update_mixture_1d(
     for number, d in zip(artists.numbers, dens, strict=True):
         number.xy = _peak(artists.grid, d)
     artists.mixture.set_ydata(dens.sum(axis=0))
+    _note_1d(artists.mixture.axes, artists.X[:, artists.feature], artists.grid, params, artists.feature)
     if rescale:
         _set_1d_ylim(artists)
 
@@ -714,7 +754,26 @@ def plot_log_likelihood(
     ax.set_xlabel("EM iteration (E-steps at the half-way marks)")
     ax.set_xlim(-0.5, max(float(x.max()), 1.0) + 0.5)
     ax.grid(True, alpha=0.3)
-    return LikelihoodArtists(line, marker, x, y, ll, scale, note)
+    artists = LikelihoodArtists(line, marker, x, y, ll, scale, note)
+    _note_log_likelihood(artists, current)
+    return artists
+
+
+def _note_log_likelihood(artists: LikelihoodArtists, current: int) -> None:
+    """Record, for the figure's text alternative, what :func:`plot_log_likelihood` shows."""
+    x, ll = artists.x, artists.log_likelihood
+    iterations = int(round(float(x.max())))
+    first = ll[x <= 1.0].max() - ll[0]
+    last = ll[-1] - ll[x <= max(iterations - 1, 0)].max() if iterations >= 1 else 0.0
+    below = " The start is below the panel, marked by a triangle on its lower edge." if artists.note else ""
+    scale = " (drawn as the distance below the best, on a symlog scale)" if artists.scale == "symlog" else ""
+    figures.describe(artists.line.axes, (
+        f"The total log-likelihood after every EM half-step{scale}, {len(x)} steps over {iterations} "
+        f"iteration{'s' if iterations != 1 else ''}: {_num(ll[0])} at the start, {_num(ll[-1])} at the end, "
+        f"highest {_num(ll.max())}; the first iteration gains {_num(first)}, the last {_num(last)}. "
+        f"Flat over each E-step, rising over each M-step.{below} The current step, {current}, is marked: "
+        f"log-likelihood {_num(ll[current])}."
+    ), key="log-likelihood")
 
 
 def _check_current(current, n_steps: int) -> int:
@@ -731,6 +790,7 @@ def update_log_likelihood(artists: LikelihoodArtists, current: int) -> None:
     current = _check_current(current, len(artists.x))
     artists.marker.set_data([artists.x[current]], [artists.y[current]])
     artists.marker.set_marker(_current_marker(artists.y, artists.log_likelihood, artists.scale, current))
+    _note_log_likelihood(artists, current)
 
 
 def _current_marker(y: np.ndarray, ll: np.ndarray, scale: str, current: int) -> str:
@@ -769,6 +829,15 @@ def plot_lower_bound(ax: Axes, values, log_l, bound, *, old: float, new: float, 
     ax.set_xlabel(xlabel)
     ax.set_ylabel("total log-likelihood")
     _legend(ax, None, OUTSIDE)
+    at_old, at_new = (float(np.interp(v, values, log_l)) for v in (old, new))
+    figures.describe(ax, (
+        f"log L (solid) and the lower bound (dashed) along {len(values)} values from {_num(values[0])} to "
+        f"{_num(values[-1])}. The bound never rises above log L (largest gap {_num(np.max(log_l - bound))}); "
+        f"it touches log L at {_num(old)} (dotted line, the E-step's parameter; log L {_num(at_old)}) and "
+        f"peaks at {_num(values[np.argmax(bound)])} (dash-dotted line at {_num(new)}, the M-step's choice; "
+        f"log L {_num(at_new)} there, a rise of {_num(at_new - at_old)}). log L itself peaks at "
+        f"{_num(values[np.argmax(log_l)])}."
+    ), key="bound")
 
 
 def plot_bound_trace(ax: Axes, steps, log_l, bound) -> None:
@@ -796,6 +865,14 @@ def plot_bound_trace(ax: Axes, steps, log_l, bound) -> None:
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(True, alpha=0.3)
     _legend(ax, None, OUTSIDE)
+    gap = log_l - bound
+    after_e = np.array([s.phase in ("E", "init") for s in steps])
+    figures.describe(ax, (
+        f"log L (line with dots) and the lower bound (open squares) after each of {len(x)} half-steps: log L "
+        f"from {_num(log_l[0])} to {_num(log_l[-1])}, never falling. After every E-step the bound equals "
+        f"log L (largest gap there {_num(np.max(np.abs(gap[after_e])))}); after every M-step it sits below, "
+        f"by up to {_num(np.max(gap[~after_e]) if (~after_e).any() else 0.0)}."
+    ), key="bound-trace")
 
 
 def plot_covariance_types(axes: Sequence[Axes], X, fits: dict, *, labels: Sequence[str] = ("x", "y")) -> None:
@@ -847,6 +924,18 @@ def plot_labels(ax: Axes, X, labels, *, centres=None, labels_xy: Sequence[str] =
         ax.scatter(centres[:, 0], centres[:, 1], marker="X", s=120, c=rgba_centres, edgecolors="black")
     ax.set_xlabel(labels_xy[0])
     ax.set_ylabel(labels_xy[1])
+    counts = np.bincount(labels)
+    parts = [
+        f"label {k}: {int(n)} points"
+        + ("" if centres is None or k >= len(centres)
+           else f", centre at ({_num(centres[k, 0])}, {_num(centres[k, 1])})")
+        for k, n in enumerate(counts)
+    ]
+    figures.describe(ax, (
+        f"{len(X)} points coloured by their label"
+        + ("" if centres is None else " (centres marked with crosses)") + ": "
+        + "; ".join(parts) + "."
+    ), key="labels")
 
 
 def plot_anomalies(
@@ -892,6 +981,13 @@ def plot_anomalies(
     ax.set_xlabel(labels[0])
     ax.set_ylabel(labels[1])
     _legend(ax, None, OUTSIDE)
+    where = "; ".join(f"({_num(a)}, {_num(b)})" for a, b in X_new[flagged])
+    figures.describe(ax, (
+        f"{len(X)} training points (grey dots) and a dashed contour where the mixture's log-density "
+        f"equals the threshold {_num(threshold)} (lower outside it); {len(X_new)} new points: "
+        f"{len(typical)} typical (blue dots) and"
+        f" {len(flagged)} flagged as anomalies (vermillion crosses){': ' + where if where else ''}."
+    ), key="anomalies")
 
 
 __all__ += ["plot_bound_trace", "plot_anomalies", "plot_covariance_types", "plot_labels", "plot_lower_bound"]

@@ -29,6 +29,7 @@ from sklearn.mixture import GaussianMixture
 from test_course_facts import SOURCE, _cell, _run_cells
 
 from gmm_lesson import data, em, plots, quiz, trace
+from gmm_lesson import figures as gmm_figures
 
 matplotlib.use("Agg")
 
@@ -432,6 +433,7 @@ def test_every_notebook_figure_labels_its_axes_and_keeps_legends_off_the_data(na
     figures = _notebook_figures(name)
     assert figures
     for fig in figures:
+        assert gmm_figures.shown_description(fig), (name, "a figure shown without gmm_lesson.figures.show")
         fig.canvas.draw()
         for ax in fig.axes:
             assert ax.get_xlabel().strip() and ax.get_ylabel().strip(), (name, ax.get_title())

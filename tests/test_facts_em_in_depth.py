@@ -23,6 +23,7 @@ from sklearn.mixture import GaussianMixture
 from test_course_facts import _run_cells
 
 from gmm_lesson import bound, data, density, em, kmeans
+from gmm_lesson.figures import shown_description
 
 matplotlib.use("Agg")
 
@@ -46,6 +47,7 @@ def test_every_picture_has_axis_labels_and_its_legend_off_the_data(ns):
     figures = ns["_figures"]
     assert len(figures) == 8
     for fig in figures:
+        assert shown_description(fig), [ax.get_title() for ax in fig.axes]
         fig.canvas.draw()
         for ax in fig.axes:
             assert ax.get_xlabel() and ax.get_ylabel(), ax.get_title()

@@ -8,6 +8,8 @@ Notebooks run from temporary copies, cwd = the notebook's folder, with real kern
 
 from __future__ import annotations
 
+import html
+import re
 import shutil
 
 import nbgrader_helpers as h
@@ -39,6 +41,36 @@ EM_STEP_BY_STEP_STUDENT_ERRORS = {
     "test_q2_self_check": "NameError",
     "test_q2": "NameError",
 }
+
+
+#: the figures each notebook shows, every one through gmm_lesson.figures.show
+FIGURES = {"gmm_basics": 3, "em_step_by_step": 3, "practice": 1, "choosing_k": 4, "em_in_depth": 8}
+IMG_ALT = re.compile(r'^<img src="data:image/png;base64,([A-Za-z0-9+/=]+)" alt="([^"]+)">$')
+
+
+def figure_alts(nb) -> list[str]:
+    """The alt text of every image output, checked to reach a screen reader in JupyterLab.
+
+    JupyterLab's image renderer writes no alt, so each figure must come as text/html (the
+    renderer JupyterLab prefers) holding the same PNG in an <img alt=...>, with the same
+    words as the PNG's metadata (nbconvert) and as its text/plain."""
+    alts = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            plain = out.get("data", {}).get("text/plain", "")
+            assert not plain.startswith("<Figure size"), f"{cell.id}: a figure shown without a description"
+            if "image/png" not in out.get("data", {}):
+                continue
+            data = out["data"]
+            match = IMG_ALT.match(data.get("text/html", ""))
+            assert match, f"{cell.id}: an image output without an <img alt> in text/html"
+            assert match.group(1) == data["image/png"], f"{cell.id}: the <img> is not the PNG"
+            alt = html.unescape(match.group(2))
+            assert alt == out.metadata["image/png"]["alt"] == plain, cell.id
+            assert len(alt) > 150 and re.search(r"\d", alt), f"{cell.id}: {alt!r} says too little"
+            assert "Nothing drawn" not in alt and "unnamed" not in alt, f"{cell.id}: {alt!r}"
+            alts.append(alt)
+    return alts
 
 
 def test_course_has_the_planned_assignments():
@@ -87,6 +119,9 @@ def test_source_notebook_runs_top_to_bottom(name, tmp_path):
     for cell in nb.cells:
         if cell.cell_type == "code":
             assert cell.execution_count is not None, f"{name}/{cell.id} did not run"
+    # every figure described, each in its own words
+    alts = figure_alts(nb)
+    assert len(alts) == FIGURES[name] and len(set(alts)) == len(alts), alts
 
 
 @pytest.fixture(scope="module")

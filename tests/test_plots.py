@@ -283,3 +283,108 @@ def test_palette_keeps_every_k_apart_under_simulated_colour_blindness():
     for order in itertools.permutations(plots.OKABE_ITO[:6]):
         theirs = [round(worst(order[:K]), 6) for K in (3, 4, 5)]
         assert theirs <= ours, order
+
+
+# --------------------------------------------------------------------------- text alternatives
+def test_a_mixture_plot_is_described_from_its_data_and_follows_updates(iris):
+    from gmm_lesson import figures
+
+    Z, fitted = iris
+    ax = _ax()
+    ax.set_xlabel("sepal length")
+    artists = plots.plot_mixture_2d(ax, Z, fitted.params)
+    text = figures.description(ax.figure)
+    owners = np.bincount(fitted.predict(Z), minlength=3)
+    assert f"{len(Z)} points" in text and "Across: sepal length" in text and "Up: feature 1" in text
+    for k, (w, m) in enumerate(zip(fitted.params.weights, fitted.params.means, strict=True)):
+        assert (f"component {k}: weight {figures.number(w)}, mean at ({figures.number(m[0])}, "
+                f"{figures.number(m[1])}), most likely source of {owners[k]} points") in text
+    first = fitted.steps[0].params  # the start: other weights, so another sentence
+    plots.update_mixture_2d(artists, first)
+    again = figures.description(ax.figure)
+    assert again != text and f"weight {figures.number(first.weights[0])}, mean at" in again
+    assert "Also drawn" not in again  # the library's own artists are not told twice
+
+
+def test_a_likelihood_plot_names_start_end_and_current_step(iris):
+    from gmm_lesson import figures
+
+    _, fitted = iris
+    ax = _ax()
+    artists = plots.plot_log_likelihood(ax, fitted, current=2)
+    ll = [s.log_likelihood for s in fitted.steps]
+    text = figures.description(ax.figure)
+    assert f"{figures.number(ll[0])} at the start, {figures.number(ll[-1])} at the end" in text
+    assert f"The current step, 2, is marked: log-likelihood {figures.number(ll[2])}." in text
+    plots.update_log_likelihood(artists, 5)
+    assert f"The current step, 5, is marked: log-likelihood {figures.number(ll[5])}." in figures.description(
+        ax.figure)
+    # a caller's own line on a library plot is told from its data too
+    ax.axvline(3, label="tol stops here")
+    assert "Also drawn: tol stops here: a vertical line at 3." in figures.description(ax.figure)
+
+
+def test_a_hand_drawn_panel_is_told_from_its_artists():
+    from gmm_lesson import figures
+
+    fig = Figure()
+    left, right = fig.subplots(1, 2)
+    left.plot([1, 2, 3], [10.5, 7.25, 8.0], "o-", label="BIC")
+    left.set(xlabel="K", ylabel="criterion", title="both criteria")
+    right.scatter(np.arange(12.0), np.arange(12.0) ** 2)
+    right.plot(np.arange(40.0), -np.arange(40.0))
+    text = figures.description(fig)
+    assert text.startswith("2 charts side by side. Panel 1 of 2: both criteria. Across: K")
+    assert "BIC, value at each point: 1: 10.50; 2: 7.25; 3: 8; lowest 7.25 at 2." in text
+    assert "points: 12 points, across 0 to 11, up 0 to 121" in text
+    assert "a line through 40 points from 0 at 0 to -39 at 39" in text
+
+
+def test_show_gives_jupyterlab_an_img_with_the_alt_text(monkeypatch):
+    import base64
+
+    from IPython import display as ipy_display
+    from matplotlib import pyplot as plt
+
+    from gmm_lesson import figures
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [2, 3], label='a "quoted" <line>')
+    shown = []
+    monkeypatch.setattr(figures, "_inline", lambda: True)
+    monkeypatch.setattr(ipy_display, "display", lambda *a, **k: shown.append((a, k)))
+    text = figures.show(fig)
+    ((args, kwargs),) = shown
+    bundle = args[0]
+    assert kwargs == {"raw": True, "metadata": {"image/png": {"alt": text}}}
+    assert bundle["text/plain"] == text and 'a "quoted" <line>' in text
+    assert 'alt="A chart. Across: unnamed' in bundle["text/html"]
+    assert "a &quot;quoted&quot; &lt;line&gt;" in bundle["text/html"]  # escaped inside the attribute
+    png = base64.b64decode(bundle["image/png"])
+    assert png.startswith(b"\x89PNG") and bundle["image/png"] in bundle["text/html"]
+    assert not plt.fignum_exists(fig.number)  # closed, as the inline backend's show closes it
+    assert figures.shown_description(fig) == text
+
+
+def test_show_outside_a_kernel_calls_plt_show_and_refuses_bad_input(monkeypatch):
+    from matplotlib import pyplot as plt
+
+    from gmm_lesson import figures
+
+    calls = []
+    monkeypatch.setattr(plt, "show", lambda: calls.append(1))
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    assert figures.show(fig, "my own words") == "my own words" and calls == [1]
+    assert figures.shown_description(fig) == "my own words"
+    with pytest.raises(TypeError, match="fig"):
+        figures.show(ax)
+    with pytest.raises(ValueError, match="alt"):
+        figures.show(fig, "  ")
+    with pytest.raises(TypeError, match="ax"):
+        figures.describe(fig, "text")
+    with pytest.raises(ValueError, match="text"):
+        figures.describe(ax, "")
+    with pytest.raises(ValueError, match="no visible axes"):
+        figures.description(plt.figure())
+    plt.close("all")

@@ -23,7 +23,7 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-from gmm_lesson import data, em, plots
+from gmm_lesson import data, em, figures, plots
 
 # %% [markdown]
 # ## BIC and AIC: fit, minus a charge for parameters
@@ -116,7 +116,7 @@ ax.plot(list(aic), list(aic.values()), "s--", label="AIC")
 ax.set_xlabel("number of components K")
 ax.set_ylabel("criterion (lower is better)")
 ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)  # beside the plot, off the data
-plt.show()
+figures.show(fig)
 print("BIC picks K =", min(bic, key=bic.get), "  AIC picks K =", min(aic, key=aic.get))
 
 # %%
@@ -126,7 +126,7 @@ plots.plot_mixture_2d(ax, Z_faithful, best.params)
 ax.set_xlabel("eruption duration (standardised)")
 ax.set_ylabel("waiting time (standardised)")
 ax.set_title(f"the BIC choice: K = {best.params.n_components}")
-plt.show()
+figures.show(fig)
 
 # %% [markdown]
 # ## Covariance types
@@ -231,7 +231,7 @@ for ax, seed in zip(axes, [best_seed, worst_seed], strict=True):
     ax.set_xlabel("sepal length (standardised)")
 axes[0].set_ylabel("sepal width (standardised)")
 axes[1].set_ylabel("sepal width (standardised)")
-plt.show()
+figures.show(fig)
 
 # %% [markdown]
 # **choosing_q2** (medium)
@@ -290,7 +290,7 @@ for ax, seed in zip(axes, [roundest_seed, collapsed_seed], strict=True):
     ax.set_title(f"seed {seed}: log-likelihood {dup_runs[seed].history[-1]:.1f}")
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
-plt.show()
+figures.show(fig)
 
 # %% [markdown]
 # Left: the start whose thinnest component is the widest. Right: a start that put a whole

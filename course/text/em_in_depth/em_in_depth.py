@@ -30,7 +30,7 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 from sklearn.mixture import GaussianMixture
 
-from gmm_lesson import bound, data, density, em, kmeans, plots
+from gmm_lesson import bound, data, density, em, figures, kmeans, plots
 
 # %% [markdown]
 # ## 1. Why EM never lowers the log-likelihood
@@ -85,7 +85,7 @@ log_l_line, bound_line = bound.bound_along_mean(X, start, resp, component=0, fea
 fig, ax = plt.subplots(figsize=(6, 3.6))
 plots.plot_lower_bound(ax, values, log_l_line, bound_line, old=start.means[0, 0], new=new.means[0, 0],
                        xlabel="component 0's mean, eruption duration (standardised)")
-plt.show()
+figures.show(fig)
 print(f"log L(old) = B(q, old) = {log_l:.2f}  <=  B(q, new) = {bound.lower_bound(X, new, resp):.2f}"
       f"  <=  log L(new) = {em.log_likelihood(X, new):.2f}")
 
@@ -100,7 +100,7 @@ run = em.fit(X, 2, init=start, max_iter=6, tol=0.0)
 trace_log_l, trace_bound = bound.bound_trace(X, run.steps)
 fig, ax = plt.subplots(figsize=(7, 3.4))
 plots.plot_bound_trace(ax, run.steps, trace_log_l, trace_bound)
-plt.show()
+figures.show(fig)
 for step, ll, b in list(zip(run.steps, trace_log_l, trace_bound, strict=True))[:5]:
     print(f"iteration {step.iteration} {step.phase:>4}: log L {ll:9.3f}   bound {b:9.3f}   gap {ll - b:7.3f}")
 
@@ -137,7 +137,7 @@ fig, ax = plt.subplots(figsize=(7, 3.4))
 plots.plot_log_likelihood(ax, long, scale="linear")
 ax.axvline(quick.n_iter, color="#D55E00", linestyle="--", label=f"tol=1e-3 stops here ({quick.n_iter})")
 ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small")
-plt.show()
+figures.show(fig)
 for t in (quick.n_iter, 30, 100, arrived, long.n_iter):
     means = np.round(long.steps[2 * t].params.means, 2).tolist()
     print(f"iteration {t:3d}: log L {history[t]:8.2f}, means {means}")
@@ -254,7 +254,7 @@ for row, (name, (points, truth)) in zip(axes, cases.items(), strict=True):
     plots.plot_mixture_2d(row[1], points, gmm.params, legend=False)
     row[1].set(xlabel="x", ylabel="y",
                title=f"{name}: mixture, ARI {adjusted_rand_score(truth, gmm.predict(points)):.2f}")
-plt.show()
+figures.show(fig)
 
 # %% [markdown]
 # **k-means is a limit of EM.** Fix every weight at $1/K$ and every covariance at
@@ -338,7 +338,7 @@ plots.plot_labels(axes[0], Z, model.predict(Z), labels_xy=names)
 axes[0].set_title("real eruptions, coloured by the fit")
 plots.plot_labels(axes[1], fake, hidden, labels_xy=names)
 axes[1].set_title("drawn from the fit, coloured by z")
-plt.show()
+figures.show(fig)
 _, many = density.sample(model.params, 10_000, seed=1)
 print("share of each hidden label in 10,000 draws:", np.round(np.bincount(many) / len(many), 3),
       "  weights:", np.round(model.params.weights, 3))
@@ -376,7 +376,7 @@ check("anomaly_threshold", threshold, flagged, fraction=0.01)
 fig, ax = plt.subplots(figsize=(7, 4))
 plots.plot_anomalies(ax, Z, model.params, threshold, X_new, flagged,
                      labels=("duration (standardised)", "waiting (standardised)"))
-plt.show()
+figures.show(fig)
 
 # %% [markdown]
 # **Choosing K with held-out data.** The training log-likelihood always rises with K. BIC
@@ -424,7 +424,7 @@ for split in range(5):
     ax.plot(list(ks), curve, marker="o", label=f"split seed {split}")
 ax.set(xlabel="number of components K", ylabel="held-out log-likelihood per point")
 ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small")
-plt.show()
+figures.show(fig)
 print("held-out picks K =", picks, "  BIC picks K =", min(bic, key=bic.get))
 print(f"from K=1 to the best K >= 2: up {min(jumps):.2f} to {max(jumps):.2f} per point; "
       f"between the K >= 2: at most {max(spreads):.2f} apart")
@@ -481,7 +481,7 @@ check("n_parameters", n_parameters)
 fits = {cov: em.fit(Z, 3, seed=0, covariance_type=cov) for cov in em.COVARIANCE_TYPES}
 fig, axes = plt.subplots(1, 4, figsize=(14, 3.6), sharex=True, sharey=True, constrained_layout=True)
 plots.plot_covariance_types(axes, Z, fits, labels=("duration (standardised)", "waiting (standardised)"))
-plt.show()
+figures.show(fig)
 for cov, fit in fits.items():
     sk_count = GaussianMixture(3, covariance_type=cov).fit(Z)._n_parameters()
     print(f"{cov:>9}: n_parameters {n_parameters(cov, 3, 2):2d}, scikit-learn {sk_count:2d}, "

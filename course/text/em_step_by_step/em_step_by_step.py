@@ -53,7 +53,7 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-from gmm_lesson import data, em
+from gmm_lesson import data, em, figures
 
 # %% [markdown]
 # ## The data
@@ -70,7 +70,7 @@ X.shape
 fig, ax = plt.subplots(figsize=(4.5, 4))
 ax.scatter(X[:, 0], X[:, 1], s=10, color="0.3")
 ax.set(xlabel="eruption (standardised)", ylabel="waiting (standardised)", title="Old Faithful")
-plt.show()
+figures.show(fig)
 
 # %% [markdown]
 # A deliberately poor starting guess for $K = 2$ components: equal weights, round
@@ -514,7 +514,7 @@ print("means:", np.round(params.means, 2).tolist())
 fig, ax = plt.subplots(figsize=(5, 3))
 ax.plot(range(len(history)), history, marker="o", markersize=3)
 ax.set(xlabel="iteration", ylabel="log-likelihood (total)", title="Your EM on Old Faithful, 30 iterations")
-plt.show()
+figures.show(fig)
 
 # %% [markdown]
 # Flat after the first few iterations: it looks finished. With the default `tol`,
@@ -543,7 +543,7 @@ ax.plot(range(len(history_long)), history_long)
 ax.axvline(30, color="0.6", linestyle=":", label="where the plot above stopped")
 ax.set(xlabel="iteration", ylabel="log-likelihood (total)", title="The same start, 150 iterations")
 ax.legend(loc="lower right")
-plt.show()
+figures.show(fig)
 
 # %% [markdown]
 # ### A plateau, a saddle, and "converged" that is not optimal

@@ -33,7 +33,7 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-from gmm_lesson import data, em, plots, trace
+from gmm_lesson import data, em, figures, plots, trace
 
 # %% [markdown]
 # ## One dimension: a mixture of bell curves
@@ -49,7 +49,7 @@ model_1d = em.fit(durations, 2, seed=0)
 fig, ax = plt.subplots(figsize=(6, 3.5))
 plots.plot_mixture_1d(ax, durations, model_1d.params)
 ax.set_xlabel("eruption duration (minutes)")
-plt.show()
+figures.show(fig)
 
 # %% [markdown]
 # Each component has three parameters: a **weight** $\pi_k$ (its share of the points; the
@@ -79,7 +79,7 @@ fig, ax = plt.subplots(figsize=(5.5, 4.5))
 plots.plot_mixture_2d(ax, Z, model_2d.params)
 ax.set_xlabel("sepal length (standardised)")
 ax.set_ylabel("sepal width (standardised)")
-plt.show()
+figures.show(fig)
 
 # %% [markdown]
 # Do the three components find the three Iris species? The data set also records each
@@ -146,7 +146,7 @@ trace.training_trace(pipeline.fitted)
 fig, ax = plt.subplots(figsize=(6, 3))
 plots.plot_log_likelihood(ax, pipeline.fitted, scale="linear")
 ax.set_title("log-likelihood after every E-step and M-step")
-plt.show()
+figures.show(fig)
 
 # %% [markdown]
 # ## Prediction trace: four layers for one flower

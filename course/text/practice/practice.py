@@ -34,7 +34,7 @@ import numpy as np
 import sklearn
 from sklearn.mixture import GaussianMixture
 
-from gmm_lesson import data, em, plots, quiz
+from gmm_lesson import data, em, figures, plots, quiz
 
 # %% [markdown]
 # ## Question 1 (easy)
@@ -319,7 +319,7 @@ model_q5 = em.fit(X_q5, 3, seed=0)
 fig, ax = plt.subplots(figsize=(5, 4))
 plots.plot_mixture_2d(ax, X_q5, model_q5.params)
 ax.set_title("three components, three sizes and shapes")
-plt.show()
+figures.show(fig)
 
 # %%
 shared = (model_q5.predict_proba(X_q5).max(axis=1) < 0.9).sum()
