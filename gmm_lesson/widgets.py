@@ -353,6 +353,20 @@ _NAME_CONTROLS_JS = """
 """
 
 
+def _rebuild_in_page(slider: widgets.IntSlider) -> None:
+    """Make the page rebuild ``slider`` after its ``max`` grew, so End reaches the new max.
+
+    noUiSlider 15 (the slider inside ipywidgets 8.1) reads Home and End from the range it
+    was created with: ``updateOptions`` refreshes the range it draws and reports
+    (``aria-valuemax``) but not the copy its keyboard handler reads, so after a refit that
+    grew the run from 32 to 62 steps, End stopped at 32. ipywidgets destroys and recreates
+    the noUiSlider, from the model's current min and max, whenever ``orientation`` changes:
+    flipping it and back rebuilds it with the current range.
+    """
+    slider.orientation = "vertical"
+    slider.orientation = "horizontal"
+
+
 # --------------------------------------------------------------------------- the widget
 class EMExplorer(widgets.VBox):
     """Sliders for K and the EM step over a figure of EM at work.
@@ -495,10 +509,13 @@ class EMExplorer(widgets.VBox):
         K = self.k_slider.value if n_components is None else n_components
         self._busy = True
         try:
+            grown = k_max > self.k_slider.max
             for w in (self.k_slider, self.k_text):
                 w.max = k_max
             for w in (self.k_slider, self.k_text):
                 w.value = min(K, k_max)
+            if grown:
+                _rebuild_in_page(self.k_slider)
         finally:
             self._busy = False
         self.note.value = f"<p>{html.escape(note)}</p>"
@@ -524,9 +541,12 @@ class EMExplorer(widgets.VBox):
         last = len(self.fitted.steps) - 1
         self._busy = True
         try:
+            grown = last > self.iteration_slider.max
             for w in (self.iteration_slider, self.iteration_text, self.play):
                 w.value = 0
                 w.max = last
+            if grown:
+                _rebuild_in_page(self.iteration_slider)
         finally:
             self._busy = False
         title = self.dataset.value

@@ -440,3 +440,25 @@ def test_steps_below_a_zoomed_panel_are_never_drawn_as_values():
     for current in range(len(fitted.steps)):
         plots.update_log_likelihood(artists, current)
         assert artists.marker.get_marker() == ("v" if below[current] else "o"), current
+
+
+def test_a_slider_whose_max_grows_is_rebuilt_in_the_page(explorer):
+    """noUiSlider takes End from the range it was created with; ipywidgets recreates it
+    when ``orientation`` changes. So a refit that grows the run (K=3: 32 steps, K=6: 44)
+    flips the step slider's orientation and back; one that shrinks it (K=4: 26) does not,
+    nor does a K slider whose max stays."""
+    sent = {"iteration": [], "k": []}
+    explorer.iteration_slider.observe(lambda c: sent["iteration"].append(c["new"]), names="orientation")
+    explorer.k_slider.observe(lambda c: sent["k"].append(c["new"]), names="orientation")
+    assert explorer.iteration_slider.max == 32
+    explorer.k_slider.value = 4
+    assert explorer.iteration_slider.max == 26 and sent["iteration"] == []
+    explorer.k_slider.value = 6
+    assert explorer.iteration_slider.max == 44 == len(explorer.fitted.steps) - 1
+    assert sent["iteration"] == ["vertical", "horizontal"]
+    assert explorer.iteration_slider.orientation == "horizontal" and sent["k"] == []
+    # a data set with fewer points lowers K's max; going back raises it, and rebuilds it
+    explorer.dataset.value = "Two clusters 1-D (6 x 1)"
+    assert explorer.k_slider.max == 6 and sent["k"] == []
+    explorer.dataset.value = "Iris sepal (150 x 2)"
+    assert explorer.k_slider.max == 8 and sent["k"] == ["vertical", "horizontal"]
