@@ -27,6 +27,7 @@ import shutil
 from pathlib import Path
 
 import nbformat
+import nbgrader_helpers as h
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from browser_helpers import (
@@ -42,7 +43,7 @@ from browser_helpers import (
 )
 from lab_server import LabServer
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 
@@ -149,6 +150,29 @@ def test_keyboard_changes_k_and_refits(explorer: Explorer):
     ex.expect_number_box(K_LABEL, new)
 
 
+def test_end_reaches_the_last_step_after_a_refit_grows_the_run(explorer: Explorer):
+    """Iris at K=3 (the slider's first range) runs 32 steps, at K=6 44: after that refit
+    End on the step slider must reach 44, where noUiSlider alone stopped at 32."""
+    ex = explorer
+    box = ex.number_input(K_LABEL)
+    box.fill("6")
+    box.press("Enter")
+    handle = ex.handle(ITERATION_LABEL)
+    try:
+        expect(handle).to_have_attribute("aria-valuemax", re.compile(r"^44(\.0+)?$"), timeout=WAIT_MS)
+        ex.wait_idle()
+        handle = ex.handle(ITERATION_LABEL)
+        handle.focus()
+        ex.page.keyboard.press("End")
+        ex.expect_number_box(ITERATION_LABEL, 44)
+    except (PlaywrightError, AssertionError) as exc:
+        pytest.fail(f"End did not reach step 44 after the refit: {exc}\n{ex.diagnose('end')}")
+    assert round(float(ex.handle(ITERATION_LABEL).get_attribute("aria-valuenow"))) == 44
+    ex.page.wait_for_function(
+        "([sel, s]) => { const i = document.querySelector(sel); return i && i.alt.includes(s); }",
+        arg=[IMAGE, "step 44 of 44"], timeout=WAIT_MS)
+
+
 def test_axe_finds_no_serious_violations_in_explorer(explorer: Explorer):
     ex = explorer
     axe = Axe()
@@ -175,3 +199,33 @@ def test_axe_finds_no_serious_violations_in_explorer(explorer: Explorer):
     # button-name.
     bad = [v for v in scoped.response["violations"] if v["impact"] in ("serious", "critical")]
     assert not bad, scoped.generate_report()
+
+
+def test_lesson_figures_reach_a_screen_reader_in_jupyterlab(explorer: Explorer, tmp_path):
+    """gmm_basics executed outside the browser (so JupyterLab opens it untrusted and sanitises
+    its HTML), then rendered: every figure is an <img> whose alt is the description the
+    kernel computed, and axe-core's image-alt rule passes on each."""
+    course = h.copy_course(tmp_path / "course")
+    nb = h.execute(course / "source" / "gmm_basics" / "gmm_basics.ipynb")
+    expected = [out.metadata["image/png"]["alt"] for cell in nb.cells for out in cell.get("outputs", [])
+                if "image/png" in out.get("data", {})]
+    assert len(expected) == 3
+    nbformat.write(nb, explorer.server.root_dir / "gmm_basics.ipynb")
+    page = explorer.page.context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    try:
+        page.goto(explorer.server.lab_url("gmm_basics.ipynb"), timeout=WAIT_MS)
+        images = page.locator(".jp-OutputArea-output img[src^='data:image/png;base64,']")
+        expect(images).to_have_count(3, timeout=WAIT_MS)
+        alts = [images.nth(i).get_attribute("alt") for i in range(3)]
+        assert alts == expected
+        assert not any(a.startswith("<Figure") or a == "Image" for a in alts)
+        axe = Axe()
+        scoped = axe.run(page, context={"include": [[".jp-OutputArea-output:has(img)"]]},
+                         options={"runOnly": ["image-alt"]})
+        (explorer.tmp / "axe-lesson-figures.json").write_text(json.dumps(scoped.response, indent=1))
+        passed = [rule for rule in scoped.response["passes"] if rule["id"] == "image-alt"]
+        assert passed and len(passed[0]["nodes"]) == 3, scoped.response["passes"]
+        assert scoped.response["violations"] == [], scoped.generate_report()
+    finally:
+        page.close()

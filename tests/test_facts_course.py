@@ -320,8 +320,24 @@ def test_lessons_standardised_rows_break_the_order_standardising_keeps():
         trace.order_broken(raw, said[:2])
 
 
-def test_compare_intro_uses_the_order_proof():
-    assert "order" in _cell("gmm_basics", "compare_intro")
+def test_the_comparison_with_the_source_lesson_is_out_of_the_learners_path():
+    """gmm_basics no longer argues with a lesson its learner never saw; the instructors'
+    docs hold the comparison, with numbers that are the lesson's and code that runs."""
+    nb = nbformat.read(SOURCE / "gmm_basics" / "gmm_basics.ipynb", as_version=4)
+    prose = " ".join(c.source for c in nb.cells if c.cell_type == "markdown").lower()
+    prose = prose.replace("gmm_lesson", "")  # the library's name is not the source lesson
+    assert "lesson" not in prose and "original" not in prose and "-420.5" not in prose
+    assert not any("compare_with_lesson" in c.source for c in nb.cells)
+    docs = (SOURCE.parents[1] / "docs" / "README-course-content.md").read_text()
+    said = trace.LESSON_SAYS
+    assert f"a final {said['final_log_likelihood']}" in docs and f"not the {said['n_rows']} it said" in docs
+    assert f"climbing from {said['log_likelihood_per_iteration'][0]:.0f}" in docs
+    (code,) = re.findall(r"```python\n(from gmm_lesson import data, trace\n.*?)```", docs, re.S)
+    namespace: dict = {}
+    exec(code.replace("trace.compare_with_lesson(", "result = trace.compare_with_lesson("), namespace)
+    summary = namespace["result"].summary
+    assert "sepal widths 3.0 < 3.1 < 3.5 become -1.02, 0.15, -0.45, out of order" in summary
+    assert "the widths 3.0 < 3.1 < 3.5 to -1.02, 0.15, -0.45" in docs
 
 
 def test_prediction_densities_can_exceed_1_probabilities_cannot():

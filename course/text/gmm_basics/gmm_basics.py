@@ -26,8 +26,8 @@
 # estimate the weights and bell curves, and for each point the probability that each
 # group made it.
 #
-# This notebook builds that picture in one dimension, then two, then follows the original
-# lesson's "model pipeline" on real data, with every number computed, not typed in.
+# This notebook builds that picture in one dimension, then two, then follows a model on
+# real data from the raw rows to a prediction, with every number computed when it runs.
 
 # %%
 import matplotlib.pyplot as plt
@@ -109,25 +109,13 @@ for name, row in zip(species_names, species_table, strict=True):
 # %% [markdown]
 # ## The model pipeline, computed
 #
-# The original lesson showed six stages from raw data to a prediction, with typed-in
-# numbers. Here are the same six stages, computed by `gmm_lesson.trace` on the Iris sepal
-# data (the lesson's sample rows `[5.1, 3.5], [4.9, 3.0], [6.7, 3.1]` are Iris rows).
+# Six stages from raw data to a prediction, computed by `gmm_lesson.trace` on the Iris
+# sepal data: the raw rows, standardising, feature engineering (none here), training,
+# the log-likelihood as it improves, and a prediction for one flower.
 
 # %%
 pipeline = trace.pipeline_trace(iris, n_components=3, seed=0)
 pipeline
-
-# %% [markdown]
-# ### The lesson's numbers beside the real ones
-#
-# The lesson said 300 rows and a log-likelihood climbing from -500 to a final -420.5. Its
-# standardised rows need no data at all to be refuted: standardising subtracts a mean and
-# divides by a positive scale, so it keeps the order of the rows within each feature,
-# and the lesson's rows break that order (the summary under the table says where). Side by
-# side with what the data gives:
-
-# %%
-trace.compare_with_lesson(pipeline)
 
 # %% [markdown]
 # ## Training trace: EM, iteration by iteration
@@ -136,8 +124,7 @@ trace.compare_with_lesson(pipeline)
 # probability for each component); the **M-step** re-estimates every weight, mean and
 # covariance from those responsibilities. The log-likelihood
 # $\log L = \sum_n \log p(x_n)$ measures how well the mixture explains the data; higher
-# is better. (The lesson's table had "Loss" and "Accuracy" columns, both "N/A": EM has
-# neither; the log-likelihood is what it tracks.)
+# is better. EM has no loss or accuracy to report: the log-likelihood is what it tracks.
 
 # %%
 trace.training_trace(pipeline.fitted)
@@ -156,7 +143,7 @@ figures.show(fig)
 # probabilities add up to 1, and (4) picks the largest. The heights of layer 2 are
 # **densities, not probabilities**: a density can exceed 1, because a narrow bell curve is
 # tall (the short-eruption bell curve above, before its weight, peaks at 1.6 per minute).
-# Only after layer 3 are they probabilities. First the lesson's first row:
+# Only after layer 3 are they probabilities. First the first flower in the data:
 
 # %%
 trace.prediction_trace(pipeline.fitted, pipeline.Z[0])
