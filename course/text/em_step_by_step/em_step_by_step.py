@@ -104,7 +104,8 @@ start.weights, start.means
 # $\Sigma^{-1}$: a wide component (large variance) makes the same distance count less.
 #
 # A density is not a probability: it can exceed 1, and its log can be positive. On
-# this data the two components EM finds have densities 1.68 and 1.08 at their means.
+# this data the two components EM finds have densities of about 1.7 and 1.1 at their means
+# (from any of ten starts).
 #
 # Write `log_gaussian(X, mean, cov)` for all $N$ rows of `X` at once, returning
 # shape $(N,)$. Hints: `diff = X - mean` has shape $(N, D)$;
