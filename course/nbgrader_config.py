@@ -96,7 +96,9 @@ c.Autograde.autograde_preprocessors = [
 # (em_in_depth too: its graded answers are computed with the library and scikit-learn, so
 # the whole package and scikit-learn stay importable in its sandbox).
 # (quiz and its sealed records: the learner's multiple-choice self-check cells, no EM maths.)
-c.JudgedExecute.allowed_modules = {"em_step_by_step": ["params", "checks", "data", "quiz", "quiz_records"]}
+c.JudgedExecute.allowed_modules = {
+    "em_step_by_step": ["params", "checks", "data", "figures", "quiz", "quiz_records"]  # figures: display only
+}
 c.JudgedExecute.hidden_packages = {"em_step_by_step": ["sklearn", "scipy"]}
 # A check can be graded in a kernel of its own that lacks more: em_in_depth's parameter
 # count (check("n_parameters", ...)) is run again, with the notebook's cells before it, where
