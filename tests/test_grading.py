@@ -251,7 +251,10 @@ def test_rigged_string_is_refused_by_the_choice_judge_in_process():
 
 # ---------------------------------------------------------------- the sandbox
 def test_sandbox_package_for_em_step_by_step_holds_no_em_maths(tmp_path):
-    box = sandbox.Sandbox(tmp_path / "box", None, allowed_modules=("params", "checks", "data"))
+    config = (h.COURSE / "nbgrader_config.py").read_text()
+    allowed = ("params", "checks", "data", "figures", "quiz", "quiz_records")
+    assert f'"em_step_by_step": {list(allowed)}'.replace("'", '"') in config  # the course's own list
+    box = sandbox.Sandbox(tmp_path / "box", None, allowed_modules=allowed)
     site = box.site / "gmm_lesson"
     text = "\n".join(p.read_text() for p in site.glob("*.py"))
     for maths in (
@@ -264,6 +267,7 @@ def test_sandbox_package_for_em_step_by_step_holds_no_em_maths(tmp_path):
     ):
         assert maths not in text
     assert "not available while your work is graded" in (site / "em.py").read_text()
+    assert "def show" in (site / "figures.py").read_text()  # the figures draw, described, as before
     assert (site / "data" / "old_faithful.csv").is_file()
     # of the grader, only the kernel-side probe enters a sandbox (an allow-list)
     grader = box.site / "gmm_grader"
