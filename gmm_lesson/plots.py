@@ -286,12 +286,17 @@ class Mixture2DArtists:
 
 def _note_2d(ax: Axes, X: np.ndarray, params: em.GMMParams, resp: np.ndarray, dims: tuple[int, ...]) -> None:
     """Record, for the figure's text alternative, what :func:`plot_mixture_2d` shows."""
-    means, _ = _marginal(params, dims)
+    means, covs = _marginal(params, dims)
     owners = np.bincount(resp.argmax(axis=1), minlength=params.n_components)
+    # a component squeezed onto (almost) one point: smallest variance under 1e-4 of the data's
+    smallest = np.linalg.eigvalsh(covs)[:, 0]
+    collapsed = smallest < 1e-4 * float(np.mean(np.var(X[:, list(dims)], axis=0)))
     parts = [
         f"component {k}: weight {_num(w)}, mean at ({_num(m[0])}, {_num(m[1])}), most likely source of "
         f"{int(n)} point{'s' if n != 1 else ''}"
-        for k, (w, m, n) in enumerate(zip(params.weights, means, owners, strict=True))
+        + (f", collapsed onto almost a single point (smallest variance {_num(v)})" if c else "")
+        for k, (w, m, n, v, c) in enumerate(
+            zip(params.weights, means, owners, smallest, collapsed, strict=True))
     ]
     figures.describe(ax, (
         f"{len(X)} points, each coloured by its responsibilities (a mix of its components' colours), and "

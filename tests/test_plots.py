@@ -388,3 +388,15 @@ def test_show_outside_a_kernel_calls_plt_show_and_refuses_bad_input(monkeypatch)
     with pytest.raises(ValueError, match="no visible axes"):
         figures.description(plt.figure())
     plt.close("all")
+
+
+def test_a_collapsed_component_is_said_in_the_description():
+    from gmm_lesson import figures
+
+    X = np.vstack([np.random.default_rng(0).normal(size=(40, 2)), np.full((3, 2), 5.0)])
+    params = em.GMMParams([0.9, 0.1], [[0.0, 0.0], [5.0, 5.0]], [np.eye(2), 1e-6 * np.eye(2)])
+    ax = _ax()
+    plots.plot_mixture_2d(ax, X, params)
+    text = figures.description(ax.figure)
+    assert "component 1: weight 0.10, mean at (5, 5), most likely source of 3 points, collapsed onto" in text
+    assert text.count("collapsed") == 1
