@@ -95,9 +95,10 @@ c.Autograde.autograde_preprocessors = [
 # scikit-learn nor scipy is there. The other assignments use the library as learners do
 # (em_in_depth too: its graded answers are computed with the library and scikit-learn, so
 # the whole package and scikit-learn stay importable in its sandbox).
-# (quiz and its sealed records: the learner's multiple-choice self-check cells, no EM maths.)
+# (quiz and its sealed records: the learner's multiple-choice self-check cells, no EM maths;
+# figures: the figures shown with their text alternative, display only.)
 c.JudgedExecute.allowed_modules = {
-    "em_step_by_step": ["params", "checks", "data", "figures", "quiz", "quiz_records"]  # figures: display only
+    "em_step_by_step": ["params", "checks", "data", "figures", "quiz", "quiz_records"]
 }
 c.JudgedExecute.hidden_packages = {"em_step_by_step": ["sklearn", "scipy"]}
 # A check can be graded in a kernel of its own that lacks more: em_in_depth's parameter
