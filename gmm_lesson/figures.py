@@ -143,7 +143,7 @@ def description(fig: Figure) -> str:
     panels = [ax for ax in fig.axes if ax.get_visible() and ax.axison]
     if not panels:
         raise ValueError("fig has no visible axes to describe")
-    head = _label(fig._suptitle.get_text()) if fig._suptitle is not None else ""
+    head = _label(fig.get_suptitle())
     if len(panels) == 1:
         body = _panel(panels[0])
         kind = "A chart"
