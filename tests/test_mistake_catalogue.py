@@ -20,6 +20,7 @@ drawn afresh, the property that fails and what the code returned
 
 from __future__ import annotations
 
+import ast
 import functools
 import re
 import secrets
@@ -589,3 +590,109 @@ def test_an_unknown_mistake_gets_a_small_counterexample(name):
         assert f"your {name} returned " in verdict, verdict
         assert len(verdict) < 900, verdict
         assert not [line for line in _solution_lines() if line in verdict]
+
+
+# ------------------------------------------------------------------ the visible tests
+def _visible(cell) -> str:
+    """The visible part of a test cell (what a learner's Validate runs)."""
+    return cell.source.split(h.BEGIN_HIDDEN)[0]
+
+
+@pytest.mark.parametrize("assignment", h.assignments())
+def test_every_visible_assertion_has_a_message(assignment):
+    bare = []
+    for cell in h.read(h.source_notebook_path(assignment)).cells:
+        if cell.cell_type == "code" and h.is_autograded_test(cell):
+            for node in ast.walk(ast.parse(_visible(cell))):
+                if isinstance(node, ast.Assert) and node.msg is None:
+                    bare.append(f"{h.grade_id(cell)} line {node.lineno}")
+    assert bare == []
+
+
+#: the em_step_by_step mistakes -> {test cell whose visible test fails: a phrase of its message}
+#: (a visible test that cannot see a mistake leaves it to the hidden test; none blames another bug)
+VISIBLE = {
+    "log_gaussian_sigma_not_inverse": {"test_log_gaussian": "Sigma where its inverse belongs"},
+    "log_gaussian_no_D": {"test_log_gaussian": "the D is missing"},
+    "log_gaussian_no_log_det": {"test_log_gaussian": "the log|Sigma| term is missing"},
+    "log_gaussian_det_not_log_det": {"test_log_gaussian": "the determinant |Sigma|"},
+    "log_gaussian_no_half": {"test_log_gaussian": "the factor -1/2 is missing"},
+    "log_likelihood_no_log_sum_exp": {"test_log_likelihood": "Use the log-sum-exp trick"},
+    "log_likelihood_mean_not_total": {"test_log_likelihood": "the mean per point"},
+    "log_likelihood_no_log_weights": {"test_log_likelihood": "the weights are missing"},
+    "e_step_no_weights": {"test_e_step": "the weights are missing"},
+    "e_step_wrong_axis": {"test_e_step": "must sum to 1", "test_e_step_far_points": "log-sum-exp"},
+    "e_step_resp_swapped": {"test_e_step": "its axes are swapped"},
+    "e_step_mean_not_total": {"test_e_step": "the mean log-likelihood per point"},
+    "e_step_no_log_sum_exp": {"test_e_step_far_points": "log-sum-exp"},
+    "m_step_hard_argmax": {"test_m_step_weights_means": "hard assignments"},
+    "m_step_unbiased_covariances": {"test_m_step_covariances": "Divide by N_k, not N_k - 1"},
+    "m_step_global_mean": {"test_m_step_covariances": "about the mean of all the data"},
+    "m_step_weights_not_divided_by_N": {
+        "test_m_step_weights_means": "sum to 1",
+        "test_m_step_covariances": "sum to 1",
+    },
+    "m_step_means_divided_by_N": {
+        "test_m_step_weights_means": "mu_k = weighted mean",
+        "test_m_step_covariances": "about their mean (1, 1)",
+    },
+    "m_step_no_reg_covar": {"test_m_step_weights_means": "reg_covar", "test_m_step_covariances": "reg_covar"},
+    "run_em_history_without_start": {"test_run_em": "the start's", "test_run_em_stops": "the start's"},
+    "run_em_tol_on_the_total": {"test_run_em_stops": "divide the change of the total by N"},
+    "run_em_breaks_before_recording": {"test_run_em_stops": "break before recording"},
+    "run_em_params_one_behind": {
+        "test_run_em": "parameters after the last iteration",
+        "test_run_em_stops": "parameters of its last iteration",
+    },
+}
+#: stand-ins for the notebook's other functions where a mistake is written with them
+_EM_EXTRA = {"_right": em.m_step}
+
+
+@functools.cache
+def _em_step_by_step() -> tuple[list[str], dict[str, str]]:
+    """The notebook's set-up and solution code (in order) and {test cell: its visible test}."""
+    setup, tests = [], {}
+    for cell in h.read(h.source_notebook_path("em_step_by_step")).cells:
+        if cell.cell_type != "code":
+            continue
+        if h.is_autograded_test(cell):
+            if not h.grade_id(cell).startswith("test_q"):
+                tests[h.grade_id(cell)] = _visible(cell)
+        elif h.is_solution(cell) or re.match(r"import |X, _, _ = |start = ", cell.source):
+            setup.append(h.strip_markers(cell.source))
+    return setup, tests
+
+
+def _visible_failures(overrides: dict[str, str]) -> dict[str, str]:
+    """{test cell: its error} of em_step_by_step's visible tests, with ``overrides`` defined last."""
+    setup, tests = _em_step_by_step()
+    namespace = dict(_EM_EXTRA)
+    for code in [*setup, *overrides.values()]:
+        exec(code, namespace)  # the course's own code, and the catalogue's mistakes
+    failures = {}
+    for grade_id, code in tests.items():
+        try:
+            with np.errstate(all="ignore"):
+                exec(code, namespace)
+        except Exception as exc:  # what Validate shows
+            failures[grade_id] = f"{type(exc).__name__}: {exc}"
+    return failures
+
+
+def test_the_visible_tests_pass_the_solution():
+    assert _visible_failures({}) == {}
+
+
+@pytest.mark.parametrize("mistake", sorted(VISIBLE))
+def test_a_visible_test_names_only_the_mistake_it_sees(mistake):
+    names, source, _, _ = CATALOGUE[mistake]
+    failures = _visible_failures({names[0]: source})
+    assert set(failures) == set(VISIBLE[mistake]), failures
+    for grade_id, phrase in VISIBLE[mistake].items():
+        assert phrase in failures[grade_id], (grade_id, failures[grade_id])
+
+
+def test_every_em_step_by_step_mistake_has_its_visible_outcome_listed():
+    graded = {"log_gaussian", "log_likelihood", "e_step", "m_step", "run_em"}
+    assert set(VISIBLE) == {m for m, (names, *_) in CATALOGUE.items() if names[0] in graded}
