@@ -696,3 +696,17 @@ def test_a_visible_test_names_only_the_mistake_it_sees(mistake):
 def test_every_em_step_by_step_mistake_has_its_visible_outcome_listed():
     graded = {"log_gaussian", "log_likelihood", "e_step", "m_step", "run_em"}
     assert set(VISIBLE) == {m for m, (names, *_) in CATALOGUE.items() if names[0] in graded}
+
+
+def test_a_run_em_calling_the_library_is_told_that_the_test_swaps_in_stand_ins():
+    calls_the_library = _run_em(
+        "    for _ in range(max_iter):\n"
+        "        params = em.m_step(X, resp)\n"
+        "        resp, total = em.e_step(X, params)\n"
+        "        history.append(total)\n"
+        "        if abs(history[-1] - history[-2]) / len(X) < tol:\n"
+        "            break\n"
+    ).replace("= e_step(X, params)", "= em.e_step(X, params)")
+    failures = _visible_failures({"run_em": calls_the_library})
+    assert "replaces your e_step and m_step with stand-ins" in failures["test_run_em"]
+    assert "not em.e_step" in failures["test_run_em"]
