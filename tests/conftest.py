@@ -73,6 +73,7 @@ TIERS = {
     "test_fair_styles": "grading",
     "test_identity": "grading",
     "test_check": "grading",
+    "test_mistake_catalogue_graded": "grading",
     "test_hub": "system",
     "test_browser": "system",
     "test_voila": "system",
