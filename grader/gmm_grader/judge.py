@@ -684,7 +684,8 @@ def _m_step_case(X, resp, reg, what, small=False):
     # the common mistake, dividing by N_k - 1: by hand, or as np.cov(..., aweights=r_k) does
     Nk, sum_sq = resp.sum(axis=0), (resp**2).sum(axis=0)
     scatter = (want.covariances - reg * np.eye(D)) * Nk[:, None, None]
-    unbiased = [scatter / (Nk - 1)[:, None, None], scatter / (Nk - sum_sq / Nk)[:, None, None]]
+    with np.errstate(divide="ignore", invalid="ignore"):  # N_k = 1: that mistake is not finite there
+        unbiased = [scatter / (Nk - 1)[:, None, None], scatter / (Nk - sum_sq / Nk)[:, None, None]]
     hard = np.eye(K)[resp.argmax(axis=1)]
     hard_params = em.m_step(X, hard, reg_covar=reg) if hard.sum(axis=0).min() > 0 else None
     diff = X - X.mean(axis=0)
