@@ -21,24 +21,7 @@ from pathlib import Path
 import grading_attacks as attacks
 import nbformat
 import nbgrader_helpers as h
-import numpy as np
 import pytest
-
-from gmm_lesson import em
-
-DRAWS = 50
-
-
-def _define(source: str, name: str):
-    """The function ``name`` defined by ``source`` in a fresh namespace (as a notebook would)."""
-    namespace = {"np": np, "em": em}
-    exec(source, namespace)  # test data written in this file
-    return namespace[name]
-
-
-def _solution(assignment: str, grade_id: str, name: str):
-    return _define(h.solution_sources(h.read(h.source_notebook_path(assignment)))[grade_id], name)
-
 
 E_STEP_WRONG_AXIS = """
 def e_step(X, params):
