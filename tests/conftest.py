@@ -55,6 +55,7 @@ FAST_MODULES = {
     "test_em_in_depth_library",
     "test_gradebook_db",
     "test_choice_cheats",
+    "test_mistake_catalogue",
 }
 
 #: the tier of a module's tests that are not fast (default: content)
@@ -72,6 +73,7 @@ TIERS = {
     "test_fair_styles": "grading",
     "test_identity": "grading",
     "test_check": "grading",
+    "test_mistake_catalogue_graded": "grading",
     "test_hub": "system",
     "test_browser": "system",
     "test_voila": "system",

@@ -264,8 +264,9 @@ def test_anomaly_judge_wants_the_threshold_and_the_flagged_indices():
 def test_best_k_heldout_judge_refuses_other_k_and_non_integers():
     options = {"n_test": 72, "split_seed": 0, "seeds": 5}
     judge.check("best_k_heldout", 2, **options)
-    for wrong in (1, 3, 6):
-        with pytest.raises(AssertionError, match="highest held-out"):
+    # a K no known mistake gives, then the ones that two mistakes give (named, not the key)
+    for wrong, message in ((3, "highest held-out"), (1, "0-based index"), (6, "its own training points")):
+        with pytest.raises(AssertionError, match=message):
             judge.check("best_k_heldout", wrong, **options)
     with pytest.raises(AssertionError, match="integer"):
         judge.check("best_k_heldout", 2.5, **options)

@@ -31,6 +31,7 @@ in the grader's process, which the sandbox never sees.
 
 from __future__ import annotations
 
+import functools
 import os
 import tomllib
 from collections.abc import Callable
@@ -199,7 +200,7 @@ def _calls(report: dict, request: dict, name: str) -> tuple[list, str | None]:
     return calls, None
 
 
-def _call_judge(name: str, make_calls, compare) -> Judge:
+def _call_judge(name: str, make_calls, compare, explain_raised=None, counterexample=None) -> Judge:
     """A judge that calls the student's function on inputs and compares each result.
 
     ``make_calls(rng)`` gives ``[(args, kwargs, case), ...]`` (args and kwargs in plain
@@ -208,6 +209,13 @@ def _call_judge(name: str, make_calls, compare) -> Judge:
     ``{name: [{"args": [...], "returned": ...}, ...]}``, the right results of the
     student's earlier functions on the inputs this call leads to, so that the function
     checked here is scored on its own.
+
+    A case may name known mistakes (``case["known"]``, see :func:`_known`): when what the
+    student returned matches one of them on every call it fails, the verdict names that
+    mistake (:data:`MISTAKES`). Otherwise a failing call marked ``case["small"]`` (a small
+    input drawn afresh) gets ``counterexample(returned, case)``: the input, the property
+    that fails, what came back. ``explain_raised(message, case)`` may name the mistake
+    behind an exception.
     """
 
     def request(rng, **options):
@@ -229,14 +237,178 @@ def _call_judge(name: str, make_calls, compare) -> Judge:
         calls, problem = _calls(report, request, name)
         if problem:
             return problem
+        results = []
         for call, case in zip(calls, request["cases"], strict=True):
             returned, problem = _returned(call, name)
-            problem = problem or compare(returned, case)
-            if problem:
-                return problem
-        return None
+            if problem is None:
+                problem = compare(returned, case)
+            elif explain_raised is not None:
+                problem = explain_raised(problem, case) or problem
+            results.append((returned, problem))
+        failing = [i for i, (_, problem) in enumerate(results) if problem]
+        if not failing:
+            return None
+        named = _known([results[i][0] for i in failing], [request["cases"][i] for i in failing])
+        if named:
+            return named
+        returned, problem = results[failing[0]]
+        case = request["cases"][failing[0]]
+        if counterexample is not None and case.get("small") and problem.endswith("is not right"):
+            return counterexample(returned, case)
+        return problem
 
     return Judge(request, verdict)
+
+
+# ------------------------------------------------------------------ known mistakes, by name
+#: what the learner reads when their answer matches a known mistake (never the answer itself)
+MISTAKES: dict[str, str] = {
+    "log_gaussian_no_D": (
+        "log_gaussian leaves out D in D log 2 pi: a D-dimensional Gaussian has one log 2 pi per dimension"
+    ),
+    "log_gaussian_no_log_det": (
+        "log_gaussian leaves out log|Sigma|: the log-density is -(D log 2 pi + log|Sigma| + "
+        "(x - mu)^T Sigma^-1 (x - mu)) / 2 (np.linalg.slogdet gives log|Sigma|)"
+    ),
+    "log_gaussian_det_not_log_det": (
+        "log_gaussian uses the determinant |Sigma| where its log belongs: the term is log|Sigma| "
+        "(np.linalg.slogdet gives it without overflow)"
+    ),
+    "log_gaussian_no_half": (
+        "log_gaussian leaves out the factor -1/2: the log-density is -1/2 times "
+        "(D log 2 pi + log|Sigma| + (x - mu)^T Sigma^-1 (x - mu)), every term halved"
+    ),
+    "log_likelihood_mean": "log_likelihood is the mean per point: return the total, the sum over all points",
+    "log_likelihood_no_weights": (
+        "log_likelihood leaves out the weights: each term is log pi_k + log N(x_n | mu_k, Sigma_k), "
+        "and unequal weights change the total"
+    ),
+    "e_step_no_weights": (
+        "the responsibilities leave out the weights: r_nk is proportional to pi_k N(x_n | mu_k, Sigma_k), "
+        "so add log pi_k to each log-density before normalising"
+    ),
+    "e_step_wrong_axis": (
+        "the responsibilities are normalised over the points (each column sums to 1): normalise each "
+        "point's row over the components, so every row sums to 1"
+    ),
+    "m_step_hard": (
+        "m_step uses hard assignments (each point to its likeliest component): EM's M-step weighs every "
+        "point by its soft responsibility r_nk, however small"
+    ),
+    "m_step_global_mean": (
+        "the covariances are taken about the mean of all the data: Sigma_k is spread about its own "
+        "new mean mu_k, the responsibility-weighted average of its points"
+    ),
+    "m_step_means_over_N": (
+        "the means are divided by N instead of N_k: mu_k is the responsibility-weighted average, "
+        "sum_n r_nk x_n / N_k"
+    ),
+    "m_step_no_reg_covar": (
+        "the covariances leave out reg_covar (or add a fixed amount): add reg_covar * I, the "
+        "argument's value, to each Sigma_k"
+    ),
+    "m_step_unbiased": (
+        "the covariances are divided by N_k - 1: divide by N_k, not N_k - 1 (np.cov divides by "
+        "N_k - 1 unless bias=True)"
+    ),
+    "n_parameters_tied_per_component": (
+        "n_parameters counts a tied covariance once per component: 'tied' is one covariance shared by all K "
+        "components, D(D+1)/2 numbers in all"
+    ),
+    "n_parameters_K_weights": (
+        "n_parameters counts K weights: they sum to 1, so there are K - 1 free weights"
+    ),
+    "n_parameters_D_squared": (
+        "n_parameters counts D * D numbers per covariance matrix: it is symmetric, so "
+        "D(D+1)/2 of them are free"
+    ),
+    "n_parameters_spherical_D": (
+        "n_parameters counts D variances per spherical component: a spherical component has "
+        "one variance per component"
+    ),
+}
+
+
+#: known mistakes that are one mistake written two ways
+_SAME = {"m_step_unbiased_weighted": "m_step_unbiased"}
+
+
+def _known_value(value, part=None) -> dict:
+    """A known mistake's result (``part``: which item of a pair, or which GMMParams field)."""
+    return {"part": part, "value": probe.encode(value)}
+
+
+def _telling(known: dict[str, dict], right) -> dict[str, dict]:
+    """The known mistakes whose result differs from the right one (``right``: the encoded right
+    result) on this input: one that gives the right part here cannot be told by it."""
+    return {
+        name: spec
+        for name, spec in known.items()
+        if not _matches(_part(probe.encode(right), spec["part"]), spec["value"])
+    }
+
+
+def _part(returned, part):
+    if part is None:
+        return returned
+    if isinstance(part, int):
+        pair = _pair(returned)
+        return pair[part] if pair is not None else None
+    if isinstance(returned, dict) and isinstance(returned.get("GMMParams"), dict):
+        return returned["GMMParams"].get(part)
+    return None
+
+
+def _matches(got, want, tol: float = 1e-6) -> bool:
+    """Whether a reported value is ``want`` (plain data as probe.encode makes it), within tol."""
+    if isinstance(want, dict) and "array" in want:
+        got_array = _got_array(got)
+        return got_array is not None and _close(got_array, np.array(want["array"], dtype=float), tol)
+    want_number = _number(want)
+    if want_number is not None:
+        got_number = _number(got)
+        return got_number is not None and abs(got_number - want_number) <= tol * (1 + abs(want_number))
+    return False
+
+
+def _known(returned: list, cases: list) -> str | None:
+    """The message of the known mistake(s) whose result is what came back on every failing call
+    that knows them (a call may not list a mistake its input cannot show)."""
+    matched, refuted = set(), set()
+    for got, case in zip(returned, cases, strict=True):
+        if got is None:  # it raised: neither for nor against
+            continue
+        for mistake, spec in case.get("known", {}).items():
+            (matched if _matches(_part(got, spec["part"]), spec["value"]) else refuted).add(mistake)
+    names = sorted(matched - refuted)
+    texts = dict.fromkeys(MISTAKES[_SAME.get(m, m)] for m in names)
+    return " Or: ".join(texts) if texts else None
+
+
+def _short(value, decimals: int = 3) -> str:
+    """A reported or given value, compactly (rounded, at most a few hundred characters)."""
+    if isinstance(value, dict) and "GMMParams" in value:
+        fields = value["GMMParams"]
+        return "GMMParams(" + ", ".join(f"{k}={_short(fields.get(k), decimals)}" for k in fields) + ")"
+    if isinstance(value, dict) and "tuple" in value:
+        return "(" + ", ".join(_short(v, decimals) for v in value["tuple"]) + ")"
+    array = _got_array(value)
+    if array is None and isinstance(value, list):
+        try:
+            array = np.array(value, dtype=float)
+        except (TypeError, ValueError):
+            array = None
+    if array is not None:
+        text = np.array2string(np.round(array, decimals), separator=", ", threshold=40, max_line_width=10_000)
+        return " ".join(text.split())[:300]
+    number = _number(value)
+    if number is not None:
+        return f"{number:.{decimals + 2}g}"
+    return _describe(value)
+
+
+def _counterexample(name: str, inputs: str, prop: str, returned, part: str = "") -> str:
+    return f"counterexample: input {inputs}; {prop}; your {name} returned {part}{_short(returned)}"
 
 
 # ------------------------------------------------------------------ stand-ins for earlier steps
@@ -259,23 +431,47 @@ def _e_step_entries(X: np.ndarray, params: em.GMMParams, resp: np.ndarray, total
 
 
 # ------------------------------------------------------------------ the E-step exercises
+def _small_params(rng: np.random.Generator, K: int, D: int) -> em.GMMParams:
+    """Parameters with few decimals, for a counterexample a learner can read: unequal weights,
+    a covariance that is not a multiple of I."""
+    while True:
+        weights = rng.dirichlet(np.full(K, 3.0)).round(2)
+        weights[-1] = round(1 - weights[:-1].sum(), 2)
+        A = rng.normal(size=(K, D, D)).round(1)
+        covariances = (A @ np.swapaxes(A, 1, 2) + np.eye(D)).round(2)
+        if weights.min() >= 0.1 and len(set(weights.tolist())) == K:
+            return em.GMMParams(weights, rng.normal(scale=2.0, size=(K, D)).round(1), covariances)
+
+
+def _log_gaussian_case(X: np.ndarray, p: em.GMMParams, small: bool = False) -> tuple:
+    D = X.shape[1]
+    mean, cov = p.means[0], p.covariances[0]
+    want = em.estimate_log_prob(X, p)[:, 0]
+    diff = X - mean
+    maha = np.einsum("nd,de,ne->n", diff, np.linalg.inv(cov), diff)
+    # the common mistake: Sigma where Sigma^-1 belongs in the Mahalanobis term
+    with_sigma = want + 0.5 * maha - 0.5 * np.einsum("nd,de,ne->n", diff, cov, diff)
+    log_det = np.linalg.slogdet(cov)[1]
+    known = {
+        "log_gaussian_no_D": _known_value(want + 0.5 * (D - 1) * np.log(2 * np.pi)),
+        "log_gaussian_no_log_det": _known_value(want + 0.5 * log_det),
+        "log_gaussian_det_not_log_det": _known_value(want + 0.5 * log_det - 0.5 * np.linalg.det(cov)),
+        "log_gaussian_no_half": _known_value(2 * want),
+    }
+    case = {"D": D, "want": want.tolist(), "with_sigma": with_sigma.tolist(), "known": _telling(known, want)}
+    if small:
+        case.update(small=True, X=X.tolist(), mean=mean.tolist(), cov=cov.tolist(), log_det=log_det)
+    return [_array(X), _array(mean), _array(cov)], {}, case
+
+
 def _log_gaussian_calls(rng):
-    made = []
+    # first a small input with the mean as its first row, then larger ones in 1, 2 and 3-D
+    p = _small_params(rng, 1, 2)
+    X = np.vstack([p.means, p.means + rng.normal(size=(2, 2)).round(1)])
+    made = [_log_gaussian_case(X, p, small=True)]
     for D in (1, 2, 3):
         p = _random_params(rng, 1, D)
-        X = _sample(rng, p, 40)
-        want = em.estimate_log_prob(X, p)[:, 0]
-        diff = X - p.means[0]
-        # the common mistake: Sigma where Sigma^-1 belongs in the Mahalanobis term
-        with_sigma = want + 0.5 * np.einsum("nd,de,ne->n", diff, np.linalg.inv(p.covariances[0]), diff)
-        with_sigma -= 0.5 * np.einsum("nd,de,ne->n", diff, p.covariances[0], diff)
-        made.append(
-            (
-                [_array(X), _array(p.means[0]), _array(p.covariances[0])],
-                {},
-                {"D": D, "want": want.tolist(), "with_sigma": with_sigma.tolist()},
-            )
-        )
+        made.append(_log_gaussian_case(_sample(rng, p, 40), p))
     return made
 
 
@@ -289,32 +485,60 @@ def _log_gaussian_compare(returned, case):
     return problem
 
 
+def _log_gaussian_counterexample(returned, case):
+    inputs = f"X={_short(case['X'])}, mean={_short(case['mean'])}, cov={_short(case['cov'])}"
+    got = _got_array(returned)
+    if got is not None and got.shape == (len(case["X"]),) and abs(got[0] - case["want"][0]) > 1e-6:
+        prop = (
+            "at x = mean (row 0) log N must be -(D log 2 pi + log|Sigma|) / 2, with D = 2 and "
+            f"log|Sigma| = {case['log_det']:.4f}"
+        )
+    else:
+        prop = (
+            "row n minus row 0 must be -(x_n - mu)^T Sigma^-1 (x_n - mu) / 2, half the squared "
+            "Mahalanobis distance"
+        )
+    return _counterexample("log_gaussian", inputs, prop, returned)
+
+
+def _log_sum_exp(a: np.ndarray, axis: int) -> np.ndarray:
+    m = a.max(axis=axis, keepdims=True)
+    return np.squeeze(m, axis) + np.log(np.exp(a - m).sum(axis=axis))
+
+
+def _far_from(p: em.GMMParams, rng: np.random.Generator) -> np.ndarray:
+    """Two points so far from every component that every density underflows to 0 in float64:
+    more than 60 standard deviations along the widest direction of every covariance."""
+    spread = float(np.sqrt(max(np.linalg.eigvalsh(c).max() for c in p.covariances)))
+    reach = float(np.abs(p.means).max()) + 60 * spread
+    directions = rng.normal(size=(2, p.n_features))
+    directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+    return 2 * reach * directions
+
+
+def _log_likelihood_case(X, p, what, small=False):
+    log_dens = em.estimate_log_prob(X, p)
+    total = em.log_likelihood(X, p)
+    known = {
+        "log_likelihood_mean": _known_value(total / len(X)),
+        "log_likelihood_no_weights": _known_value(float(_log_sum_exp(log_dens, 1).sum())),
+    }
+    case = {"what": what, "want": total, "known": _telling(known, total)}
+    if small:
+        case.update(small=True, X=X.tolist(), params=_params(p))
+    return [_array(X), _params(p)], {}, case, {"log_gaussian": _log_gaussian_table(X, p)}
+
+
 def _log_likelihood_calls(rng):
-    made = []
+    p = _small_params(rng, 2, 2)
+    # near the middle of the two means, where both components count
+    X = (p.means.mean(axis=0) + rng.normal(scale=0.5, size=(3, 2))).round(1)
+    made = [_log_likelihood_case(X, p, "K=2, D=2", small=True)]
     for K, D in ((1, 2), (2, 2), (3, 3)):
         p = _random_params(rng, K, D)
-        X = _sample(rng, p, 60)
-        made.append(
-            (
-                [_array(X), _params(p)],
-                {},
-                {"what": f"K={K}, D={D}", "want": em.log_likelihood(X, p)},
-                {"log_gaussian": _log_gaussian_table(X, p)},
-            )
-        )
+        made.append(_log_likelihood_case(_sample(rng, p, 60), p, f"K={K}, D={D}"))
     p = _random_params(rng, 2, 2)
-    far = p.means[0] + np.array([[60.0, 60.0], [-70.0, 10.0]])
-    made.append(
-        (
-            [_array(far), _params(p)],
-            {},
-            {
-                "what": "points far from every component",
-                "want": em.log_likelihood(far, p),
-            },
-            {"log_gaussian": _log_gaussian_table(far, p)},
-        )
-    )
+    made.append(_log_likelihood_case(_far_from(p, rng), p, "points far from every component"))
     return made
 
 
@@ -326,6 +550,12 @@ def _log_likelihood_compare(returned, case):
             "subtract each row's largest term before exp (the log-sum-exp trick)"
         )
     return _check_number(returned, case["want"], f"log_likelihood for {case['what']}")
+
+
+def _log_likelihood_counterexample(returned, case):
+    inputs = f"X={_short(case['X'])}, params={_short(case['params'])}"
+    prop = "log_likelihood must be sum_n log sum_k pi_k N(x_n | mu_k, Sigma_k), the total over the points"
+    return _counterexample("log_likelihood", inputs, prop, returned)
 
 
 #: far points for e_step_far: more points than components, so responsibilities normalised
@@ -347,24 +577,44 @@ def _twin_params(rng: np.random.Generator, K: int, D: int) -> em.GMMParams:
     return em.GMMParams(weights, means, covariances)
 
 
+def _e_step_case(X, p, what, small=False):
+    resp, total = em.e_step(X, p)
+    a = em.estimate_log_prob(X, p)
+    stand_ins = {
+        "log_gaussian": _log_gaussian_table(X, p),
+        "log_likelihood": [{"args": [_array(X), _params(p)], "returned": total}],
+    }
+    known = {
+        "e_step_no_weights": _known_value(np.exp(a - _log_sum_exp(a, 1)[:, None]), 0),
+        "e_step_wrong_axis": _known_value(
+            np.exp((a + np.log(p.weights)) - _log_sum_exp(a + np.log(p.weights), 0)), 0
+        ),
+    }
+    case = {"what": what, "resp": resp.tolist(), "total": total, "known": _telling(known, (resp, total))}
+    if small:
+        case.update(small=True, X=X.tolist(), params=_params(p))
+    return [_array(X), _params(p)], {}, case, stand_ins
+
+
 def _e_step_cases(rng, shapes, far=False):
     made = []
+    if not far:  # first a small input, for a counterexample
+        p = _small_params(rng, 2, 1)
+        X = (p.means.mean(axis=0) + rng.normal(scale=0.5, size=(3, 1))).round(1)  # where both count
+        made.append(_e_step_case(X, p, "K=2, D=1", small=True))
     for K, D in shapes:
         for _ in range(100):  # far: until the twins hold a far point (most draws do)
             p = _twin_params(rng, K, D) if far else _random_params(rng, K, D)
             X = _FAR if far else _sample(rng, p, 80)
-            resp, total = em.e_step(X, p)
-            if not far or (resp[:, 0] + resp[:, 1]).max() > 0.9:
+            resp, _ = em.e_step(X, p)
+            if not far:
+                break
+            # the twins hold a far point, and some point is far enough that exp() underflows
+            if (resp[:, 0] + resp[:, 1]).max() > 0.9 and em.estimate_log_prob(X, p).max(axis=1).min() < -800:
                 break
         else:  # pragma: no cover
             raise RuntimeError("no draw put a far point on the twin components")
-        what = "points far from every component" if far else f"K={K}, D={D}"
-        stand_ins = {
-            "log_gaussian": _log_gaussian_table(X, p),
-            "log_likelihood": [{"args": [_array(X), _params(p)], "returned": total}],
-        }
-        case = {"what": what, "resp": resp.tolist(), "total": total}
-        made.append(([_array(X), _params(p)], {}, case, stand_ins))
+        made.append(_e_step_case(X, p, "points far from every component" if far else f"K={K}, D={D}"))
     return made
 
 
@@ -386,29 +636,106 @@ def _e_step_compare(returned, case):
             f"the total log-likelihood for {case['what']} is the mean per point: return the total, "
             "the sum over all points"
         )
+    if got is not None and got.shape == want.shape and not np.isfinite(got).all():
+        return (
+            f"resp for {case['what']} contains NaN or infinity: exp() underflowed to 0 / 0; "
+            "subtract each row's largest a_nk before exp (the log-sum-exp trick)"
+        )
     return _check_array(resp, case["resp"], f"resp for {case['what']}") or _check_number(
         total, case["total"], f"the total log-likelihood for {case['what']}"
     )
 
 
+def _e_step_counterexample(returned, case):
+    inputs = f"X={_short(case['X'])}, params={_short(case['params'])}"
+    pair = _pair(returned)
+    got = _got_array(pair[0]) if pair else None
+    want = np.asarray(case["resp"])
+    if got is None or got.shape != want.shape:
+        prop = f"resp must have shape (N, K) = {want.shape}"
+    elif not np.allclose(got.sum(axis=1), 1.0):
+        prop = "each row of resp (one point) must sum to 1"
+    elif (got < 0).any() or (got > 1).any():
+        prop = "every responsibility must be between 0 and 1"
+    elif not _close(got, want):
+        prop = "in each row, r_nk must be proportional to pi_k N(x_n | mu_k, Sigma_k)"
+    else:
+        prop = "the total must be sum_n log sum_k pi_k N(x_n | mu_k, Sigma_k)"
+    return _counterexample("e_step", inputs, prop, returned)
+
+
 def _m_step_calls(rng, shapes, regs):
-    made = []
+    # first a small input with soft responsibilities, for a counterexample
+    X = rng.normal(scale=2.0, size=(4, 2)).round(1)
+    resp = rng.dirichlet(np.ones(2), size=4).round(2)
+    resp[:, 1] = 1 - resp[:, 0]
+    made = [_m_step_case(X, resp, regs[0], "K=2, D=2, N=4", small=True)]
     for (K, D), reg in zip(shapes, regs, strict=True):
         X = rng.normal(size=(50, D)) * np.arange(1, D + 1)
         resp = rng.dirichlet(np.ones(K), size=50)
-        want = em.m_step(X, resp, reg_covar=reg)
-        kwargs = {} if reg == 1e-6 else {"reg_covar": reg}
-        # the common mistake, dividing by N_k - 1: by hand, or as np.cov(..., aweights=r_k) does
-        Nk, sum_sq = resp.sum(axis=0), (resp**2).sum(axis=0)
-        scatter = (want.covariances - reg * np.eye(D)) * Nk[:, None, None]
-        unbiased = [scatter / (Nk - 1)[:, None, None], scatter / (Nk - sum_sq / Nk)[:, None, None]]
-        case = {
-            "what": f"K={K}, D={D}",
-            "want": _params(want)["GMMParams"],
-            "unbiased": [(u + reg * np.eye(D)).tolist() for u in unbiased],
-        }
-        made.append(([_array(X), _array(resp)], kwargs, case))
+        made.append(_m_step_case(X, resp, reg, f"K={K}, D={D}"))
     return made
+
+
+def _m_step_case(X, resp, reg, what, small=False):
+    K, D = resp.shape[1], X.shape[1]
+    want = em.m_step(X, resp, reg_covar=reg)
+    kwargs = {} if reg == 1e-6 else {"reg_covar": reg}
+    # the common mistake, dividing by N_k - 1: by hand, or as np.cov(..., aweights=r_k) does
+    Nk, sum_sq = resp.sum(axis=0), (resp**2).sum(axis=0)
+    scatter = (want.covariances - reg * np.eye(D)) * Nk[:, None, None]
+    with np.errstate(divide="ignore", invalid="ignore"):  # N_k = 1: that mistake is not finite there
+        unbiased = [scatter / (Nk - 1)[:, None, None], scatter / (Nk - sum_sq / Nk)[:, None, None]]
+    hard = np.eye(K)[resp.argmax(axis=1)]
+    hard_params = em.m_step(X, hard, reg_covar=reg) if hard.sum(axis=0).min() > 0 else None
+    diff = X - X.mean(axis=0)
+    about_all = np.einsum("nk,nd,ne->kde", resp, diff, diff) / Nk[:, None, None] + reg * np.eye(D)
+    known = {
+        "m_step_global_mean": _known_value(about_all, "covariances"),
+        "m_step_means_over_N": _known_value(resp.T @ X / len(X), "means"),
+        "m_step_no_reg_covar": _known_value(want.covariances - reg * np.eye(D), "covariances"),
+    }
+    for name, u in zip(("m_step_unbiased", "m_step_unbiased_weighted"), unbiased, strict=True):
+        known[name] = _known_value(u + reg * np.eye(D), "covariances")
+    if hard_params is not None:
+        known["m_step_hard"] = _known_value(hard_params.weights, "weights")
+    case = {
+        "what": what,
+        "want": _params(want)["GMMParams"],
+        "known": _telling(known, want),
+    }
+    if small:
+        case.update(small=True, X=X.tolist(), resp=resp.tolist(), reg=reg)
+    return [_array(X), _array(resp)], kwargs, case
+
+
+def _m_step_raised(message, case):
+    if "weights" in message and "sum to 1" in message:
+        return (
+            f"m_step raised for {case['what']}: em.GMMParams refused weights that do not sum to 1. "
+            "pi_k = N_k / N: divide each component's total responsibility by the number of points"
+        )
+    return None
+
+
+def _m_step_counterexample(fields):
+    props = {
+        "weights": "weights must be pi_k = N_k / N, with N_k = sum_n r_nk",
+        "means": "means must be mu_k = sum_n r_nk x_n / N_k, the responsibility-weighted averages",
+        "covariances": (
+            "covariances must be Sigma_k = sum_n r_nk (x_n - mu_k)(x_n - mu_k)^T / N_k + reg_covar I"
+        ),
+    }
+
+    def counterexample(returned, case):
+        inputs = f"X={_short(case['X'])}, resp={_short(case['resp'])}, reg_covar={case['reg']:g}"
+        got = returned.get("GMMParams", {}) if isinstance(returned, dict) else {}
+        wrong = next(
+            (f for f in fields if _check_array(got.get(f), case["want"][f], f) is not None), fields[0]
+        )
+        return _counterexample("m_step", inputs, props[wrong], got.get(wrong), f"{wrong} ")
+
+    return counterexample
 
 
 def _m_step_compare(fields):
@@ -418,14 +745,9 @@ def _m_step_compare(fields):
                 f"m_step should return em.GMMParams(weights, means, covariances), got {_describe(returned)}"
             )
         for field in fields:
-            got = returned["GMMParams"].get(field)
-            problem = _check_array(got, case["want"][field], f"{field} for {case['what']}")
-            unbiased = case.get("unbiased", []) if field == "covariances" else []
-            if problem and any(_check_array(got, u, "") is None for u in unbiased):
-                return (
-                    f"covariances for {case['what']} are divided by N_k - 1: divide by N_k, not N_k - 1 "
-                    "(np.cov divides by N_k - 1 unless bias=True)"
-                )
+            problem = _check_array(
+                returned["GMMParams"].get(field), case["want"][field], f"{field} for {case['what']}"
+            )
             if problem:
                 return problem
         return None
@@ -474,6 +796,7 @@ def _run_em_call(X, start, run, tol, n_iter, max_iter, extra=3):
         "max_iter": max_iter,
         "history": [total for _, _, total in run[: n_iter + 1]],
         "want": _params(run[n_iter][0])["GMMParams"],
+        "previous": _params(run[max(n_iter - 1, 0)][0])["GMMParams"],
     }
     return [_array(X), _params(start)], {"tol": tol, "max_iter": max_iter}, case, stand_ins
 
@@ -498,7 +821,14 @@ def _run_em_stopping_calls(rng):
                 # the whole run's tables, whatever t*: a table as long as t* + 3 would tell
                 # a loop without a stopping rule where to stop
                 tol = float(np.sqrt(before * at))
-                return [_run_em_call(X, start, run, tol, stop, 100, extra=len(run))]
+                # where a loop comparing the change of the *total* with tol stops: within the
+                # run, so that mistake is told by name
+                below = np.flatnonzero(gains * N < tol)
+                if len(below) == 0 or below[0] + 1 == stop:
+                    break
+                made = _run_em_call(X, start, run, tol, stop, 100, extra=len(run))
+                made[2]["stop_total"] = int(below[0]) + 1
+                return [made]
     raise RuntimeError("no draw gave a clear stopping iteration")  # pragma: no cover
 
 
@@ -515,6 +845,22 @@ def _run_em_compare(returned, case):
     if not_numbers:
         return f"history should hold only numbers, but it holds {_describe(not_numbers[0])}"
     want = case["history"]
+    got = np.array([_number(v) for v in history])
+    if len(history) == len(want) - 1 and _close(got, np.array(want[1:]), 1e-6):
+        return (
+            "history leaves out the start: history[0] must be the log-likelihood of the parameters "
+            "run_em starts from, before any iteration, then one per iteration"
+        )
+    if tol > 0 and len(history) == len(want) - 1 and _close(got, np.array(want[:-1]), 1e-6):
+        return (
+            "run_em breaks before recording its last iteration: the iteration whose change falls "
+            "below tol still counts; append its log-likelihood (and keep its parameters), then stop"
+        )
+    if tol > 0 and len(history) - 1 == case.get("stop_total"):
+        return (
+            f"with tol={tol:.3g}, run_em went on until the change of the total log L fell below tol: "
+            "divide the change of the total by N (tol is per point), |new - old| / N < tol"
+        )
     if len(history) != len(want):
         n = len(want) - 1
         if tol == 0:
@@ -526,14 +872,22 @@ def _run_em_compare(returned, case):
             f"with tol={tol:.3g}, run_em stopped after {len(history) - 1} iterations; it should stop after "
             f"{n}: the first iteration whose change of log L per point, |new - old| / N, is below tol"
         )
-    if not _close(np.array([_number(v) for v in history]), np.array(want), 1e-6):
+    if not _close(got, np.array(want), 1e-6):
         return (
             "history is not right: history[t] should be the total log L after t iterations "
             "(history[0]: the start's)"
         )
     if not isinstance(params, dict) or "GMMParams" not in params:
         return f"run_em should return the final parameters as em.GMMParams, got {_describe(params)}"
-    for field in ("weights", "means", "covariances"):
+    fields = ("weights", "means", "covariances")
+    if any(_check_array(params["GMMParams"].get(f), case["want"][f], "", 1e-5) for f in fields) and all(
+        _check_array(params["GMMParams"].get(f), case["previous"][f], "", 1e-5) is None for f in fields
+    ):
+        return (
+            "run_em returns the parameters one iteration behind: return those of the last M-step, "
+            "the parameters whose log-likelihood is history[-1]"
+        )
+    for field in fields:
         got = params["GMMParams"].get(field)
         problem = _check_array(got, case["want"][field], f"the final {field}", 1e-5)
         if problem:
@@ -581,35 +935,77 @@ def _two_cluster_verdict(request, report, **options):
     return None
 
 
+@functools.cache
+def _faithful_criteria() -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """BIC and AIC of em.fit(Z, K, seed=0) for K = 1..6 on the standardised eruptions (computed once)."""
+    Z, _, _ = data.standardize(data.load_old_faithful())
+    fits = [em.fit(Z, K, seed=0) for K in range(1, 7)]
+    return tuple(f.bic(Z) for f in fits), tuple(f.aic(Z) for f in fits)
+
+
+def _named_k(got: int, expected: int, mistakes: dict[str, int], what: str) -> str:
+    """The message for a wrong K: the known mistakes that give ``got`` (all of them), else ``what``."""
+    names = [text for text, k in mistakes.items() if k == got and k != expected]
+    return " Or: ".join(names) if names else what
+
+
 def _best_k_verdict(request, report, **options):
     """best_k must be the K in 1..6 with the lowest BIC, each fitted with em.fit(..., seed=0)."""
     values = _values(report, 1)
     got = _number(values[0]) if values else None
     if got is None or got != int(got):
         return f"best_k should be an integer, got {_describe(values[0] if values else None)}"
-    Z, _, _ = data.standardize(data.load_old_faithful())
-    bics = [em.fit(Z, K, seed=0).bic(Z) for K in range(1, 7)]
+    bics, aics = _faithful_criteria()
     expected = 1 + int(np.argmin(bics))
-    return None if int(got) == expected else "best_k is not the K with the lowest BIC"
+    if int(got) == expected:
+        return None
+    mistakes = {
+        f"best_k = {int(got)} is np.argmin's 0-based index: K runs from 1, so the K at index i is i + 1": int(
+            np.argmin(bics)
+        ),
+        f"best_k = {int(got)} is the K with the highest BIC: a lower BIC is better": 1 + int(np.argmax(bics)),
+        f"best_k = {int(got)} is the K with the lowest AIC: the question asks for BIC": 1
+        + int(np.argmin(aics)),
+    }
+    return _named_k(int(got), expected, mistakes, "best_k is not the K with the lowest BIC")
 
 
 # ------------------------------------------------------------------ em_in_depth
 def _n_parameters_calls(rng):
-    """Three (K, D) per covariance type, drawn at grading time (K = 1 once, K >= 2 twice)."""
+    """Three (K, D) per covariance type, drawn at grading time: K = 1 once and K >= 2 twice (with
+    one component, "tied" is one covariance per component), D >= 2 at least once (in 1-D a
+    covariance matrix is one number, symmetric or not)."""
     made = []
     for covariance_type in em.COVARIANCE_TYPES:
-        # one K = 1 and two K >= 2: with one component, "tied" is the same as one covariance
-        # per component, so a draw of K = 1 alone would let that mistake pass
-        for low, high in ((1, 2), (2, 7), (2, 7)):
-            K, D = int(rng.integers(low, high)), int(rng.integers(1, 6))
+        for (k_low, k_high), (d_low, d_high) in (((1, 2), (1, 6)), ((2, 7), (2, 6)), ((2, 7), (1, 6))):
+            K, D = int(rng.integers(k_low, k_high)), int(rng.integers(d_low, d_high))
             shape = covariance_shape(covariance_type, K, D)
             if covariance_type in ("diag", "spherical"):
                 covariances = np.ones(shape)
             else:
                 covariances = np.broadcast_to(np.eye(D), shape)
             params = em.GMMParams(np.full(K, 1 / K), np.zeros((K, D)), covariances, covariance_type)
+            want = params.n_parameters()
+            triangle = D * (D + 1) // 2
+            covariance = {"full": K * triangle, "diag": K * D, "spherical": K, "tied": triangle}[
+                covariance_type
+            ]
+            rest = want - covariance
+            known = {
+                "n_parameters_K_weights": _known_value(want + 1),
+                "n_parameters_tied_per_component": _known_value(
+                    want + (K - 1) * triangle if covariance_type == "tied" else want
+                ),
+                "n_parameters_D_squared": _known_value(
+                    rest + {"full": K * D * D, "tied": D * D}.get(covariance_type, covariance)
+                ),
+                "n_parameters_spherical_D": _known_value(
+                    rest + K * D if covariance_type == "spherical" else want
+                ),
+            }
             what = f"covariance_type={covariance_type!r}, K={K}, D={D}"
-            made.append(([covariance_type, K, D], {}, {"what": what, "want": params.n_parameters()}))
+            case = {"what": what, "want": want, "known": _telling(known, want)}
+            made.append(([covariance_type, K, D], {}, case))
     return made
 
 
@@ -617,7 +1013,20 @@ def _n_parameters_compare(returned, case):
     got = _number(returned)
     if got is None or got != int(got):
         return f"n_parameters({case['what']}) should return an integer, got {_describe(returned)}"
-    return None if int(got) == case["want"] else f"n_parameters({case['what']}) is not right"
+    if int(got) == case["want"]:
+        return None
+    return (
+        f"counterexample: n_parameters({case['what']}) returned {int(got)}; it must count the free "
+        "numbers of the covariances, the means and the weights (which sum to 1)"
+    )
+
+
+@functools.cache
+def _faithful_scores() -> tuple[np.ndarray, np.ndarray]:
+    """Log-densities of the training eruptions and of the new ones under em.fit(Z, 2, seed=0)."""
+    Z, X_new, _ = density.faithful_with_new_eruptions()
+    params = em.fit(Z, 2, seed=0).params
+    return density.score_samples(Z, params), density.score_samples(X_new, params)
 
 
 def _anomaly_verdict(request, report, *, fraction: float):
@@ -626,22 +1035,58 @@ def _anomaly_verdict(request, report, *, fraction: float):
     values = _values(report, 2)
     if values is None:
         return "the answers could not be read"
-    Z, X_new, _ = density.faithful_with_new_eruptions()
-    params = em.fit(Z, 2, seed=0).params
-    threshold = float(np.quantile(density.score_samples(Z, params), fraction))
+    scores, new = _faithful_scores()
+    threshold = float(np.quantile(scores, fraction))
+    got = _number(values[0])
+    known = {
+        f"threshold is the {1 - fraction:g} quantile: the threshold leaves the lowest {fraction:.0%} "
+        "of the training log-densities below it, np.quantile(..., fraction)": np.quantile(
+            scores, 1 - fraction
+        ),
+        f"threshold is np.percentile at {fraction:g}: np.percentile takes percents (0 to 100), "
+        "np.quantile fractions (0 to 1)": np.percentile(scores, fraction),
+        "threshold is np.quantile at 1, the largest log-density: np.quantile takes a fraction "
+        "(0 to 1)": np.quantile(scores, min(1.0, 100 * fraction)),
+        "threshold is a quantile of the new eruptions' log-densities: take it of the training "
+        "points' log-densities, then compare the new eruptions with it": np.quantile(new, fraction),
+    }
+    if got is not None and abs(got - threshold) > 1e-6 * (1 + abs(threshold)):
+        for text, value in known.items():
+            if abs(got - value) <= 1e-6 * (1 + abs(value)):
+                return text
     problem = _check_number(values[0], threshold, "threshold")
     if problem:
         return problem
     flagged = values[1]
+    dtype = flagged.get("dtype") if isinstance(flagged, dict) else None
     if isinstance(flagged, dict) and "array" in flagged:
         flagged = flagged["array"]
+    mask = (new < threshold).tolist()
+    if (
+        isinstance(flagged, list)
+        and len(flagged) == len(mask)
+        and (dtype == "bool" or all(isinstance(v, bool) for v in flagged))
+    ):
+        return (
+            "flagged is a boolean mask (one True/False per new eruption): give the indices of the "
+            "flagged eruptions instead (np.flatnonzero turns a mask into indices)"
+        )
     got = [_number(v) for v in flagged] if isinstance(flagged, list) else None
     if got is None or any(v is None or v != int(v) for v in got):
         return f"flagged should be a list or array of indices of X_new, got {_describe(values[1])}"
-    want = np.flatnonzero(density.score_samples(X_new, params) < threshold).tolist()
+    want = np.flatnonzero(new < threshold).tolist()
     if sorted(int(v) for v in got) != want:
         return "flagged is not the set of new eruptions below the threshold"
     return None
+
+
+@functools.cache
+def _held_out_scores(n_test: int, split_seed: int, seeds: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Training and held-out mean log-likelihood of the best-of-``seeds`` fit for K = 1..6."""
+    Z, _, _ = data.standardize(data.load_old_faithful())
+    train, test = density.held_out_split(Z, n_test, seed=split_seed)
+    fits = [density.best_of_starts(train, K, range(seeds)) for K in range(1, 7)]
+    return tuple(f.score(train) for f in fits), tuple(f.score(test) for f in fits)
 
 
 def _best_k_heldout_verdict(request, report, *, n_test: int, split_seed: int, seeds: int):
@@ -650,31 +1095,56 @@ def _best_k_heldout_verdict(request, report, *, n_test: int, split_seed: int, se
     got = _number(values[0]) if values else None
     if got is None or got != int(got):
         return f"best_k_heldout should be an integer, got {_describe(values[0] if values else None)}"
-    Z, _, _ = data.standardize(data.load_old_faithful())
-    train, test = density.held_out_split(Z, n_test, seed=split_seed)
-    scores = [density.best_of_starts(train, K, range(seeds)).score(test) for K in range(1, 7)]
-    expected = 1 + int(np.argmax(scores))
-    if int(got) != expected:
-        return "best_k_heldout is not the K with the highest held-out log-likelihood"
-    return None
+    train, test = _held_out_scores(n_test, split_seed, seeds)
+    expected = 1 + int(np.argmax(test))
+    if int(got) == expected:
+        return None
+    mistakes = {
+        f"best_k_heldout = {int(got)} is the K whose fit scores highest on its own training points: "
+        "score each fit on the held-out points, X_test": 1 + int(np.argmax(train)),
+        f"best_k_heldout = {int(got)} is np.argmax's 0-based index: K runs from 1, so the K at index i "
+        "is i + 1": int(np.argmax(test)),
+        f"best_k_heldout = {int(got)} is the K with the lowest held-out score: a higher log-likelihood "
+        "is better": 1 + int(np.argmin(test)),
+    }
+    return _named_k(
+        int(got), expected, mistakes, "best_k_heldout is not the K with the highest held-out log-likelihood"
+    )
 
 
 JUDGES: dict[str, Judge] = {
-    "log_gaussian": _call_judge("log_gaussian", _log_gaussian_calls, _log_gaussian_compare),
-    "log_likelihood": _call_judge("log_likelihood", _log_likelihood_calls, _log_likelihood_compare),
+    "log_gaussian": _call_judge(
+        "log_gaussian",
+        _log_gaussian_calls,
+        _log_gaussian_compare,
+        counterexample=_log_gaussian_counterexample,
+    ),
+    "log_likelihood": _call_judge(
+        "log_likelihood",
+        _log_likelihood_calls,
+        _log_likelihood_compare,
+        counterexample=_log_likelihood_counterexample,
+    ),
     "e_step": _call_judge(
-        "e_step", lambda rng: _e_step_cases(rng, ((2, 2), (3, 2), (3, 4))), _e_step_compare
+        "e_step",
+        lambda rng: _e_step_cases(rng, ((2, 2), (3, 2), (3, 4))),
+        _e_step_compare,
+        counterexample=_e_step_counterexample,
     ),
     "e_step_far": _call_judge("e_step", lambda rng: _e_step_cases(rng, ((3, 2),), far=True), _e_step_compare),
     "m_step_weights_means": _call_judge(
         "m_step",
         lambda rng: _m_step_calls(rng, ((2, 2), (3, 3)), (1e-6, 1e-6)),
         _m_step_compare(("weights", "means")),
+        _m_step_raised,
+        _m_step_counterexample(("weights", "means")),
     ),
     "m_step_covariances": _call_judge(
         "m_step",
         lambda rng: _m_step_calls(rng, ((2, 2), (3, 3)), (1e-6, 1e-3)),
         _m_step_compare(("covariances",)),
+        _m_step_raised,
+        _m_step_counterexample(("covariances",)),
     ),
     "run_em": _call_judge("run_em", _run_em_fixed_calls, _run_em_compare),
     "run_em_stops": _call_judge("run_em", _run_em_stopping_calls, _run_em_compare),

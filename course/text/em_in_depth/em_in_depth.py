@@ -365,6 +365,9 @@ print(f"threshold {threshold:.3f}; flagged {[int(i) for i in flagged]}; "
 
 # %% nbgrader={"grade": true, "grade_id": "test_anomaly", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 assert np.ndim(threshold) == 0, "threshold must be one number"
+assert np.asarray(flagged).dtype != bool, (
+    "flagged is a boolean mask: give the indices of the flagged eruptions (np.flatnonzero)"
+)
 assert all(0 <= int(i) < len(X_new) for i in flagged), "flagged must hold indices of X_new"
 ### BEGIN HIDDEN TESTS
 from gmm_grader.judge import check

@@ -129,13 +129,36 @@ def log_gaussian(X, mean, cov):
 # At the mean of a standard 2-D Gaussian: log N(0 | 0, I) = -log(2 pi)
 at_mean = log_gaussian(np.zeros((1, 2)), np.zeros(2), np.eye(2))
 assert np.shape(at_mean) == (1,), f"return one number per row of X, got shape {np.shape(at_mean)}"
-assert np.isclose(at_mean[0], -np.log(2 * np.pi))
+assert not np.isclose(at_mean[0], -0.5 * np.log(2 * np.pi)), (
+    "the constant is D log(2 pi) / 2 with D = 2 here: the D is missing"
+)
+assert not np.isclose(at_mean[0], -2 * np.log(2 * np.pi)), (
+    "the factor -1/2 is missing: log N = -(D log 2 pi + log|Sigma| + (x - mu)^T Sigma^-1 (x - mu)) / 2"
+)
+assert not np.isclose(at_mean[0], -np.log(2 * np.pi) - 0.5), (
+    "that uses the determinant |Sigma| (here 1) where its log, log|Sigma| (here 0), belongs"
+)
+assert np.isclose(at_mean[0], -np.log(2 * np.pi)), (
+    f"log N(0 | 0, I) in 2-D must be -log(2 pi) = {-np.log(2 * np.pi):.4f}, got {at_mean[0]:.4f}"
+)
 # One standard deviation away costs exactly 1/2 ...
 one_sd = log_gaussian(np.array([[1.0, 0.0]]), np.zeros(2), np.eye(2))
-assert np.isclose(one_sd[0], -np.log(2 * np.pi) - 0.5)
+assert np.isclose(one_sd[0], -np.log(2 * np.pi) - 0.5), (
+    "one standard deviation from the mean must cost exactly 1/2: the squared Mahalanobis distance "
+    f"(here 1) is halved, got a cost of {at_mean[0] - one_sd[0]:.4f}"
+)
 # ... and doubling every variance costs log(2) in 2-D
 wider = log_gaussian(np.zeros((1, 2)), np.zeros(2), 2 * np.eye(2))
-assert np.isclose(wider[0], -np.log(2 * np.pi) - np.log(2))
+assert not np.isclose(wider[0], at_mean[0]), (
+    "doubling every variance must lower the density at the mean: the log|Sigma| term is missing"
+)
+assert not np.isclose(wider[0], -np.log(2 * np.pi) - 2.0), (
+    "that uses the determinant |Sigma| = 4 where its log, log|Sigma| = log 4, belongs"
+)
+assert np.isclose(wider[0], -np.log(2 * np.pi) - np.log(2)), (
+    f"log N(0 | 0, 2I) in 2-D must be -log(2 pi) - log|2I| / 2 = {-np.log(2 * np.pi) - np.log(2):.4f}, "
+    f"got {wider[0]:.4f}"
+)
 # A covariance that is not a multiple of I: variance 4 along x, 1 along y. The point (2, 0)
 # is one standard deviation away along x: (x - mu)^T Sigma^-1 (x - mu) = 2 * 2 / 4 = 1.
 stretched = np.array([[4.0, 0.0], [0.0, 1.0]])
@@ -198,10 +221,20 @@ per_point = log_gaussian(X, np.zeros(2), np.eye(2))
 assert not np.isclose(value, per_point.mean()), (
     "that is the mean per point: return the total, the sum over all points"
 )
-assert np.isclose(value, per_point.sum())
-# A mixture of two copies of the same Gaussian is that Gaussian too
+assert np.isclose(value, per_point.sum()), (
+    "with one component of weight 1, log_likelihood must be the sum of its log-densities over the "
+    f"points: {per_point.sum():.4f} from your log_gaussian, got {value:.4f}"
+)
+# A mixture of two copies of the same Gaussian, with unequal weights, is that Gaussian too
 twins = em.GMMParams([0.3, 0.7], [[0.0, 0.0], [0.0, 0.0]], [np.eye(2), np.eye(2)])
-assert np.isclose(log_likelihood(X, twins), value)
+twins_value = log_likelihood(X, twins)
+assert not np.isclose(twins_value, value + len(X) * np.log(2)), (
+    "the weights are missing: each term is a_nk = log pi_k + log N(x_n | mu_k, Sigma_k)"
+)
+assert np.isclose(twins_value, value), (
+    f"two copies of one Gaussian with weights 0.3 and 0.7 are that Gaussian: log L must be {value:.4f}, "
+    f"got {twins_value:.4f}"
+)
 # A point 40 standard deviations from both components: exp(a_nk) is 0 there in float64
 far = np.array([[40.0, 0.0]])
 far_density = log_gaussian(far, np.zeros(2), np.eye(2))
@@ -211,7 +244,10 @@ if np.all(np.isfinite(far_density)):  # (if not, step 1's last test tells you wh
         f"log_likelihood is {far_value} for a far point: exp() underflowed to 0. "
         "Use the log-sum-exp trick: subtract each row's largest a_nk before exp"
     )
-    assert np.isclose(far_value, far_density.sum())
+    assert np.isclose(far_value, far_density.sum()), (
+        f"for a far point log L must still be log sum_k pi_k N(x | k) = {far_density.sum():.2f} "
+        f"(m + log sum_k exp(a_k - m)), got {far_value:.2f}"
+    )
 ### BEGIN HIDDEN TESTS
 from gmm_grader.judge import check
 
@@ -271,6 +307,9 @@ densities = sum(
 assert not np.isclose(total, np.log(densities).mean()), (
     "that is the mean log-likelihood per point: return the total, the sum over all points"
 )
+assert not np.isclose(total, np.log(densities).sum() + N * np.log(2)), (
+    "the weights are missing from the total: each term is log pi_k + log N(x_n | mu_k, Sigma_k)"
+)
 assert np.isclose(total, np.log(densities).sum()), (
     "the total should be the sum over n of log sum over k of pi_k N(x_n | k)"
 )
@@ -282,6 +321,17 @@ assert np.allclose(both.sum(axis=1), 1.0), (
 )
 assert both[0, 1] > 0.5 and both[1, 1] > 0.5, (
     "a point on the second mean belongs (mostly) to the second component"
+)
+# Unequal weights: two copies of one Gaussian with weights 0.3 and 0.7 split every point 3 to 7
+twins = em.GMMParams([0.3, 0.7], [[0.0, 0.0], [0.0, 0.0]], [np.eye(2), np.eye(2)])
+split = e_step(X[:5], twins)[0]
+assert not np.allclose(split, 0.5), (
+    "the weights are missing: r_nk is proportional to pi_k N(x_n | mu_k, Sigma_k), "
+    "so add log pi_k to each log-density"
+)
+assert np.allclose(split, [0.3, 0.7]), (
+    "two identical components must split every point in the ratio of their weights, 0.3 to 0.7; "
+    f"got {np.round(split[0], 4).tolist()} for the first point"
 )
 ### BEGIN HIDDEN TESTS
 from gmm_grader.judge import check
@@ -367,6 +417,19 @@ new = m_step(toy, hard)
 assert isinstance(new, em.GMMParams), "return em.GMMParams(weights, means, covariances)"
 assert np.allclose(new.weights, [0.6, 0.4]), "pi_k = N_k / N"
 assert np.allclose(new.means, [[1.0, 1.0], [10.0, 10.0]]), "mu_k = weighted mean of the points"
+# Soft responsibilities: every point counts in both components, weighted by r_nk
+soft = np.array([[0.8, 0.2], [0.6, 0.4], [0.55, 0.45], [0.1, 0.9], [0.3, 0.7]])
+new = m_step(toy, soft)
+assert not np.allclose(new.weights, [0.6, 0.4]), (
+    "those are the weights of hard assignments (each point to its likeliest component): "
+    "weigh every point by its responsibility r_nk"
+)
+assert np.allclose(new.weights, [0.47, 0.53]), (
+    f"pi_k = N_k / N with N_k = sum_n r_nk: here N_1 = 2.35 of N = 5, got weights {new.weights.tolist()}"
+)
+assert np.allclose(new.means[0], soft[:, 0] @ toy / 2.35), (
+    "mu_k = sum_n r_nk x_n / N_k: every point, weighted by its responsibility, divided by N_k"
+)
 ### BEGIN HIDDEN TESTS
 from gmm_grader.judge import check
 
@@ -379,18 +442,35 @@ hard = np.array([[1.0, 0.0], [1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
 try:
     new = m_step(toy, hard)
 except ValueError as exc:
+    # a covariance divided by N_k - 1 = 0 is not finite; any other error is shown as it is
+    not_finite = "covariances contains NaN or infinity" in str(exc)
     raise AssertionError(
-        f"m_step failed where component 1 holds a single point (N_k = 1): {exc}. "
-        "Divide by N_k, not N_k - 1 (np.cov divides by N_k - 1, here 0, unless bias=True)"
+        f"m_step failed where component 1 holds a single point (N_k = 1): {exc}."
+        + (
+            " Divide by N_k, not N_k - 1 (np.cov divides by N_k - 1, here 0, unless bias=True)"
+            if not_finite
+            else ""
+        )
     ) from None
 assert np.shape(new.covariances) == (2, 2, 2), "covariances must have shape (K, D, D)"
 # component 0: the covariance of its three points (divided by N_k), plus reg_covar
 assert not np.allclose(new.covariances[0], [[1.0, 0.0], [0.0, 3.0]] + 1e-6 * np.eye(2)), (
     "divide by N_k, not N_k - 1 (np.cov divides by N_k - 1 unless bias=True)"
 )
-assert np.allclose(new.covariances[0], [[2 / 3, 0.0], [0.0, 2.0]] + 1e-6 * np.eye(2))
+about_all = (toy[:3] - toy.mean(axis=0)).T @ (toy[:3] - toy.mean(axis=0)) / 3 + 1e-6 * np.eye(2)
+assert not np.allclose(new.covariances[0], about_all), (
+    "Sigma_k is taken about the mean of all the data: use each component's own new mean mu_k"
+)
+assert np.allclose(new.covariances[0], [[2 / 3, 0.0], [0.0, 2.0]] + 1e-6 * np.eye(2)), (
+    "Sigma_0 must be the spread of component 0's three points about their mean (1, 1), divided by "
+    f"N_0 = 3, plus reg_covar * I; got {np.round(new.covariances[0], 4).tolist()}"
+)
 # component 1 has a single point: only reg_covar keeps it invertible
-assert np.allclose(m_step(toy, hard, reg_covar=0.1).covariances[1], 0.1 * np.eye(2))
+single = m_step(toy, hard, reg_covar=0.1).covariances[1]
+assert np.allclose(single, 0.1 * np.eye(2)), (
+    "a single point has no spread, so its covariance must be reg_covar * I (0.1 I here): add the "
+    f"reg_covar argument, got {np.round(single, 6).tolist()}"
+)
 ### BEGIN HIDDEN TESTS
 from gmm_grader.judge import check
 
@@ -478,6 +558,13 @@ assert len(history) == 6, (
     "with tol=0 and max_iter=5, history holds 6 numbers (the start's, then one per iteration), "
     f"got {len(history)}"
 )
+assert history[0] != chosen[1], (
+    "history[0] must be the start's log-likelihood (-900 here); yours begins after the first iteration"
+)
+assert history[0] == chosen[0], (
+    f"history[0] is {history[0]}, not the stand-in start's -900.0: this test replaces your e_step and "
+    "m_step with stand-ins, so run_em must call them by those names (e_step(...), not em.e_step(...))"
+)
 assert history == chosen[:6], (
     f"history[t] is the log-likelihood after iteration t (history[0]: the start's), got {history}"
 )
@@ -491,6 +578,14 @@ check("run_em", run_em)
 # %% nbgrader={"grade": true, "grade_id": "test_run_em_stops", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 # The stopping rule: stop after the first iteration whose change of log L per point is below tol
 last, history = run_em_with_stand_ins(tol=1e-3)  # per point: 4, 1, 0.005, 0.0005: stop after 4
+assert history[:1] == chosen[:1], (
+    f"history must begin with the start's log-likelihood, the stand-ins' -900.0, got {history[:1]}"
+)
+assert history != chosen[:4], (
+    "run_em stopped after 3 iterations: the 4th is the first whose change per point (0.0005) is below "
+    "tol, and it still counts. Did the loop break before recording it? Append its log-likelihood "
+    "(and keep its parameters), then stop"
+)
 assert len(history) > 4, (
     f"run_em stopped after {len(history) - 1} iterations, before the change per point fell below tol"
 )
@@ -498,7 +593,8 @@ assert len(history) == 5, (
     f"run_em went on for {len(history) - 1} iterations: stop after the first one whose change of log L "
     "per point is below tol (4 here), and divide the change of the total by N (tol is per point)"
 )
-assert last == 4 and history == chosen[:5]
+assert history == chosen[:5], f"history[t] is the log-likelihood after iteration t, got {history}"
+assert last == 4, f"run_em should return the parameters of its last iteration (4), got those after {last}"
 last, history = run_em_with_stand_ins(tol=1e-3, max_iter=2)
 assert len(history) == 3 and last == 2, "stop after max_iter iterations even if the change is still above tol"
 ### BEGIN HIDDEN TESTS
