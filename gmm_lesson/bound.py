@@ -59,8 +59,8 @@ def lower_bound(X, params: em.GMMParams, resp) -> float:
         raise ValueError(
             f"resp must have one column per component ({params.n_components}), got {resp.shape[1]}"
         )
+    log_joint = em.weighted_log_prob(X, params)  # log pi_k N(x_n|k)
     with np.errstate(divide="ignore", invalid="ignore"):  # log 0 = -inf; 0 * inf is dropped below
-        log_joint = em.estimate_log_prob(X, params) + np.log(params.weights)  # log pi_k N(x_n|k)
         log_q = np.log(resp)
         terms = np.where(resp > 0, resp * (log_joint - log_q), 0.0)
     return float(terms.sum())

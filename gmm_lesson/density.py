@@ -38,9 +38,7 @@ def score_samples(X, params: em.GMMParams) -> np.ndarray:
         Summed, the total log-likelihood ``em.log_likelihood(X, params)``.
     """
     params = checks.instance_of(params, em.GMMParams, "params")
-    with np.errstate(divide="ignore"):  # a weight of exactly 0 gives log 0 = -inf
-        weighted = em.estimate_log_prob(X, params) + np.log(params.weights)
-    return np.logaddexp.reduce(weighted, axis=1)
+    return em.log_sum_exp(em.weighted_log_prob(X, params))  # the E-step's log p(x_n)
 
 
 def sample(params: em.GMMParams, n_samples: int, seed: int | None = None) -> tuple[np.ndarray, np.ndarray]:

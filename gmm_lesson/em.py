@@ -23,44 +23,38 @@ formulas, ``reg_covar`` added to the diagonal, ``tol`` on the change of the mean
 log-likelihood per sample), so the two agree when started from the same parameters.
 
 Arrays are in the usual layout: data ``X`` (N, D), responsibilities ``resp`` (N, K).
-For large N, :func:`fit` and :func:`em_steps` run the same formulas through the
-cache-blocked kernels of :mod:`gmm_lesson.fast`; argument checks live in
-:mod:`gmm_lesson.checks`. This module imports nothing but numpy and those; it never
-draws or prints.
+From :data:`FAST_MIN_SAMPLES` samples on, :func:`e_step` and :func:`m_step` compute the
+same formulas with the cache-blocked kernels of :mod:`gmm_lesson.fast` (tested equal to
+the ones here). Argument checks and the initialisation live in
+:mod:`gmm_lesson.start`, :class:`EMStep` and :class:`FittedGMM` in :mod:`gmm_lesson.fitted`,
+:func:`match_labels` in :mod:`gmm_lesson.labels` (all importable from here too). This
+module imports only numpy and those siblings; it never draws or prints.
 """
 
 from __future__ import annotations
 
 import functools
-import itertools
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 
 import numpy as np
 
 # absolute imports: the course's hidden tests load this file on its own, as a fresh module
-from gmm_lesson import checks, fast
+from gmm_lesson import checks, fast, fitted, start
+from gmm_lesson.fitted import EMStep, FittedGMM
+from gmm_lesson.labels import match_labels
 from gmm_lesson.params import COVARIANCE_TYPES, GMMParams
+from gmm_lesson.start import INITS
 
 __all__ = [
-    "COVARIANCE_TYPES",
-    "EMStep",
-    "FittedGMM",
-    "GMMParams",
-    "e_step",
-    "em_steps",
-    "estimate_log_prob",
-    "fit",
-    "log_likelihood",
-    "m_step",
-    "match_labels",
-    "precision_cholesky",
+    "COVARIANCE_TYPES", "EMStep", "FAST_MIN_SAMPLES", "FittedGMM", "GMMParams", "INITS", "e_step", "em_steps",
+    "estimate_log_prob", "fit", "log_likelihood", "log_sum_exp", "m_step", "match_labels",
+    "precision_cholesky", "weighted_log_prob",
 ]
 
-INITS = ("kmeans++", "random")
-LOG_2PI = np.log(2 * np.pi)
-# fit and em_steps use gmm_lesson.fast from this many samples on (same results, faster)
+#: From this many samples on, e_step and m_step run gmm_lesson.fast's blocked kernels:
+#: the same formulas and results (to rounding), several times faster for large N.
 FAST_MIN_SAMPLES = 1024
+LOG_2PI = np.log(2 * np.pi)
 
 
 # --------------------------------------------------------------------------- the maths
@@ -113,16 +107,8 @@ def estimate_log_prob(X, params: GMMParams) -> np.ndarray:
         + (x-\\mu)^T\\Sigma^{-1}(x-\\mu)\\big)
 
     computed with :func:`precision_cholesky` (only triangular factors are inverted), after
-    subtracting each mean, which keeps it accurate for data far from the origin.
-
-    Parameters
-    ----------
-    X : array-like, shape (N, D)
-    params : GMMParams
-
-    Returns
-    -------
-    log_prob : array, shape (N, K)
+    subtracting each mean, which keeps it accurate for data far from the origin. ``X`` is
+    (N, D); the result is (N, K).
     """
     params = checks.instance_of(params, GMMParams, "params")
     X = checks.same_features(checks.array_2d(X), params)
@@ -154,9 +140,9 @@ def e_step(X, params: GMMParams) -> tuple[np.ndarray, float]:
         \\qquad
         \\log L = \\sum_n \\log \\sum_k \\pi_k \\mathcal{N}(x_n|\\mu_k,\\Sigma_k)
 
-    Both are computed in logs. The sum over k uses the log-sum-exp trick (subtract
-    each point's largest term before ``exp``), so a point far from every component,
-    whose densities all underflow to 0, still gets responsibilities that sum to 1.
+    Both are computed in logs, with :func:`log_sum_exp` for the sum over k, so a point
+    far from every component, whose densities all underflow to 0, still gets
+    responsibilities that sum to 1.
 
     Parameters
     ----------
@@ -170,26 +156,42 @@ def e_step(X, params: GMMParams) -> tuple[np.ndarray, float]:
     log_likelihood : float
         Total over samples (not the mean).
     """
-    with np.errstate(divide="ignore"):  # a weight of exactly 0 gives log 0 = -inf
-        weighted = estimate_log_prob(X, params) + np.log(params.weights)  # log pi_k N(x_n|k)
-    largest = weighted.max(axis=1, keepdims=True)
-    log_norm = largest + np.log(np.exp(weighted - largest).sum(axis=1, keepdims=True))  # log p(x_n)
-    resp = np.exp(weighted - log_norm)
+    params = checks.instance_of(params, GMMParams, "params")
+    X = checks.same_features(checks.array_2d(X), params)
+    if X.shape[0] >= FAST_MIN_SAMPLES:  # the same formulas, swept in cache-sized blocks
+        prec_chol = precision_cholesky(params.covariances, params.covariance_type)
+        resp, log_norm = fast.e_step(X, params.weights, params.means, prec_chol, params.covariance_type)
+        return resp, float(log_norm.sum())
+    weighted = weighted_log_prob(X, params)  # log pi_k N(x_n|k)
+    log_norm = log_sum_exp(weighted)  # log p(x_n)
+    resp = np.exp(weighted - log_norm[:, None])
     return resp, float(log_norm.sum())
 
 
+def weighted_log_prob(X, params: GMMParams) -> np.ndarray:
+    """:math:`\\log \\pi_k + \\log \\mathcal{N}(x_n|\\mu_k,\\Sigma_k)` for every point and component, (N, K).
+
+    A weight of exactly 0 gives :math:`-\\infty` for its column.
+    """
+    with np.errstate(divide="ignore"):  # log 0 = -inf
+        return estimate_log_prob(X, params) + np.log(params.weights)
+
+
+def log_sum_exp(a: np.ndarray) -> np.ndarray:
+    """:math:`\\log \\sum_k \\exp a_{nk}` for every row of ``a`` (N, K), shape (N,).
+
+    The log-sum-exp trick: subtract each row's largest term before ``exp``, so that
+    ``exp`` never overflows and the largest term is ``exp(0) = 1`` (the sum is never 0,
+    its log never :math:`-\\infty`), even when every term underflows on its own.
+    """
+    largest = a.max(axis=1)
+    return largest + np.log(np.exp(a - largest[:, None]).sum(axis=1))
+
+
 def log_likelihood(X, params: GMMParams) -> float:
-    """Total log-likelihood :math:`\\sum_n \\log \\sum_k \\pi_k \\mathcal{N}(x_n|\\mu_k,\\Sigma_k)`.
+    """Total log-likelihood :math:`\\sum_n \\log \\sum_k \\pi_k \\mathcal{N}(x_n|\\mu_k,\\Sigma_k)`, a float.
 
-    Parameters
-    ----------
-    X : array-like, shape (N, D)
-    params : GMMParams
-
-    Returns
-    -------
-    float
-        The total over samples; divide by N for scikit-learn's ``score``.
+    The total over samples, as :func:`e_step` returns it; divide by N for scikit-learn's ``score``.
     """
     return e_step(X, params)[1]
 
@@ -228,15 +230,12 @@ def m_step(X, resp, covariance_type: str = "full", reg_covar: float = 1e-6) -> G
     covariance_type = checks.one_of(covariance_type, "covariance_type", COVARIANCE_TYPES)
     reg_covar = checks.nonnegative(reg_covar, "reg_covar")
     resp = checks.responsibilities(resp, X.shape[0])
-    return GMMParams(*_estimate(X, resp, covariance_type, reg_covar), covariance_type)
-
-
-def _estimate(X: np.ndarray, resp: np.ndarray, covariance_type: str, reg_covar: float):
-    """The M-step's weights, means and covariances, from checked ``X`` (N, D) and ``resp`` (N, K)."""
+    if X.shape[0] >= FAST_MIN_SAMPLES:  # the same formulas, swept in cache-sized blocks
+        return GMMParams(*fast.m_step(X, resp, covariance_type, reg_covar), covariance_type)
     Nk = resp.sum(axis=0) + 10 * np.finfo(float).eps  # as scikit-learn: no component is empty
     means = resp.T @ X / Nk[:, None]
     covariances = _COVARIANCE_ESTIMATORS[covariance_type](X, resp, Nk, means, reg_covar)
-    return Nk / Nk.sum(), means, covariances
+    return GMMParams(Nk / Nk.sum(), means, covariances, covariance_type)
 
 
 def _covariances_full(X, resp, Nk, means, reg_covar) -> np.ndarray:
@@ -281,86 +280,7 @@ _COVARIANCE_ESTIMATORS = {
 }
 
 
-# --------------------------------------------------------------------------- initialisation
-def _initial_centres(X: np.ndarray, K: int, init: str, rng: np.random.Generator) -> np.ndarray:
-    """K starting centres picked among the data points, shape (K, D).
-
-    ``"kmeans++"``: each new centre is a data point drawn with probability proportional
-    to its squared distance from the nearest centre so far. ``"random"``: K distinct
-    points drawn uniformly.
-    """
-    N = X.shape[0]
-    if init == "random":
-        return X[rng.choice(N, size=K, replace=False)]
-    centres = [X[rng.integers(N)]]
-    closest_sq = ((X - centres[0]) ** 2).sum(axis=1)
-    for _ in range(1, K):
-        total = closest_sq.sum()
-        idx = rng.choice(N, p=closest_sq / total) if total > 0 else rng.integers(N)  # all duplicates
-        centres.append(X[idx])
-        closest_sq = np.minimum(closest_sq, ((X - X[idx]) ** 2).sum(axis=1))
-    return np.array(centres)
-
-
-def _initial_resp(X: np.ndarray, centres: np.ndarray, init: str) -> np.ndarray:
-    """Starting responsibilities, shape (N, K), from the centres.
-
-    ``"kmeans++"``: every point belongs wholly to its nearest centre. ``"random"``: every
-    point is shared softly, :math:`r_{nk} \\propto \\exp(-\\|x_n - c_k\\|^2 / 2s^2)` with
-    :math:`s^2` the data's mean variance divided by :math:`K^2` (about one cluster's
-    width). Uniformly random responsibilities, scikit-learn's ``"random"``, would put
-    every mean near the overall mean, where EM can stall on the one-Gaussian solution.
-    """
-    K = len(centres)
-    sq_dist = (X**2).sum(axis=1)[:, None] - 2 * X @ centres.T + (centres**2).sum(axis=1)  # (N, K)
-    if init == "random":
-        spread = X.var(axis=0).mean()
-        log_resp = -sq_dist / (2 * spread / K**2 if spread > 0 else 2.0)
-        resp = np.exp(log_resp - log_resp.max(axis=1, keepdims=True))
-        return resp / resp.sum(axis=1, keepdims=True)
-    resp = np.zeros((X.shape[0], K))
-    resp[np.arange(X.shape[0]), sq_dist.argmin(axis=1)] = 1.0
-    return resp
-
-
 # --------------------------------------------------------------------------- the loop
-@dataclass(frozen=True, eq=False)
-class EMStep:
-    """The state of EM after one step.
-
-    Attributes
-    ----------
-    iteration : int
-        0 for the initialisation, then 1, 2, ... (an E-step and the M-step after it
-        share their iteration number).
-    phase : {"init", "E", "M"}
-        What just happened: parameters initialised, responsibilities recomputed
-        (E), or parameters re-estimated (M).
-    params : GMMParams
-        The current parameters.
-    resp : array, shape (N, K)
-        The current responsibilities (after "M", the ones the M-step used); read-only.
-    log_likelihood : float
-        Total log-likelihood of exactly ``params``.
-    converged : bool
-        True on the M-step after which the mean log-likelihood per sample changed
-        by less than ``tol``.
-    """
-
-    iteration: int
-    phase: str
-    params: GMMParams
-    # the (N, K) array, or a function that recomputes it (the steps of a FittedGMM)
-    _resp: np.ndarray | Callable[[], np.ndarray] = field(repr=False)
-    log_likelihood: float
-    converged: bool = False
-
-    @property
-    def resp(self) -> np.ndarray:
-        """The responsibilities of this step, shape (N, K), read-only."""
-        return self._resp() if callable(self._resp) else self._resp
-
-
 def em_steps(
     X,
     n_components: int,
@@ -409,240 +329,40 @@ def em_steps(
     ValueError, TypeError
         At the call, before the first step, when an argument is invalid.
     """
-    args = _check_fit_args(X, n_components, init, seed, covariance_type, max_iter, tol, reg_covar)
+    args = start.fit_arguments(X, n_components, init, seed, covariance_type, max_iter, tol, reg_covar)
     return _run(*args, replay=False)
 
 
-def _check_fit_args(X, n_components, init, seed, covariance_type, max_iter, tol, reg_covar):
-    """Validate every argument up front, before the generator starts."""
-    X = checks.array_2d(X)
-    K = checks.integer(n_components, "n_components", 1)
-    if K > X.shape[0]:
-        raise ValueError(f"n_components={K} is larger than the number of samples ({X.shape[0]})")
-    covariance_type = checks.one_of(covariance_type, "covariance_type", COVARIANCE_TYPES)
-    max_iter = checks.integer(max_iter, "max_iter", 1)
-    tol = checks.nonnegative(tol, "tol")
-    reg_covar = checks.nonnegative(reg_covar, "reg_covar")
-    if seed is not None and not isinstance(seed, np.random.Generator):
-        checks.integer(seed, "seed", 0)
-    if isinstance(init, GMMParams):
-        if init.n_components != K:
-            raise ValueError(f"init has {init.n_components} components but n_components={K}")
-        if init.covariance_type != covariance_type:
-            raise ValueError(
-                f"init has covariance_type={init.covariance_type!r} but covariance_type={covariance_type!r}"
-            )
-        checks.same_features(X, init)
-    elif not isinstance(init, str) or init not in INITS:
-        raise ValueError(f"init must be one of {INITS} or a GMMParams, got {init!r}")
-    return X, K, init, seed, covariance_type, max_iter, tol, reg_covar
-
-
-def _kernels(X: np.ndarray, covariance_type: str, reg_covar: float):
-    """The data the loop owns, and its E-step and M-step, both in the (N, D)/(N, K) layout.
-
-    Below ``FAST_MIN_SAMPLES`` samples: :func:`e_step` and the estimators above, on a
-    read-only copy of ``X``. From there on: the blocked kernels of :mod:`gmm_lesson.fast`
-    on X^T, handing out (N, K) views of their (K, N) responsibilities. Parameters built
-    here are trusted (``GMMParams.unchecked``): the next E-step factorises them once.
-    """
-    if X.shape[0] < FAST_MIN_SAMPLES:
-        X = X.copy()
-        X.flags.writeable = False
-
-        def expectation(params: GMMParams) -> tuple[np.ndarray, float]:
-            return e_step(X, params)
-
-        def maximisation(resp: np.ndarray) -> GMMParams:
-            return GMMParams.unchecked(*_estimate(X, resp, covariance_type, reg_covar), covariance_type)
-
-        return X, expectation, maximisation
-    XT = fast.transposed(X)
-
-    def fast_expectation(params: GMMParams) -> tuple[np.ndarray, float]:
-        prec_chol = precision_cholesky(params.covariances, params.covariance_type)
-        resp, log_norm = fast.e_step(XT, params.weights, params.means, prec_chol, params.covariance_type)
-        return resp.T, float(log_norm.sum())
-
-    def fast_maximisation(resp: np.ndarray) -> GMMParams:
-        estimates = fast.m_step(XT, np.ascontiguousarray(resp.T), covariance_type, reg_covar)
-        return GMMParams.unchecked(*estimates, covariance_type)
-
-    return XT.T, fast_expectation, fast_maximisation
-
-
-class _Replay:
-    """Recomputes a run's responsibilities on demand, keeping only the latest array.
-
-    A :class:`FittedGMM` holds its steps' parameters, not their (N, K)
-    responsibilities (at N = 10^6 those would be most of its memory); each step's
-    ``resp`` is recomputed from the parameters it came from, by the same code and so
-    to the same bits. Asking twice in a row, or for an E-step and its M-step, gives
-    the same array.
-    """
-
-    def __init__(self, expectation: Callable, initial: Callable[[], np.ndarray]) -> None:
-        self._expectation, self._initial = expectation, initial
-        self._source: object = None
-        self._resp: np.ndarray | None = None
-
-    def resp(self, source: GMMParams | None) -> np.ndarray:
-        """The E-step of ``source``, or the initial responsibilities for ``None``."""
-        if self._resp is None or self._source is not source:
-            resp = self._initial() if source is None else self._expectation(source)[0]
-            resp.flags.writeable = False
-            self._source, self._resp = source, resp
-        return self._resp
-
-
 def _run(X, K, init, seed, covariance_type, max_iter, tol, reg_covar, *, replay: bool) -> Iterator[EMStep]:
-    """The EM loop over checked arguments. With ``replay``, steps recompute ``resp`` when asked."""
-    X, expectation, maximisation = _kernels(X, covariance_type, reg_covar)
+    """The EM loop over checked arguments. With ``replay``, steps recompute ``resp`` when read."""
     if isinstance(init, GMMParams):
         params, initial = init, None
     else:
-        centres = _initial_centres(X, K, init, np.random.default_rng(seed))
-        initial = _initial_resp(X, centres, init)
-        params = maximisation(initial)
+        centres = start.initial_centres(X, K, init, np.random.default_rng(seed))
+        initial = start.initial_resp(X, centres, init)
+        params = m_step(X, initial, covariance_type, reg_covar)
     # Each E-step computes the log-likelihood of the parameters it is given, so one
     # E-step per iteration serves both the M-step's report and the next E-step.
-    resp, total = expectation(params)
-    recompute = _Replay(expectation, lambda: _initial_resp(X, centres, init)) if replay else None
-
-    def kept(resp: np.ndarray, source: GMMParams | None):
-        """What a step holds: the read-only array, or the way to recompute it."""
-        if recompute is not None:
-            return functools.partial(recompute.resp, source)
-        resp.flags.writeable = False
-        return resp
-
+    resp, total = e_step(X, params)
+    if replay:  # a step keeps the parameters its resp came from, and recomputes it when read
+        keep = fitted.Replay(functools.partial(e_step, X), lambda: start.initial_resp(X, centres, init)).keep
+    else:  # a step keeps the array itself
+        keep = fitted.read_only
     if initial is None:
-        yield EMStep(0, "init", params, kept(resp, params), total)
+        yield EMStep(0, "init", params, keep(resp, params), total)
     else:
-        yield EMStep(0, "init", params, kept(initial, None), total)
+        yield EMStep(0, "init", params, keep(initial, None), total)
         initial = None  # not needed any more: let it go while EM runs
     for iteration in range(1, max_iter + 1):
         source = params
-        yield EMStep(iteration, "E", params, kept(resp, source), total)
-        params = maximisation(resp)
-        new_resp, new_total = expectation(params)
+        yield EMStep(iteration, "E", params, keep(resp, source), total)
+        params = m_step(X, resp, covariance_type, reg_covar)
+        new_resp, new_total = e_step(X, params)
         converged = abs(new_total - total) / X.shape[0] < tol
-        yield EMStep(iteration, "M", params, kept(resp, source), new_total, converged)
+        yield EMStep(iteration, "M", params, keep(resp, source), new_total, converged)
         resp, total = new_resp, new_total
         if converged:
             return
-
-
-# --------------------------------------------------------------------------- fitted model
-@dataclass(frozen=True, eq=False)
-class FittedGMM:
-    """The result of :func:`fit`.
-
-    Attributes
-    ----------
-    params : GMMParams
-        Final parameters.
-    steps : list of EMStep
-        Every step, for replay (init, E, M, E, M, ...). The steps keep their
-        parameters; a step's ``resp`` is recomputed from them when read (the latest
-        one is kept), so a fit on a million points does not hold one (N, K) array
-        per step.
-    history : list of float
-        Total log-likelihood after the initialisation and after each iteration.
-    n_iter : int
-        Number of EM iterations run.
-    converged : bool
-        Whether ``tol`` was reached within ``max_iter``.
-    """
-
-    params: GMMParams
-    steps: list[EMStep] = field(repr=False)
-
-    @property
-    def history(self) -> list[float]:
-        """Total log-likelihood of the initial parameters and after each iteration's M-step."""
-        return [s.log_likelihood for s in self.steps if s.phase in ("init", "M")]
-
-    @property
-    def n_iter(self) -> int:
-        """Number of EM iterations run (0 <= n_iter <= max_iter)."""
-        return self.steps[-1].iteration
-
-    @property
-    def converged(self) -> bool:
-        """True when the last iteration changed the mean log-likelihood by less than ``tol``."""
-        return self.steps[-1].converged
-
-    def predict_proba(self, X) -> np.ndarray:
-        """Responsibilities of the fitted components for each row of ``X``.
-
-        Parameters
-        ----------
-        X : array-like, shape (N, D)
-
-        Returns
-        -------
-        array, shape (N, K)
-            Rows sum to 1.
-        """
-        return e_step(X, self.params)[0]
-
-    def predict(self, X) -> np.ndarray:
-        """Most probable component for each row of ``X``.
-
-        Parameters
-        ----------
-        X : array-like, shape (N, D)
-
-        Returns
-        -------
-        int array, shape (N,)
-        """
-        return self.predict_proba(X).argmax(axis=1)
-
-    def score(self, X) -> float:
-        """Mean log-likelihood per sample, as scikit-learn's ``score``.
-
-        Parameters
-        ----------
-        X : array-like, shape (N, D)
-
-        Returns
-        -------
-        float
-        """
-        X = checks.array_2d(X)
-        return e_step(X, self.params)[1] / X.shape[0]
-
-    def bic(self, X) -> float:
-        """Bayesian information criterion, :math:`-2\\log L + p\\log N` (lower is better).
-
-        ``p`` is :meth:`GMMParams.n_parameters`, counted as scikit-learn counts it.
-
-        Parameters
-        ----------
-        X : array-like, shape (N, D)
-
-        Returns
-        -------
-        float
-        """
-        X = checks.array_2d(X)
-        return -2 * self.score(X) * X.shape[0] + self.params.n_parameters() * np.log(X.shape[0])
-
-    def aic(self, X) -> float:
-        """Akaike information criterion, :math:`-2\\log L + 2p` (lower is better).
-
-        Parameters
-        ----------
-        X : array-like, shape (N, D)
-
-        Returns
-        -------
-        float
-        """
-        X = checks.array_2d(X)
-        return -2 * self.score(X) * X.shape[0] + 2 * self.params.n_parameters()
 
 
 def fit(
@@ -669,57 +389,6 @@ def fit(
         The final parameters, every step, the log-likelihood history and
         ``predict``/``predict_proba``/``score``/``bic``/``aic``.
     """
-    args = _check_fit_args(X, n_components, init, seed, covariance_type, max_iter, tol, reg_covar)
+    args = start.fit_arguments(X, n_components, init, seed, covariance_type, max_iter, tol, reg_covar)
     steps = list(_run(*args, replay=True))
     return FittedGMM(steps[-1].params, steps)
-
-
-# --------------------------------------------------------------------------- label switching
-def match_labels(reference, labels) -> np.ndarray:
-    """Rename the clusters in ``labels`` to agree as much as possible with ``reference``.
-
-    Which component gets the name 0 is arbitrary (*label switching*): ``[1,1,0,0]``
-    and ``[0,0,1,1]`` describe the same split. This counts how often each label
-    meets each reference label, tries every one-to-one renaming (fine for the few
-    components of a lesson, at most 8 distinct labels) and keeps the one with the
-    most agreements.
-
-    Parameters
-    ----------
-    reference : array-like, shape (N,)
-        The labelling to agree with (true classes, or another run's labels).
-    labels : array-like, shape (N,)
-        The labelling to rename.
-
-    Returns
-    -------
-    array, shape (N,)
-        ``labels`` with its names permuted; the partition itself is unchanged.
-    """
-    reference = np.asarray(reference)
-    labels = np.asarray(labels)
-    if reference.ndim != 1 or labels.ndim != 1 or reference.shape != labels.shape:
-        raise ValueError(
-            "reference and labels must be 1-D of the same length, "
-            f"got shapes {reference.shape} and {labels.shape}"
-        )
-    try:
-        names = np.union1d(reference, labels)  # every name either labelling uses
-    except TypeError:
-        raise TypeError(
-            f"reference and labels must use comparable names, got {reference.dtype} and {labels.dtype}"
-        ) from None
-    if len(names) > 8:
-        raise ValueError(
-            f"match_labels tries every renaming; {len(names)} distinct labels is too many (max 8)"
-        )
-    used, label_idx = np.unique(labels, return_inverse=True)
-    label_idx = label_idx.reshape(-1)
-    ref_idx = np.searchsorted(names, reference)
-    # meets[i, j]: how many points have label used[i] and reference label names[j]
-    meets = np.zeros((len(used), len(names)), dtype=np.int64)
-    np.add.at(meets, (label_idx, ref_idx), 1)
-    renamings = np.array(list(itertools.permutations(range(len(names)), len(used))), dtype=np.intp)
-    agreements = meets[np.arange(len(used)), renamings].sum(axis=1)
-    best = renamings[agreements.argmax()]
-    return names[best][label_idx]

@@ -1,15 +1,18 @@
 """Cache-blocked E- and M-step kernels for large data sets.
 
 :mod:`gmm_lesson.em` holds the readable EM, in the public layout: data (N, D),
-responsibilities (N, K). For a few hundred points that is as fast as anything. For
-10^4 points and more, :func:`gmm_lesson.em.fit` and :func:`gmm_lesson.em.em_steps`
-switch to the kernels here, which compute the same formulas (the tests run the
-scikit-learn oracle on both paths) in a layout that suits the memory:
+responsibilities (N, K). For a few hundred points that is as fast as anything. From
+``em.FAST_MIN_SAMPLES`` (1,024) samples on, :func:`gmm_lesson.em.e_step` and
+:func:`gmm_lesson.em.m_step` call the kernels here instead, which compute the same
+formulas (the tests run the scikit-learn oracle on both paths, and compare them step
+by step) in a layout that suits the memory:
 
-* one row per component: log-densities and responsibilities are (K, N) arrays, and
-  the data is transposed to X^T, shape (D, N). Every sum over k or over d then adds
+* one row per component: log-densities and responsibilities are (K, N) in memory,
+  and the data is read as X^T, shape (D, N). Every sum over k or over d then adds
   whole contiguous rows, several times faster than summing the short rows of an
-  (N, K) array;
+  (N, K) array. The functions still take and return the public (N, D) and (N, K)
+  shapes, as transposed views: no copy when ``X`` is stored column by column, as
+  :func:`gmm_lesson.start.fit_arguments` stores it for a run;
 * samples are swept in blocks, so that the temporaries of one block (a few D x block
   arrays of about ``BLOCK_NUMBERS`` floats, 128 kB each) stay in the CPU cache
   instead of making several trips through main memory, and each small matrix
@@ -27,17 +30,10 @@ from collections.abc import Iterator
 
 import numpy as np
 
-__all__ = ["BLOCK_NUMBERS", "e_step", "m_step", "transposed"]
+__all__ = ["BLOCK_NUMBERS", "blocks", "e_step", "m_step"]
 
 BLOCK_NUMBERS = 2**14
 _LOG_2PI = np.log(2 * np.pi)
-
-
-def transposed(X: np.ndarray) -> np.ndarray:
-    """X^T as a read-only C-contiguous (D, N) copy: row d holds feature d of every sample."""
-    XT = np.array(X.T, order="C", dtype=float)
-    XT.flags.writeable = False
-    return XT
 
 
 def blocks(n_samples: int, n_features: int) -> Iterator[slice]:
@@ -47,12 +43,14 @@ def blocks(n_samples: int, n_features: int) -> Iterator[slice]:
 
 
 def e_step(
-    XT: np.ndarray, weights: np.ndarray, means: np.ndarray, prec_chol: np.ndarray, covariance_type: str
+    X: np.ndarray, weights: np.ndarray, means: np.ndarray, prec_chol: np.ndarray, covariance_type: str
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The E-step from X^T (D, N): resp (K, N) and the per-sample :math:`\\log p(x_n)`, shape (N,).
+    """The E-step of :func:`gmm_lesson.em.e_step` on X (N, D): resp (N, K) and :math:`\\log p(x_n)`, (N,).
 
-    ``prec_chol`` is :func:`gmm_lesson.em.precision_cholesky` of the covariances.
+    ``prec_chol`` is :func:`gmm_lesson.em.precision_cholesky` of the covariances. ``resp``
+    is the transposed view of a (K, N) array.
     """
+    XT = np.ascontiguousarray(X.T)  # (D, N); no copy for a column-major X
     D, N = XT.shape
     resp = np.empty((len(weights), N))
     log_norm = np.empty(N)
@@ -68,7 +66,7 @@ def e_step(
         block_resp /= total
         resp[:, block] = block_resp
         log_norm[block] = np.log(total) + largest
-    return resp, log_norm
+    return resp.T, log_norm
 
 
 def _log_prob(XT: np.ndarray, means: np.ndarray, prec_chol: np.ndarray, covariance_type: str) -> np.ndarray:
@@ -100,13 +98,14 @@ def _log_prob(XT: np.ndarray, means: np.ndarray, prec_chol: np.ndarray, covarian
 
 
 def m_step(
-    XT: np.ndarray, resp: np.ndarray, covariance_type: str, reg_covar: float
+    X: np.ndarray, resp: np.ndarray, covariance_type: str, reg_covar: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The M-step from X^T (D, N) and resp (K, N): (weights, means, covariances).
+    """The M-step of :func:`gmm_lesson.em.m_step` on X (N, D) and resp (N, K): (weights, means, covariances).
 
-    The formulas of :func:`gmm_lesson.em.m_step`; the covariances have scikit-learn's
-    shape for ``covariance_type``.
+    The covariances have scikit-learn's shape for ``covariance_type``.
     """
+    XT = np.ascontiguousarray(X.T)  # (D, N); no copy for a column-major X
+    resp = np.ascontiguousarray(resp.T)  # (K, N); no copy for what e_step returned
     D, N = XT.shape
     Nk = resp.sum(axis=1) + 10 * np.finfo(float).eps  # as scikit-learn: no empty component
     means = (resp @ XT.T) / Nk[:, None]

@@ -471,10 +471,8 @@ class Mixture1DArtists:
 
 def _weighted_densities(grid: np.ndarray, params: em.GMMParams, feature: int) -> np.ndarray:
     """:math:`\\pi_k \\mathcal{N}(x|\\mu_k,\\sigma_k^2)` on ``grid`` for every k, shape (K, G)."""
-    means, covs = _marginal(params, (feature,))
-    var = covs[:, 0, 0][:, None]
-    dens = np.exp(-0.5 * (grid[None, :] - means[:, 0][:, None]) ** 2 / var) / np.sqrt(2 * np.pi * var)
-    return params.weights[:, None] * dens
+    marginal = em.GMMParams(params.weights, *_marginal(params, (feature,)))  # the mixture on one feature
+    return np.exp(em.weighted_log_prob(grid[:, None], marginal)).T
 
 
 def _set_1d_ylim(artists: Mixture1DArtists, top: float | None = None) -> None:

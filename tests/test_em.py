@@ -546,3 +546,12 @@ def test_fit_does_not_hold_every_steps_responsibilities(em_path):
         tracemalloc.stop()
     assert len(model.steps) == 21
     assert held < 2 * one_resp, f"the fitted model holds {held / one_resp:.1f} (N, K) arrays' worth"
+
+
+def test_the_one_switch_point_is_documented_with_its_value():
+    """em.FAST_MIN_SAMPLES is where e_step and m_step switch to gmm_lesson.fast; every doc says the same."""
+    root = Path(__file__).resolve().parents[1]
+    library_doc = (root / "docs" / "README-library.md").read_text()
+    assert f"`em.FAST_MIN_SAMPLES` = {em.FAST_MIN_SAMPLES} samples on" in library_doc
+    assert f"``em.FAST_MIN_SAMPLES`` ({em.FAST_MIN_SAMPLES:,})" in fast.__doc__
+    assert f"`em.FAST_MIN_SAMPLES` =\n{em.FAST_MIN_SAMPLES} samples on" in (root / "README.md").read_text()

@@ -29,7 +29,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 from test_course_facts import SOURCE, _cell, _run_cells
 
-from gmm_lesson import data, em, plots, quiz, trace
+from gmm_lesson import data, em, plots, quiz, start, trace
 from gmm_lesson import figures as gmm_figures
 
 matplotlib.use("Agg")
@@ -125,9 +125,9 @@ def test_the_courses_kmeans_plus_plus_start_differs_from_both_scikit_learn_start
     K = 3
     # gmm_lesson: k-means++ picks, then every point wholly to its nearest pick
     rng = np.random.default_rng(0)
-    centres = em._initial_centres(iris, K, "kmeans++", rng)
+    centres = start.initial_centres(iris, K, "kmeans++", rng)
     assert all(any(np.array_equal(c, x) for x in iris) for c in centres)  # picks are data points
-    ours = em._initial_resp(iris, centres, "kmeans++")
+    ours = start.initial_resp(iris, centres, "kmeans++")
     nearest = ((iris[:, None, :] - centres[None]) ** 2).sum(axis=2).argmin(axis=1)
     assert np.array_equal(ours.argmax(axis=1), nearest)
     assert np.array_equal(ours.sum(axis=1), np.ones(len(iris)))  # hard: wholly to one pick

@@ -262,6 +262,9 @@ def test_sandbox_package_for_em_step_by_step_holds_no_em_maths(tmp_path):
         "def m_step",
         "def log_likelihood",
         "def estimate_log_prob",
+        "def weighted_log_prob",
+        "def log_sum_exp",
+        "def initial_resp",
         "slogdet",
         "def fit",
     ):
