@@ -135,7 +135,10 @@ def _fast_tier_guard(request):
         yield
         return
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(subprocess, "Popen", _refuse("subprocess.Popen"))
+        # on the class, not the module's name: a module that did `from subprocess import Popen`
+        # while a fast test ran (jupyter_client.launcher) would otherwise keep the refusing
+        # stand-in for the rest of the session; every Popen starts its child here (stdlib)
+        mp.setattr(subprocess.Popen, "_execute_child", _refuse("subprocess.Popen"))
         for name in ("fork", "forkpty", "posix_spawn", "posix_spawnp", "system", "execv", "execve"):
             if hasattr(os, name):
                 mp.setattr(os, name, _refuse(f"os.{name}"))
