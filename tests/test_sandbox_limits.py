@@ -328,9 +328,53 @@ def test_the_graders_sockets_refuse_large_messages(tmp_path):
         kc = km.client()
         assert kc.iopub_channel.socket.getsockopt(zmq.MAXMSGSIZE) == 12345
         assert kc.shell_channel.socket.getsockopt(zmq.MAXMSGSIZE) == 12345
+        for channel in (kc.iopub_channel, kc.shell_channel, kc.stdin_channel, kc.control_channel):
+            assert channel.socket.getsockopt(zmq.RCVHWM) == km.receive_queue == 8
         assert not km.iopub_lost()
         kc.stop_channels()
     finally:
+        box.release()
+
+
+@pytest.mark.parametrize("queue", [8, 0])
+def test_the_graders_iopub_holds_few_unread_messages(tmp_path, queue):
+    """A kernel that sends faster than the grader reads fills its own queue, not the grader's.
+
+    A stand-in kernel (a PUB socket holding one message, so that what it cannot deliver
+    is dropped on its side, as a flooding kernel's full queue is) sends 200 messages of
+    1 MiB to a grader client that reads none of them until the kernel is done; the
+    grader then finds at most ``receive_queue`` messages and a few in flight, where
+    ZeroMQ's default queue of 1000 (``receive_queue=0``, the control) holds most of them.
+    """
+    import zmq
+
+    box = sandbox.Sandbox(tmp_path / "box", None)
+    kernel = zmq.Context()
+    try:
+        km = sandbox.SandboxKernelManager(kernel_name="python3", sandbox=box, receive_queue=queue)
+        km.write_connection_file()
+        publisher = kernel.socket(zmq.PUB)
+        publisher.setsockopt(zmq.SNDHWM, 1)
+        publisher.bind(f"ipc://{km.ip}-{km.iopub_port}")
+        kc = km.client()
+        socket = zmq.Socket.shadow(kc.iopub_channel.socket.underlying)  # read it without asyncio
+        socket.setsockopt(zmq.SUBSCRIBE, b"")
+        time.sleep(0.5)  # the subscription reaches the publisher
+        for number in range(200):
+            publisher.send_multipart([b"x" * MIB, str(number).encode()])
+            time.sleep(0.01)
+        time.sleep(1.0)
+        received = 0
+        while socket.poll(1000):
+            socket.recv_multipart()
+            received += 1
+        if queue:
+            assert 1 <= received <= queue + 4, received
+        else:  # the control: ZeroMQ's default queue held most of them (the rest dropped on the way)
+            assert received > 100, received
+        kc.stop_channels()
+    finally:
+        kernel.destroy(linger=0)
         box.release()
 
 

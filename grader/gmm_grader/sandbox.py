@@ -1147,17 +1147,29 @@ class SandboxKernelManager(AsyncKernelManager):
     max_message = Integer(
         0, help="bytes of the largest message the grader accepts from the kernel (0: no limit)"
     )
+    receive_queue = Integer(
+        8,
+        help="messages each of the grader's sockets holds unread (ZeroMQ's RCVHWM; 0: no limit). "
+        "When the grader reads more slowly than the kernel sends, the rest wait in the kernel, "
+        "inside its sandbox's limits, or are dropped there",
+    )
 
     def client(self, **kwargs):
-        """A client whose sockets refuse any message over ``max_message`` bytes, unread.
+        """A client whose sockets hold few messages unread and refuse any over ``max_message`` bytes.
 
-        ZeroMQ's ``MAXMSGSIZE``: the connection that carries a larger message is dropped
-        before the grader holds it (and made again for later messages), so one message
-        costs the grader at most that much memory, whatever the kernel sends.
+        ZeroMQ's ``RCVHWM`` (``receive_queue``): a socket holds at most that many messages
+        the grader has not read yet; past it ZeroMQ stops reading from the kernel, whose
+        own queue then fills and drops (the kernel's memory, bounded by its sandbox), so a
+        flood costs the grader at most ``receive_queue + 1`` messages per socket, not
+        ZeroMQ's default of 1000. ZeroMQ's ``MAXMSGSIZE``: the connection that carries a
+        larger message part is dropped before the grader holds it, so one message part
+        costs the grader at most ``max_message`` bytes, whatever the kernel sends.
         """
         kc = super().client(**kwargs)
         self._iopub_lost = False  # a new client, a new connection
-        if self.max_message > 0:  # a default for every socket the client makes from now on
+        if self.receive_queue > 0:  # a default for every socket the client makes from now on
+            kc.context.setsockopt(zmq.RCVHWM, self.receive_queue)
+        if self.max_message > 0:
             kc.context.setsockopt(zmq.MAXMSGSIZE, self.max_message)
             # ZeroMQ does not connect again after such a refusal: watch for it, so that the
             # kernel is replaced at once (is_alive) instead of after the cell's time limit
