@@ -458,7 +458,7 @@ def font_cache() -> Path | None:
     matplotlib's own and the system's. Removed when the process exits. None (each kernel
     builds its own, as before) if it cannot be built.
     """
-    folder = Path(tempfile.mkdtemp(prefix="gmm-mplcache-"))
+    folder = Path(tempfile.mkdtemp(prefix=f"{MPLCACHE_PREFIX}{owner_tag()}-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     (folder / "home").mkdir()
     env = {
@@ -508,6 +508,7 @@ def remove_tree(path: Path) -> None:
 #: set by gmm_grader.classgrade for each nbgrader process it starts: the grading run (hex)
 RUN_ENV = "GMM_GRADING_RUN"
 WORK_PREFIX = "gmm-grading-"  #: a grading's work folder in the temporary folder
+MPLCACHE_PREFIX = "gmm-mplcache-"  #: a grading process's shared font cache (:func:`font_cache`)
 CGROUP_PREFIX = "gmm-lesson-"  #: a sandbox's cgroup folders
 
 
@@ -515,16 +516,16 @@ def owner_tag() -> str:
     """``<pid>.<run>``: who owns the work folder and cgroups made by this (nbgrader) process.
 
     ``pid`` is this process; ``run`` the grading run from ``GMM_GRADING_RUN`` (hex), or
-    ``0`` outside a class grading. Work folders are ``gmm-grading-<pid>.<run>-*`` and cgroups
-    ``gmm-lesson-<pid>.<run>-*``, so :func:`remove_leftovers` can find exactly one
-    process's, or one run's, leftovers.
+    ``0`` outside a class grading. Work folders are ``gmm-grading-<pid>.<run>-*``, the font
+    cache ``gmm-mplcache-<pid>.<run>-*`` and cgroups ``gmm-lesson-<pid>.<run>-*``, so
+    :func:`remove_leftovers` can find exactly one process's, or one run's, leftovers.
     """
     run = os.environ.get(RUN_ENV, "")
     return f"{os.getpid()}.{run if re.fullmatch(r'[0-9a-f]{1,32}', run) else '0'}"
 
 
 def remove_leftovers(run: str, pid: int | None = None) -> list[str]:
-    """Remove the work folders and cgroups a killed grading of ``run`` (and ``pid``) left.
+    """Remove the work folders, font caches and cgroups a killed grading of ``run`` (and ``pid``) left.
 
     Parameters
     ----------
@@ -544,9 +545,10 @@ def remove_leftovers(run: str, pid: int | None = None) -> list[str]:
         raise ValueError(f"pid must be a positive int, got {pid!r}")
     tag = f"{'*' if pid is None else pid}.{run}-*"
     removed = []
-    for folder in Path(tempfile.gettempdir()).glob(WORK_PREFIX + tag):
-        remove_tree(folder)
-        removed.append(str(folder))
+    for prefix in (WORK_PREFIX, MPLCACHE_PREFIX):
+        for folder in Path(tempfile.gettempdir()).glob(prefix + tag):
+            remove_tree(folder)
+            removed.append(str(folder))
     for base in cgroup_bases():
         for folder in base.glob(CGROUP_PREFIX + tag):
             for _ in range(50):
