@@ -8,8 +8,9 @@ Two batches, each graded once, every notebook graded for one purpose:
   JSON. While it grades, one nbgrader process is killed, and a real other local account
   (``useradd``) tries to reach the grading's dask scheduler. Then the command is run again.
 * ``remote``: a real ``dask scheduler`` and ``dask worker`` over mutual TLS, both as an
-  unprivileged account, grade another small class; the worker process is killed while
-  it grades.
+  unprivileged account, grade another small class (with a few attacks of
+  tests/grading_attacks.py: reading the keys, an output flood, a fork bomb, graded in the
+  unprivileged sandbox); the worker process is killed while it grades.
 
 Every score is compared with the exact points the submission earns
 (``test_grading_attacks.expected``), not with a second grading.
@@ -57,7 +58,17 @@ LOCAL = {
 }
 REFUSED = ["[b]ob", "x,alice"]
 GRADED_LOCAL = sorted(set(LOCAL) - set(REFUSED))
-REMOTE = {"honest_full": "honest_full", "honest_raises": "honest_raises", "lying_arrays": "lying_arrays"}
+REMOTE = {
+    "honest_full": "honest_full",
+    "honest_raises": "honest_raises",
+    "lying_arrays": "lying_arrays",
+    # the attacks that matter most where the sandbox runs unprivileged (the hub's workers):
+    # the keys in the worker account's own files, an output flood, a fork bomb held by
+    # RLIMIT_NPROC alone (no cgroup is delegated to the account here)
+    "read_keys_from_disk": "read_keys_from_disk",
+    "output_flood": "output_flood",
+    "fork_bomb": "fork_bomb",
+}
 CORRUPT = "not_a_notebook"
 #: the certificates of docs/README-instructors.md ("Several machines"), command for command
 MAKE_CERTIFICATES = """
