@@ -421,14 +421,14 @@ def test_the_graders_sockets_refuse_large_messages(tmp_path):
         assert kc.iopub_channel.socket.getsockopt(zmq.MAXMSGSIZE) == 12345
         assert kc.shell_channel.socket.getsockopt(zmq.MAXMSGSIZE) == 12345
         for channel in (kc.iopub_channel, kc.shell_channel, kc.stdin_channel, kc.control_channel):
-            assert channel.socket.getsockopt(zmq.RCVHWM) == km.receive_queue == 8
+            assert channel.socket.getsockopt(zmq.RCVHWM) == km.receive_queue == 4
         assert not km.iopub_lost()
         kc.stop_channels()
     finally:
         box.release()
 
 
-@pytest.mark.parametrize("queue", [8, 0])
+@pytest.mark.parametrize("queue", [4, 0])
 def test_the_graders_iopub_holds_few_unread_messages(tmp_path, queue):
     """A kernel that sends faster than the grader reads fills its own queue, not the grader's.
 

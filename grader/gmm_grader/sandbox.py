@@ -1150,7 +1150,7 @@ class SandboxKernelManager(AsyncKernelManager):
         0, help="bytes of the largest message the grader accepts from the kernel (0: no limit)"
     )
     receive_queue = Integer(
-        8,
+        4,
         help="messages each of the grader's sockets holds unread (ZeroMQ's RCVHWM; 0: no limit). "
         "When the grader reads more slowly than the kernel sends, the rest wait in the kernel, "
         "inside its sandbox's limits, or are dropped there",
