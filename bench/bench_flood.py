@@ -2,9 +2,10 @@
 
     .venv/bin/python bench/bench_flood.py [--messages 24] [--mib 16] [--students a,b] [--results F]
 
-One honest em_step_by_step submission and three flooding ones (full solutions, plus one
+One honest em_step_by_step submission and four flooding ones (full solutions, plus one
 ordinary cell that sends ``--messages`` messages of ``--mib`` MiB each: report-MIME
-``display_data``, comm/widget messages, ``update_display_data``) are each graded by
+``display_data``, comm/widget messages, ``update_display_data``; or one message of
+``--messages`` binary parts of ``--mib`` MiB each) are each graded by
 their own stock ``nbgrader autograde --student=...`` with the course's own config
 (sandboxed kernels). For each it prints the grader's peak RSS (the ``nbgrader``
 process, sampled every 20 ms), the peak RSS summed over the grader and all its
@@ -60,6 +61,15 @@ def floods(messages: int, size: int) -> dict[str, str]:
             "handle = display('small', display_id=True)\n"
             f"for _ in range({messages}):\n"
             f"    handle.update('u' * {size})"
+        ),
+        # one message of many parts (binary buffers): ZeroMQ's MAXMSGSIZE limits each part
+        # and RCVHWM counts whole messages, so neither bounds it; sent without copies, it
+        # costs the kernel one part's memory
+        "multipart_flood": (
+            "kernel = get_ipython().kernel\n"
+            f"part = b'm' * {size}\n"
+            "_ = kernel.session.send(kernel.iopub_socket, 'display_data', {'data': {'text/plain': 'parts'}, "
+            f"'metadata': {{}}}}, parent=kernel.get_parent(), buffers=[part] * {messages})"
         ),
     }
 
@@ -126,7 +136,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=24, help="messages per flood (default 24)")
     parser.add_argument("--mib", type=int, default=16, help="MiB per message (default 16)")
-    parser.add_argument("--students", default="", help="comma-separated subset (default: all four)")
+    parser.add_argument("--students", default="", help="comma-separated subset (default: all five)")
     parser.add_argument("--results", type=Path, default=RESULTS, help=f"where to write (default {RESULTS})")
     args = parser.parse_args()
     if args.messages < 1 or args.mib < 1:

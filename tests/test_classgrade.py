@@ -8,8 +8,9 @@ Two batches, each graded once, every notebook graded for one purpose:
   JSON. While it grades, one nbgrader process is killed, and a real other local account
   (``useradd``) tries to reach the grading's dask scheduler. Then the command is run again.
 * ``remote``: a real ``dask scheduler`` and ``dask worker`` over mutual TLS, both as an
-  unprivileged account, grade another small class; the worker process is killed while
-  it grades.
+  unprivileged account, grade another small class (with a few attacks of
+  tests/grading_attacks.py: reading the keys, an output flood, a fork bomb, graded in the
+  unprivileged sandbox); the worker process is killed while it grades.
 
 Every score is compared with the exact points the submission earns
 (``test_grading_attacks.expected``), not with a second grading.
@@ -57,7 +58,17 @@ LOCAL = {
 }
 REFUSED = ["[b]ob", "x,alice"]
 GRADED_LOCAL = sorted(set(LOCAL) - set(REFUSED))
-REMOTE = {"honest_full": "honest_full", "honest_raises": "honest_raises", "lying_arrays": "lying_arrays"}
+REMOTE = {
+    "honest_full": "honest_full",
+    "honest_raises": "honest_raises",
+    "lying_arrays": "lying_arrays",
+    # the attacks that matter most where the sandbox runs unprivileged (the hub's workers):
+    # the keys in the worker account's own files, an output flood, a fork bomb held by
+    # RLIMIT_NPROC alone (no cgroup is delegated to the account here)
+    "read_keys_from_disk": "read_keys_from_disk",
+    "output_flood": "output_flood",
+    "fork_bomb": "fork_bomb",
+}
 CORRUPT = "not_a_notebook"
 #: the certificates of docs/README-instructors.md ("Several machines"), command for command
 MAKE_CERTIFICATES = """
@@ -101,9 +112,10 @@ def want(students: dict[str, str], graded) -> dict[str, dict[str, float]]:
 
 
 def leftovers(pid: int, tmp: Path) -> list[str]:
-    """The work folders (in the temporary folder ``tmp``) and sandbox cgroups the nbgrader
-    process ``pid`` made (any run)."""
-    found = [str(p) for p in tmp.glob(f"{sandbox.WORK_PREFIX}{pid}.*")]
+    """The work folders and font cache (in the temporary folder ``tmp``) and sandbox cgroups
+    the nbgrader process ``pid`` made (any run)."""
+    prefixes = (sandbox.WORK_PREFIX, sandbox.MPLCACHE_PREFIX)
+    found = [str(p) for prefix in prefixes for p in tmp.glob(f"{prefix}{pid}.*")]
     for base in sandbox.cgroup_bases():
         found += [str(p) for p in base.glob(f"{sandbox.CGROUP_PREFIX}{pid}.*")]
     return found
@@ -275,6 +287,7 @@ def test_a_killed_process_is_retried_alone_and_its_leftovers_removed(local):
     assert "error" not in seen, seen
     assert seen["still_grading"]
     assert any(sandbox.WORK_PREFIX in p for p in seen["victim_leftovers"])  # it had made them
+    assert any(sandbox.MPLCACHE_PREFIX in p for p in seen["victim_leftovers"])  # its font cache too
     assert not leftovers(seen["victim"], local["tmp"])  # and they are gone
     assert local["foreign"].is_dir()  # another grading's are untouched
     # table rows: student, outcome, score / max, attempts, reason
@@ -618,6 +631,7 @@ def test_a_killed_worker_costs_nobody_a_grade_and_leaves_nothing(remote):
     assert seen["worker_user"].startswith("gmmwk")  # not root
     assert "distributed" in seen["worker_cmdline"] or "spawn" in seen["worker_cmdline"]
     assert seen["victim_leftovers"]  # the killed grading's work folder, then
+    assert any(sandbox.MPLCACHE_PREFIX in p for p in seen["victim_leftovers"])  # and its font cache
     assert not leftovers(seen["victim"], remote["tmp"])  # gone (swept by the restarted worker)
     assert report.students(classgrade.GRADED) == sorted(REMOTE)  # the killed one's students too, once each
     assert collections.Counter(report.completions) == dict.fromkeys(REMOTE, 1)
@@ -638,11 +652,16 @@ def test_the_janitor_removes_only_its_own(tmp_path, monkeypatch):
     for folder in made.values():  # what a sandbox leaves: read-only folders inside
         (folder / "box" / "sockets").mkdir(parents=True)
         (folder / "box").chmod(0o500)
+    # a grading process's font cache (sandbox.font_cache), which its atexit removes unless killed
+    caches = {p: Path(tempfile.mkdtemp(prefix=f"{sandbox.MPLCACHE_PREFIX}{p}.abc-")) for p in [101, 102]}
     other = tmp_path / "gmm-grading-fgqd5ep5"  # an older grading's name: no owner, left alone
     other.mkdir()
-    assert sandbox.remove_leftovers("abc", 101) == [str(made[101, "abc"])]
-    assert sorted(sandbox.remove_leftovers("abc")) == sorted([str(made[102, "abc"]), str(made[7, "abc"])])
+    assert sorted(sandbox.remove_leftovers("abc", 101)) == sorted([str(made[101, "abc"]), str(caches[101])])
+    assert sorted(sandbox.remove_leftovers("abc")) == sorted(
+        [str(made[102, "abc"]), str(made[7, "abc"]), str(caches[102])]
+    )
     assert [p.exists() for p in made.values()] == [False, False, True, False]
+    assert not any(p.exists() for p in caches.values())
     assert other.exists()
     for bad in ("", "a*", "../x", 5):
         with pytest.raises(ValueError, match="run"):

@@ -157,6 +157,98 @@ def test_no_cgroup_at_all_is_no_memory_limit(tmp_path):
     assert not limited and "memory: NONE; pids: none" in line and "no cgroup v1 memory controller" in line
 
 
+# ------------------------------------------------- the hub: a delegated subtree per instructor
+HUB = Path(__file__).resolve().parents[1] / "deploy" / "hub"
+
+
+def hub_cgroups():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gmm_hub_cgroups", HUB / "hub_cgroups.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_hub_delegates_a_subtree_where_grading_then_limits_memory(tmp_path):
+    """Simulated cgroup v2: hub -> instructor's server (delegated) -> a sandbox with memory.max."""
+    cg = hub_cgroups()
+    root, proc = v2_tree(tmp_path, enabled="")
+    hub = root / "user.slice" / "grading.scope"  # here: the hub's own cgroup
+    base, why = cg.prepare(root, proc, pid=4321)
+    assert (base, why) == (hub, "")
+    assert (hub / "cgroup.subtree_control").read_text() == "+memory +pids"
+    server = hub / "gmm-server-ada"
+    for folder in (server, server / sandbox.GRADER_LEAF):  # as the kernel would make them
+        folder.mkdir()
+        (folder / "cgroup.controllers").write_text("memory pids\n")  # what the parent hands on
+        for name in ("cgroup.procs", "cgroup.subtree_control", "cgroup.threads"):
+            (folder / name).write_text("")
+    uid, gid = (4242, 4343) if os.geteuid() == 0 else (os.getuid(), os.getgid())
+    leaf = cg.delegate(base, "ada", uid, gid, pid=5555)
+    assert leaf == server / sandbox.GRADER_LEAF == server / cg.SERVER_LEAF
+    assert (leaf / "cgroup.procs").read_text() == "5555"
+    assert (server / "cgroup.subtree_control").read_text() == "+memory +pids"
+    files = [server / "cgroup.procs", server / "cgroup.subtree_control", leaf / "cgroup.procs"]
+    for path in [server, leaf, *files]:
+        assert (path.stat().st_uid, path.stat().st_gid) == (uid, gid), path
+    # the instructor's grader, in that leaf, makes each sandbox's cgroup beside it
+    grader = tmp_path / "grader-cgroup"
+    grader.write_text(f"0::/user.slice/grading.scope/gmm-server-ada/{sandbox.GRADER_LEAF}\n")
+    limits = sandbox.Limits(memory=MIB * 512)
+    line, limited = sandbox.limits_in_force(limits, root=root, proc_cgroup=grader)
+    assert limited and "memory 512 MiB via cgroup v2" in line
+    groups = sandbox.Cgroups("gmm-lesson-box", limits, root=root, proc_cgroup=grader)
+    assert groups.dirs == [server / "gmm-lesson-box"]
+    assert (server / "gmm-lesson-box" / "memory.max").read_text() == str(512 * MIB)
+    with pytest.raises(ValueError, match="user"):
+        cg.delegate(base, "../x", uid, gid, pid=1)
+
+
+def test_the_hub_says_why_it_cannot_delegate(tmp_path):
+    cg = hub_cgroups()
+    root, proc = v2_tree(tmp_path, controllers="pids", enabled="pids")
+    base, why = cg.prepare(root, proc, pid=1)
+    assert base is None and "no memory controller" in why
+    proc.write_text("1:name=systemd:/\n")
+    assert cg.prepare(tmp_path / "v1", proc, pid=1) == (
+        None,
+        f"no cgroup v2 hierarchy at {tmp_path / 'v1'} (cgroup v1: only root can set a memory limit)",
+    )
+
+
+@pytest.mark.parametrize(
+    "delegated, explicit, allow, words",
+    [
+        (True, None, "0", "delegated cgroup v2 subtree"),
+        (False, None, "1", "no memory limit per grading sandbox on this host (cgroup v1 here)"),
+        (False, "1", "1", "WITHOUT a memory limit"),
+        (True, "1", "1", "WITHOUT a memory limit"),
+        (False, "0", "0", "will refuse"),
+        (True, "0", "0", "delegated cgroup v2 subtree"),
+    ],
+)
+def test_the_hub_opts_out_of_the_memory_limit_only_where_it_must(tmp_path, delegated, explicit, allow, words):
+    cg = hub_cgroups()
+    base = tmp_path if delegated else None
+    value, line = cg.memory_limit_choice(base, "" if delegated else "cgroup v1 here", explicit)
+    assert value == allow and words in line and "\n" not in line
+
+
+def test_the_hub_config_on_this_host_opts_out_in_one_line(monkeypatch, capsys):
+    """This machine runs cgroup v1: the hub's config opts out, and says why, once."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    monkeypatch.delenv("GMM_LESSON_ALLOW_NO_MEMORY_LIMIT", raising=False)
+    monkeypatch.setenv("GMM_LESSON_INSTRUCTORS", "ada")
+    assert not (sandbox.CGROUP_ROOT / "cgroup.controllers").is_file()  # the premise: cgroup v1
+    config = PyFileConfigLoader("jupyterhub_config.py", path=str(HUB)).load_config()
+    assert config.Spawner.environment["GMM_LESSON_ALLOW_NO_MEMORY_LIMIT"] == "1"
+    assert config.JupyterHub.spawner_class == "localprocess"
+    lines = [line for line in capsys.readouterr().err.splitlines() if "gmm-lesson hub" in line]
+    assert len(lines) == 1 and "no memory limit per grading sandbox on this host (no cgroup v2" in lines[0]
+
+
 def test_grading_refuses_without_a_memory_limit_unless_opted_out(monkeypatch, caplog):
     monkeypatch.setattr(grading.JudgedExecute, "_limits_checked", {})
     none = ("grading sandbox limits: memory: NONE", False)
@@ -328,9 +420,53 @@ def test_the_graders_sockets_refuse_large_messages(tmp_path):
         kc = km.client()
         assert kc.iopub_channel.socket.getsockopt(zmq.MAXMSGSIZE) == 12345
         assert kc.shell_channel.socket.getsockopt(zmq.MAXMSGSIZE) == 12345
+        for channel in (kc.iopub_channel, kc.shell_channel, kc.stdin_channel, kc.control_channel):
+            assert channel.socket.getsockopt(zmq.RCVHWM) == km.receive_queue == 4
         assert not km.iopub_lost()
         kc.stop_channels()
     finally:
+        box.release()
+
+
+@pytest.mark.parametrize("queue", [4, 0])
+def test_the_graders_iopub_holds_few_unread_messages(tmp_path, queue):
+    """A kernel that sends faster than the grader reads fills its own queue, not the grader's.
+
+    A stand-in kernel (a PUB socket holding one message, so that what it cannot deliver
+    is dropped on its side, as a flooding kernel's full queue is) sends 200 messages of
+    1 MiB to a grader client that reads none of them until the kernel is done; the
+    grader then finds at most ``receive_queue`` messages and a few in flight, where
+    ZeroMQ's default queue of 1000 (``receive_queue=0``, the control) holds most of them.
+    """
+    import zmq
+
+    box = sandbox.Sandbox(tmp_path / "box", None)
+    kernel = zmq.Context()
+    try:
+        km = sandbox.SandboxKernelManager(kernel_name="python3", sandbox=box, receive_queue=queue)
+        km.write_connection_file()
+        publisher = kernel.socket(zmq.PUB)
+        publisher.setsockopt(zmq.SNDHWM, 1)
+        publisher.bind(f"ipc://{km.ip}-{km.iopub_port}")
+        kc = km.client()
+        socket = zmq.Socket.shadow(kc.iopub_channel.socket.underlying)  # read it without asyncio
+        socket.setsockopt(zmq.SUBSCRIBE, b"")
+        time.sleep(0.5)  # the subscription reaches the publisher
+        for number in range(200):
+            publisher.send_multipart([b"x" * MIB, str(number).encode()])
+            time.sleep(0.01)
+        time.sleep(1.0)
+        received = 0
+        while socket.poll(1000):
+            socket.recv_multipart()
+            received += 1
+        if queue:
+            assert 1 <= received <= queue + 4, received
+        else:  # the control: ZeroMQ's default queue held most of them (the rest dropped on the way)
+            assert received > 100, received
+        kc.stop_channels()
+    finally:
+        kernel.destroy(linger=0)
         box.release()
 
 

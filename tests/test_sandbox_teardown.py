@@ -10,8 +10,11 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import secrets
 import signal
 import subprocess
+import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -159,3 +162,31 @@ def test_a_sandboxed_kernel_leaves_no_process_no_cgroup_and_shares_the_font_cach
     rebuilt = [r for r in facts["records"] if "generated new fontManager" in r or "building the font" in r]
     assert rebuilt == []
     assert facts["font"] is True
+
+
+@pytest.mark.slow
+def test_a_killed_graders_font_cache_is_left_for_the_janitor_alone(tmp_path, monkeypatch):
+    """SIGKILL skips the atexit that removes the font cache: remove_leftovers finds it by its owner tag."""
+    run = secrets.token_hex(6)
+    env = {**os.environ, "TMPDIR": str(tmp_path), sandbox.RUN_ENV: run}
+    grader = subprocess.Popen(
+        [sys.executable, "-c", "import time\nfrom gmm_grader import sandbox\n"
+         "print(sandbox.font_cache(), flush=True)\ntime.sleep(600)"],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        cache = Path(grader.stdout.readline().strip())
+    finally:
+        grader.kill()
+        grader.wait(timeout=60)
+    folder = cache.parent
+    assert folder.parent == tmp_path and cache.name.startswith("fontlist-")
+    assert folder.name.startswith(f"{sandbox.MPLCACHE_PREFIX}{grader.pid}.{run}-")
+    assert cache.is_file()  # the killed grader left it
+    other_run = tmp_path / f"{sandbox.MPLCACHE_PREFIX}{grader.pid}.{'f' * 12}-x"
+    other_run.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    assert sandbox.remove_leftovers(run, grader.pid) == [str(folder)]
+    assert not folder.exists() and other_run.is_dir()

@@ -32,9 +32,13 @@ formgrader, in their own server, as nbgrader documents for a single course on a 
 import os
 import pwd
 import shutil
+import sys
 from pathlib import Path
 
 c = get_config()  # noqa: F821 -- provided by traitlets when it loads this file
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import hub_cgroups  # noqa: E402 -- beside this file
 
 PROJECT = Path(__file__).resolve().parents[2]
 PREFIX = Path(os.environ.get("GMM_LESSON_HUB_PREFIX", "/opt/gmm-lesson-hub"))
@@ -78,6 +82,18 @@ c.JupyterHub.cleanup_servers = True
 c.JupyterHub.authenticator_class = "pam"
 c.Authenticator.allowed_users = INSTRUCTORS | STUDENTS
 
+# -- memory limits for the instructors' grading ------------------------------------------
+# The instructor grades as themself, unprivileged: the sandbox can set a memory limit per
+# kernel only in a cgroup v2 subtree delegated to them. Where the host has cgroup v2 and
+# the hub may write its own cgroup, each instructor's server gets one (hub_cgroups.py);
+# elsewhere (cgroup v1, no memory controller) the hub opts out, and says why in one line.
+# GMM_LESSON_ALLOW_NO_MEMORY_LIMIT=0 or 1 in the hub's environment overrides the choice.
+SERVER_CGROUPS, NO_CGROUPS_WHY = hub_cgroups.prepare()
+ALLOW_NO_MEMORY_LIMIT, _line = hub_cgroups.memory_limit_choice(
+    SERVER_CGROUPS, NO_CGROUPS_WHY, os.environ.get("GMM_LESSON_ALLOW_NO_MEMORY_LIMIT")
+)
+print(_line, file=sys.stderr, flush=True)
+
 # -- each person's own JupyterLab, as their own Unix user ----------------------------------
 c.JupyterHub.spawner_class = "localprocess"
 c.Spawner.cmd = [str(USERS_BIN / "jupyterhub-singleuser")]
@@ -91,12 +107,8 @@ c.Spawner.environment = {
     "PATH": f"{USERS_BIN}:/usr/local/bin:/usr/bin:/bin",
     "GMM_LESSON_COURSE_ID": COURSE_ID,
     "GMM_LESSON_EXCHANGE": EXCHANGE,
-    # The instructor grades as themself, unprivileged: with no delegated cgroup (cgroup v1,
-    # or v2 without Delegate=yes) no memory limit can be set per sandbox, and grading
-    # refuses unless this says "1". The hub opts out by default, explicitly (grading logs
-    # a warning); set GMM_LESSON_ALLOW_NO_MEMORY_LIMIT=0 for the hub where the
-    # instructors' servers get a delegated cgroup v2 subtree.
-    "GMM_LESSON_ALLOW_NO_MEMORY_LIMIT": os.environ.get("GMM_LESSON_ALLOW_NO_MEMORY_LIMIT", "1"),
+    # see "memory limits" below
+    "GMM_LESSON_ALLOW_NO_MEMORY_LIMIT": ALLOW_NO_MEMORY_LIMIT,
 }
 
 
@@ -132,3 +144,27 @@ def pre_spawn_hook(spawner):
 
 
 c.Spawner.pre_spawn_hook = pre_spawn_hook
+
+
+if SERVER_CGROUPS is not None:
+    from jupyterhub.spawner import LocalProcessSpawner
+
+    class DelegatingSpawner(LocalProcessSpawner):
+        """An instructor's server starts in a cgroup v2 subtree of its own (hub_cgroups.delegate)."""
+
+        def make_preexec_fn(self, name):
+            drop = super().make_preexec_fn(name)
+            if name not in INSTRUCTORS:
+                return drop
+            user = pwd.getpwnam(name)
+
+            def preexec():  # in the server's process, as root, before it becomes the instructor
+                try:
+                    hub_cgroups.delegate(SERVER_CGROUPS, name, user.pw_uid, user.pw_gid, os.getpid())
+                except OSError as exc:  # grading then refuses, loudly, for want of a memory limit
+                    print(f"gmm-lesson hub: no cgroup delegated to {name}: {exc}", file=sys.stderr)
+                drop()
+
+            return preexec
+
+    c.JupyterHub.spawner_class = DelegatingSpawner

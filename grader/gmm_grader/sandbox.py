@@ -458,7 +458,7 @@ def font_cache() -> Path | None:
     matplotlib's own and the system's. Removed when the process exits. None (each kernel
     builds its own, as before) if it cannot be built.
     """
-    folder = Path(tempfile.mkdtemp(prefix="gmm-mplcache-"))
+    folder = Path(tempfile.mkdtemp(prefix=f"{MPLCACHE_PREFIX}{owner_tag()}-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     (folder / "home").mkdir()
     env = {
@@ -508,6 +508,7 @@ def remove_tree(path: Path) -> None:
 #: set by gmm_grader.classgrade for each nbgrader process it starts: the grading run (hex)
 RUN_ENV = "GMM_GRADING_RUN"
 WORK_PREFIX = "gmm-grading-"  #: a grading's work folder in the temporary folder
+MPLCACHE_PREFIX = "gmm-mplcache-"  #: a grading process's shared font cache (:func:`font_cache`)
 CGROUP_PREFIX = "gmm-lesson-"  #: a sandbox's cgroup folders
 
 
@@ -515,16 +516,16 @@ def owner_tag() -> str:
     """``<pid>.<run>``: who owns the work folder and cgroups made by this (nbgrader) process.
 
     ``pid`` is this process; ``run`` the grading run from ``GMM_GRADING_RUN`` (hex), or
-    ``0`` outside a class grading. Work folders are ``gmm-grading-<pid>.<run>-*`` and cgroups
-    ``gmm-lesson-<pid>.<run>-*``, so :func:`remove_leftovers` can find exactly one
-    process's, or one run's, leftovers.
+    ``0`` outside a class grading. Work folders are ``gmm-grading-<pid>.<run>-*``, the font
+    cache ``gmm-mplcache-<pid>.<run>-*`` and cgroups ``gmm-lesson-<pid>.<run>-*``, so
+    :func:`remove_leftovers` can find exactly one process's, or one run's, leftovers.
     """
     run = os.environ.get(RUN_ENV, "")
     return f"{os.getpid()}.{run if re.fullmatch(r'[0-9a-f]{1,32}', run) else '0'}"
 
 
 def remove_leftovers(run: str, pid: int | None = None) -> list[str]:
-    """Remove the work folders and cgroups a killed grading of ``run`` (and ``pid``) left.
+    """Remove the work folders, font caches and cgroups a killed grading of ``run`` (and ``pid``) left.
 
     Parameters
     ----------
@@ -544,9 +545,10 @@ def remove_leftovers(run: str, pid: int | None = None) -> list[str]:
         raise ValueError(f"pid must be a positive int, got {pid!r}")
     tag = f"{'*' if pid is None else pid}.{run}-*"
     removed = []
-    for folder in Path(tempfile.gettempdir()).glob(WORK_PREFIX + tag):
-        remove_tree(folder)
-        removed.append(str(folder))
+    for prefix in (WORK_PREFIX, MPLCACHE_PREFIX):
+        for folder in Path(tempfile.gettempdir()).glob(prefix + tag):
+            remove_tree(folder)
+            removed.append(str(folder))
     for base in cgroup_bases():
         for folder in base.glob(CGROUP_PREFIX + tag):
             for _ in range(50):
@@ -1147,17 +1149,29 @@ class SandboxKernelManager(AsyncKernelManager):
     max_message = Integer(
         0, help="bytes of the largest message the grader accepts from the kernel (0: no limit)"
     )
+    receive_queue = Integer(
+        4,
+        help="messages each of the grader's sockets holds unread (ZeroMQ's RCVHWM; 0: no limit). "
+        "When the grader reads more slowly than the kernel sends, the rest wait in the kernel, "
+        "inside its sandbox's limits, or are dropped there",
+    )
 
     def client(self, **kwargs):
-        """A client whose sockets refuse any message over ``max_message`` bytes, unread.
+        """A client whose sockets hold few messages unread and refuse any over ``max_message`` bytes.
 
-        ZeroMQ's ``MAXMSGSIZE``: the connection that carries a larger message is dropped
-        before the grader holds it (and made again for later messages), so one message
-        costs the grader at most that much memory, whatever the kernel sends.
+        ZeroMQ's ``RCVHWM`` (``receive_queue``): a socket holds at most that many messages
+        the grader has not read yet; past it ZeroMQ stops reading from the kernel, whose
+        own queue then fills and drops (the kernel's memory, bounded by its sandbox), so a
+        flood costs the grader at most ``receive_queue + 1`` messages per socket, not
+        ZeroMQ's default of 1000. ZeroMQ's ``MAXMSGSIZE``: the connection that carries a
+        larger message part is dropped before the grader holds it, so one message part
+        costs the grader at most ``max_message`` bytes, whatever the kernel sends.
         """
         kc = super().client(**kwargs)
         self._iopub_lost = False  # a new client, a new connection
-        if self.max_message > 0:  # a default for every socket the client makes from now on
+        if self.receive_queue > 0:  # a default for every socket the client makes from now on
+            kc.context.setsockopt(zmq.RCVHWM, self.receive_queue)
+        if self.max_message > 0:
             kc.context.setsockopt(zmq.MAXMSGSIZE, self.max_message)
             # ZeroMQ does not connect again after such a refusal: watch for it, so that the
             # kernel is replaced at once (is_alive) instead of after the cell's time limit
