@@ -382,6 +382,9 @@ def grade_class(
     work_tmp = Path(tempfile.mkdtemp(prefix="gmm-class-tmp-"))
     work_tmp.chmod(0o1777)
     env["TMPDIR"] = str(work_tmp)
+    # the real sandbox with its memory limit, whatever the session's environment says
+    env["GMM_LESSON_GRADING_SANDBOX"] = "bubblewrap"
+    env.pop("GMM_LESSON_ALLOW_NO_MEMORY_LIMIT", None)
     env.update(extra_env or {})
     course = GradedClass(root, env, exchange, keyed)
     (root / "canary.txt").write_text(f"CANARY {course.canary_file}\n")
