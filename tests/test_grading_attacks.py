@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import collections
 import os
+import re
 import sqlite3
 from pathlib import Path
 
@@ -71,8 +72,11 @@ def test_each_submission_was_autograded_once_in_the_batch_of_its_limits(batch):
     for label in batch.runs:
         name = label.split()[0]
         for line in batch.logs[f"autograde {label}"].splitlines():
-            if "Converting notebook" in line:
-                student = Path(line.split("Converting notebook", 1)[1].strip()).parts[-3]
+            # nbgrader logs "Sanitizing submitted/<student>/<assignment>/<notebook>" once per
+            # notebook it grades (then "Autograding" it; "Converting notebook" comes twice)
+            found = re.search(r"INFO\S* Sanitizing (\S+\.ipynb)$", line.strip())
+            if found:
+                student = Path(found[1]).parts[-3]
                 seen[student, name] += 1
                 assert gc.batch_label(name, batch.entries[student, name].limits) == label, line
     assert seen == dict.fromkeys(batch.entries, 1)
