@@ -179,8 +179,9 @@ def graded_class(tmp_path_factory):
     """The session's one graded class (tests/graded_class.py).
 
     Every submission the collected modules registered, graded once in one temporary
-    course (SQLite gradebook) by one ``nbgrader autograde`` batch per assignment; the
-    attack, mistake and end-to-end tests all read their scores from it.
+    course (SQLite gradebook) by one ``nbgrader autograde`` batch per assignment and set
+    of time limits; the attack, mistake, end-to-end, check and fair-style tests all read
+    their scores from it.
     """
     import graded_class as gc
 

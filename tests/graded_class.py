@@ -1,4 +1,4 @@
-"""The session's one graded class: every submission graded once, in one nbgrader batch.
+"""The session's one graded class: every submission graded once, in one temporary course.
 
 Grading is what the suite spends its time on (about 10 s per sandboxed notebook), so the
 modules that grade submissions need not each grade a course of their own
@@ -9,7 +9,8 @@ one temporary course on SQLite, once:
 
     generate_assignment -> release_assignment -> fetch / submit (exchange students)
     -> collect -> submissions written into submitted/ (direct students)
-    -> autograde (one batch per assignment, sandboxed) -> generate_feedback -> export
+    -> autograde (one batch per assignment and set of time limits, sandboxed)
+    -> generate_feedback -> export
 
 and every module asserts its own students' exact scores on that one gradebook.
 
@@ -28,7 +29,9 @@ Adding submissions from a new module::
 ``build(release_nb, folder)`` writes the student's ``<assignment>.ipynb`` (and any other
 files) into ``folder``, starting from the released notebook (a copy: edit it freely);
 ``expected`` maps every autograded test cell to its score (``expected_scores`` makes it
-from a set of failing cells). ``route="direct"`` (the default) writes the submission
+from a set of failing cells). ``limits="short"`` grades it under the hostile class's
+short time limits (``LIMITS``: another set of limits) in a batch of its own; ``feedback=False`` skips its
+feedback page. ``route="direct"`` (the default) writes the submission
 straight into ``submitted/``; ``route="exchange"`` fetches and submits it through
 nbgrader's exchange API, ``route="cli"`` through the ``nbgrader`` command line. A
 student id may submit several assignments; registering the same (student, assignment)
@@ -66,14 +69,22 @@ import nbformat
 import nbgrader_helpers as h
 from nbgrader.api import Gradebook
 
-#: per-cell limit for the class: the course's own 30 s. A 10 s limit was measured to fail
-#: honest notebooks on a 2-core machine at load average 23 (the cell that imports numpy
-#: and matplotlib in a fresh kernel ran past it), so the scores depended on the machine.
-CELL_TIMEOUT = 30
-#: per-notebook limit: an honest notebook takes under 10 s on a quiet machine; 120 s leaves
-#: room for the same load (and a kernel restart)
-NOTEBOOK_TIMEOUT = 120
 ROUTES = ("direct", "exchange", "cli")
+#: the limits a submission is graded under (nbgrader settings): "class", the course's own
+#: (course/nbgrader_config.py: 30 s a cell, the default 900 s a notebook; a 10 s cell limit
+#: was measured to fail honest notebooks on a 2-core machine at load average 23, where the
+#: cell that imports numpy and matplotlib in a fresh kernel ran past it); "short", for the
+#: hostile class, whose loops, floods and sleeps each run until a limit stops them (10 s a
+#: cell, 45 s a notebook: the attack suite's limits; an honest notebook takes under 10 s
+#: here, 25 s with a kernel restart); "fair", for the honest styles of
+#: tests/test_fair_styles.py, whose slow exploration cells must time out (10 s) and restart
+#: the kernel more often than ``max_restarts`` allows for graded cells. One autograde batch
+#: per assignment and set of limits, each naming its own students (``student_id_exclude``).
+LIMITS = {
+    "class": {},
+    "short": {"Execute.timeout": 10, "JudgedExecute.notebook_timeout": 45},
+    "fair": {"Execute.timeout": 10, "JudgedExecute.notebook_timeout": 150, "JudgedExecute.max_restarts": 1},
+}
 
 Builder = Callable[[nbformat.NotebookNode, Path], None]
 
@@ -89,6 +100,8 @@ class Entry:
     route: str
     origin: str
     validate: bool = False
+    limits: str = "class"
+    feedback: bool = True
 
 
 REGISTRY: dict[tuple[str, str], Entry] = {}
@@ -113,6 +126,8 @@ def entry(
     origin: str,
     route: str = "direct",
     validate: bool = False,
+    limits: str = "class",
+    feedback: bool = True,
 ) -> Entry:
     """A submission for the class, checked (``register`` adds it to the session's class).
 
@@ -132,6 +147,11 @@ def entry(
     validate : bool
         Run ``nbgrader validate``'s Validator on it before submitting (an exchange route
         only; it runs the notebook, a few seconds): ``GradedClass.validation`` holds the result.
+    limits : {"class", "short", "fair"}
+        The time limits it is graded under (``LIMITS``).
+    feedback : bool
+        Generate its feedback page (``generate_feedback``, under a second a notebook); the
+        hostile class needs only the one page its test reads.
 
     Returns
     -------
@@ -139,16 +159,20 @@ def entry(
     """
     if assignment not in h.assignments():
         raise ValueError(f"assignment: {assignment!r} is not in course/source")
+    if not student or "," in student or any(c in student for c in "*?[]/"):
+        raise ValueError(f"student: {student!r} is not a plain id (no comma, glob or slash)")
     if route not in ROUTES:
         raise ValueError(f"route: {route!r} is not one of {ROUTES}")
     if validate and route == "direct":
         raise ValueError("validate: only a student who fetches (route 'exchange' or 'cli') validates")
+    if limits not in LIMITS:
+        raise ValueError(f"limits: {limits!r} is not one of {sorted(LIMITS)}")
     if not callable(build):
         raise TypeError(f"build: expected a callable, got {type(build).__name__}")
     points = h.autograded_points(h.read(h.source_notebook_path(assignment)))
     if set(expected) != set(points):
         raise ValueError(f"expected: must name every test cell of {assignment}: {sorted(points)}")
-    return Entry(student, assignment, build, dict(expected), route, origin, validate)
+    return Entry(student, assignment, build, dict(expected), route, origin, validate, limits, feedback)
 
 
 def add(entry_: Entry) -> Entry:
@@ -257,8 +281,9 @@ class GradedClass:
         self.database = "sqlite"
         self.logs: dict[str, str] = {}
         self.seconds: dict[str, float] = {}
-        self.runs: dict[str, tuple[object, float]] = {}  # assignment -> (CompletedProcess, seconds)
-        self.leftovers: dict[str, dict] = {}  # assignment -> the wrapper's report
+        #: batch (``batch_label``) -> (CompletedProcess, seconds)
+        self.runs: dict[str, tuple[object, float]] = {}
+        self.leftovers: dict[str, dict] = {}  # batch -> the wrapper's report
         self.canary_file = secrets.token_hex(16)
         self.canary_env = secrets.token_hex(16)
         self.before: dict[str, str] = {}
@@ -278,6 +303,10 @@ class GradedClass:
 
     def gradebook(self) -> Gradebook:
         return Gradebook(self.db_url, course_id=h.COURSE_ID)
+
+    def batch(self, assignment: str, student: str) -> tuple[subprocess.CompletedProcess, float]:
+        """(the autograde run, its seconds) of the batch that graded ``student``'s ``assignment``."""
+        return self.runs[batch_label(assignment, self.entries[student, assignment].limits)]
 
     def scores(self, assignment: str, student: str) -> dict[str, float]:
         """{test cell: score in the gradebook} of every autograded test cell."""
@@ -353,6 +382,9 @@ def grade_class(
     work_tmp = Path(tempfile.mkdtemp(prefix="gmm-class-tmp-"))
     work_tmp.chmod(0o1777)
     env["TMPDIR"] = str(work_tmp)
+    # the real sandbox with its memory limit, whatever the session's environment says
+    env["GMM_LESSON_GRADING_SANDBOX"] = "bubblewrap"
+    env.pop("GMM_LESSON_ALLOW_NO_MEMORY_LIMIT", None)
     env.update(extra_env or {})
     course = GradedClass(root, env, exchange, keyed)
     (root / "canary.txt").write_text(f"CANARY {course.canary_file}\n")
@@ -406,20 +438,35 @@ def _grade(course: GradedClass, tmp: Path, feedback: bool) -> None:
         entry.build(h.read(root / "release" / name / f"{name}.ipynb"), folder)
     watched = [root / "source", root / "release", root / "nbgrader_config.py", root / "canary.txt", h.PACKAGE]
     course.before = digest_tree(*watched)
-    limits = [f"--Execute.timeout={CELL_TIMEOUT}", f"--JudgedExecute.notebook_timeout={NOTEBOOK_TIMEOUT}"]
     for name in course.assignments:
-        report = tmp / f"leftovers-{name}.json"
-        start = time.perf_counter()
-        proc = run_reaped(["autograde", name, *limits], report, cwd=root, env=course.env)
-        course.runs[name] = (proc, time.perf_counter() - start)
-        course.seconds[f"autograde {name}"] = course.runs[name][1]
-        course.logs[f"autograde {name}"] = proc.stdout + proc.stderr
-        course.leftovers[name] = json.loads(report.read_text()) if report.exists() else {}
+        groups = {e.limits for (_, a), e in course.entries.items() if a == name}
+        for limits in sorted(groups):
+            label = batch_label(name, limits)
+            others = sorted(s for (s, a), e in course.entries.items() if a == name and e.limits != limits)
+            args = ["autograde", name, *(f"--{key}={value}" for key, value in LIMITS[limits].items())]
+            if others:  # this batch grades its own students only
+                args.append(f"--CourseDirectory.student_id_exclude={','.join(others)}")
+            report = tmp / f"leftovers-{label.replace(' ', '-')}.json"
+            start = time.perf_counter()
+            proc = run_reaped(args, report, cwd=root, env=course.env)
+            course.runs[label] = (proc, time.perf_counter() - start)
+            course.seconds[f"autograde {label}"] = course.runs[label][1]
+            course.logs[f"autograde {label}"] = proc.stdout + proc.stderr
+            course.leftovers[label] = json.loads(report.read_text()) if report.exists() else {}
     course.after = digest_tree(*watched)
     if feedback:
         for name in course.assignments:
-            course.run(f"feedback {name}", ["generate_feedback", name])
+            without = sorted(s for (s, a), e in course.entries.items() if a == name and not e.feedback)
+            if len(without) < len(course.students(name)):
+                exclude = [f"--CourseDirectory.student_id_exclude={','.join(without)}"] if without else []
+                course.run(f"feedback {name}", ["generate_feedback", name, *exclude])
         course.run("export", ["export", "--to", str(root / "grades.csv")])
+
+
+def batch_label(assignment: str, limits: str) -> str:
+    """The key of an autograde batch in ``GradedClass.runs``: the assignment's name for the
+    class's own limits, ``"<assignment> [<limits>]"`` for others."""
+    return assignment if limits == "class" else f"{assignment} [{limits}]"
 
 
 def run_reaped(args: list[str], report: Path, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:

@@ -792,14 +792,20 @@ def builder(sub: Submission):
     return build
 
 
-def entry(student: str, sub: Submission | None = None) -> gc.Entry:
-    """The class entry of a submission (``SUBMISSIONS[student]`` unless given)."""
+def entry(student: str, sub: Submission | None = None, origin: str | None = None) -> gc.Entry:
+    """The class entry of a submission (``SUBMISSIONS[student]`` unless given), graded
+    in the hostile class's batch (its short time limits)."""
     sub = SUBMISSIONS[student] if sub is None else sub
     failing = ALL if sub.failing == ALL else set(sub.failing)
     return gc.entry(
         student, sub.assignment, builder(sub), gc.expected_scores(sub.assignment, failing),
-        origin=f"grading_attacks:{student}",
+        origin=origin or f"grading_attacks:{student}", limits="short",
+        feedback=student in FEEDBACK,  # the one page tests/test_grading_attacks.py reads
     )
+
+
+#: the submissions whose feedback page is generated (and read)
+FEEDBACK = {"html_and_script_outputs"}
 
 
 def register(*students: str) -> None:

@@ -5,7 +5,9 @@ draws of the hidden inputs and named in its message: tests/test_mistake_catalogu
 
 A batch of em_step_by_step notebooks (right, and with mistakes) graded
 once by ``gmm-check --json`` and once by stock ``nbgrader autograde`` with the course's
-config: the same score for every item; no message shows a line of a solution or a key.
+config, in the session's graded class (tests/graded_class.py; four of them are the
+hostile class's ``honest_*`` notebooks, autograded once for both modules): the same
+score for every item; no message shows a line of a solution or a key.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+import graded_class as gc
 import grading_attacks as attacks
 import nbformat
 import nbgrader_helpers as h
@@ -70,16 +73,35 @@ def n_parameters(covariance_type, n_components, n_features):
 
 # ------------------------------------------------------------------ slow: gmm-check against stock autograde
 EM = attacks.EM
-#: student -> submission; graded once by stock nbgrader autograde and once by gmm-check
+#: student -> submission; graded once by stock nbgrader autograde (in the session's graded
+#: class, tests/graded_class.py) and once by gmm-check
 STUDENTS = {
-    "all_right": attacks.Submission(EM, "full", set()),
-    "untouched": attacks.Submission(EM, "release", attacks.ALL),
+    "all_right": attacks.SUBMISSIONS["honest_full"],
+    "untouched": attacks.SUBMISSIONS["honest_untouched"],
     "e_step_no_weights": attacks.Submission(EM, "full", attacks.E_STEP_TESTS, {"e_step": E_STEP_NO_WEIGHTS}),
     "e_step_wrong_axis": attacks.Submission(EM, "full", attacks.E_STEP_TESTS, {"e_step": E_STEP_WRONG_AXIS}),
     "m_step_hard_argmax": attacks.Submission(EM, "full", attacks.M_STEP_TESTS, {"m_step": M_STEP_HARD}),
     "np_cov": attacks.SUBMISSIONS["honest_np_cov"],
     "wrong_letter": attacks.SUBMISSIONS["honest_wrong_q1"],
 }
+#: the hostile class's students whose notebooks these are (autograded once, for both modules)
+CLASS_ID = {
+    "all_right": "honest_full",
+    "untouched": "honest_untouched",
+    "np_cov": "honest_np_cov",
+    "wrong_letter": "honest_wrong_q1",
+}
+attacks.register(*CLASS_ID.values())
+for _student, _sub in STUDENTS.items():
+    if _student not in CLASS_ID:
+        gc.add(attacks.entry(_student, _sub, origin="test_check"))
+
+
+def class_id(student: str) -> str:
+    """The id under which ``student``'s notebook is in the graded class's gradebook."""
+    return CLASS_ID.get(student, student)
+
+
 #: graded by gmm-check with no bubblewrap on PATH (the fallback); the rest in the sandbox
 NO_SANDBOX = ("untouched", "e_step_wrong_axis", "np_cov")
 VENV = Path(sys.executable).parent.parent
@@ -126,19 +148,21 @@ def learner():
 
 
 @pytest.fixture(scope="module")
-def both(tmp_path_factory, learner):
-    """Every notebook of STUDENTS graded once by stock autograde and once by gmm-check (as ``learner``)."""
-    from test_grading_attacks import build, grade
-
-    stock = grade(tmp_path_factory.mktemp("stock"), STUDENTS)
-    for name, (proc, seconds) in stock.runs.items():
-        assert proc.returncode == 0, f"autograde {name} failed after {seconds:.0f} s\n{proc.stderr}"
+def both(graded_class, tmp_path_factory, learner):
+    """Every notebook of STUDENTS graded once by stock autograde (the session's graded class)
+    and once by gmm-check (as ``learner``)."""
+    stock = graded_class
+    for student in STUDENTS:
+        proc, seconds = stock.batch(EM, class_id(student))
+        assert proc.returncode == 0, f"autograde {EM} failed after {seconds:.0f} s\n{proc.stderr}"
+        assert stock.expected(EM, class_id(student)) == gc.expected_scores(EM, STUDENTS[student].failing)
+    release = h.read(stock.root / "release" / EM / f"{EM}.ipynb")
     user, home = learner
     paths = {}
     for student, sub in STUDENTS.items():
         folder = home / student / EM
         folder.mkdir(parents=True)
-        nbformat.write(build(sub, stock.root), folder / f"{EM}.ipynb")
+        nbformat.write(attacks.notebook(sub, release), folder / f"{EM}.ipynb")  # as the class's
         paths[student] = folder / f"{EM}.ipynb"
     subprocess.run(["chown", "-R", f"{user}:{user}", str(home)], check=True)
     work = tmp_path_factory.mktemp("as-learner")
@@ -198,10 +222,10 @@ def test_check_scores_equal_stock_autograde_for_every_item(both):
     with stock.gradebook() as gb:
         for student, sub in STUDENTS.items():
             result = results[student]
-            want = {gid: gb.find_grade(gid, EM, EM, student).score for gid in points}
+            want = {gid: gb.find_grade(gid, EM, EM, class_id(student)).score for gid in points}
             got = {item["id"]: item["score"] for item in result["items"]}
             assert got == want, student
-            assert result["score"] == gb.find_submission(EM, student).score, student
+            assert result["score"] == gb.find_submission(EM, class_id(student)).score, student
             assert result["max_score"] == sum(points.values()) == 16
             assert result["assignment"] == EM
             failing = set(points) if sub.failing == attacks.ALL else sub.failing

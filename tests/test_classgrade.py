@@ -13,7 +13,7 @@ Two batches, each graded once, every notebook graded for one purpose:
   unprivileged sandbox); the worker process is killed while it grades.
 
 Every score is compared with the exact points the submission earns
-(``test_grading_attacks.expected``), not with a second grading.
+(``graded_class.expected_scores``), not with a second grading.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ import threading
 import time
 from pathlib import Path
 
+import graded_class as gc
 import grading_attacks as attacks
 import nbformat
 import nbgrader_helpers as h
@@ -39,7 +40,6 @@ import psutil
 import pytest
 from gmm_grader import classgrade, sandbox
 from nbgrader.api import Gradebook
-from test_grading_attacks import build, expected
 
 pytestmark = [pytest.mark.nbgrader, pytest.mark.slow, pytest.mark.timeout(1800)]
 
@@ -92,7 +92,8 @@ def make_class(root: Path, students: dict[str, str], corrupt: bool = False) -> N
     for student, submission in students.items():
         folder = root / "submitted" / student / EM
         folder.mkdir(parents=True)
-        nbformat.write(build(attacks.SUBMISSIONS[submission], root), folder / f"{EM}.ipynb")
+        release = h.read(root / "release" / EM / f"{EM}.ipynb")
+        nbformat.write(attacks.notebook(attacks.SUBMISSIONS[submission], release), folder / f"{EM}.ipynb")
         (folder / "timestamp.txt").write_text("2026-11-20 09:00:00.000000 UTC")
     if corrupt:
         folder = root / "submitted" / CORRUPT / EM
@@ -108,7 +109,8 @@ def scores(root: Path, students) -> dict[str, dict[str, float | None]]:
 
 
 def want(students: dict[str, str], graded) -> dict[str, dict[str, float]]:
-    return {s: expected(attacks.SUBMISSIONS[students[s]]) for s in graded}
+    subs = {s: attacks.SUBMISSIONS[students[s]] for s in graded}
+    return {s: gc.expected_scores(sub.assignment, sub.failing) for s, sub in subs.items()}
 
 
 def leftovers(pid: int, tmp: Path) -> list[str]:

@@ -5,8 +5,10 @@ would not: a pair returned as a list, numbers as 0-d arrays, steps called by key
 callable object for a function, slow exploration cells, deleted test cells (nbgrader
 puts them back), a module the grading sandbox does not have imported at the top of the
 imports cell. All are graded by stock ``nbgrader autograde`` with the course's own
-configuration (sandboxed kernels, hidden checks judged outside), in **one** batch, and
-the test asserts the exact score of every test cell in the gradebook.
+configuration (sandboxed kernels, hidden checks judged outside), in the session's one
+graded class (tests/graded_class.py: em_step_by_step's in one batch of their own with a
+10 s cell limit; ``all_right`` is the hostile class's ``honest_full``, graded once for
+both), and the test asserts the exact score of every test cell in the gradebook.
 
 Where a submission also holds a wrong ``e_step`` (the mean for the total), its E-step
 tests score 0 and nothing else does: that shows the hidden checks of ``run_em`` gave the
@@ -15,9 +17,9 @@ right E-step results to a loop that calls ``e_step`` by keyword, or that is an o
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
+import graded_class as gc
 import grading_attacks as attacks
 import nbformat
 import nbgrader_helpers as h
@@ -30,8 +32,9 @@ from nbformat.v4 import new_code_cell
 from gmm_lesson import em
 
 EM = attacks.EM
-TIMEOUT = 10  # seconds per cell
-MAX_RESTARTS = 1  # two slow ungraded cells restart the kernel twice: more than this
+# seconds per cell in the graded class's "fair" limits (tests/graded_class.py), whose
+# max_restarts of 1 is less than the two restarts the two slow ungraded cells cause
+TIMEOUT = gc.LIMITS["fair"]["Execute.timeout"]
 
 E_STEP_MEAN = attacks.SUBMISSIONS["honest_e_step_mean"].answers["e_step"]
 
@@ -181,9 +184,9 @@ DEPTH_STUDENTS = {
 }
 
 
-def build(course: Path, answers: dict, edits: dict, name: str = EM) -> nbformat.NotebookNode:
+def build(release_nb: nbformat.NotebookNode, answers: dict, edits: dict, name: str = EM):
     """A student's notebook: the release with the solutions, ``answers`` in place, ``edits`` made."""
-    nb = h.read(course / "release" / name / f"{name}.ipynb")
+    nb = nbformat.from_dict(release_nb)
     h.fill_solutions(nb, h.read(h.source_notebook_path(name)), {g: a.strip("\n") for g, a in answers.items()})
     imports = next(c for c in nb.cells if c.cell_type == "code")
     if "helper" in edits:
@@ -198,46 +201,42 @@ def build(course: Path, answers: dict, edits: dict, name: str = EM) -> nbformat.
     return nb
 
 
+def builder(answers: dict, edits: dict, name: str):
+    def write(release_nb: nbformat.NotebookNode, folder: Path) -> None:
+        nbformat.write(build(release_nb, answers, edits, name), folder / f"{name}.ipynb")
+
+    return write
+
+
+#: the honest styles that are the hostile class's own notebooks (graded once, for both)
+CLASS_ID = {"all_right": "honest_full"}
+attacks.register(*CLASS_ID.values())
+for _name, _students, _limits in ((EM, STUDENTS, "fair"), (DEPTH, DEPTH_STUDENTS, "class")):
+    for _student, (_answers, _edits, _failing) in _students.items():
+        if _student not in CLASS_ID:
+            gc.register(
+                _student, _name, builder(_answers, _edits, _name), gc.expected_scores(_name, _failing),
+                origin="test_fair_styles", limits=_limits, feedback=False,
+            )
+
+
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("fair")
-    course = h.copy_course(tmp / "course")
-    env = h.nbgrader_env(tmp)
+def graded(graded_class) -> gc.GradedClass:
+    """The session's graded class (tests/graded_class.py): these students' batches finished."""
     for name, students in ((EM, STUDENTS), (DEPTH, DEPTH_STUDENTS)):
-        h.nbgrader(["generate_assignment", name], cwd=course, env=env)
-        for student, (answers, edits, _) in students.items():
-            folder = course / "submitted" / student / name
-            folder.mkdir(parents=True)
-            nbformat.write(build(course, answers, edits, name), folder / f"{name}.ipynb")
-    limits = {
-        EM: [
-            f"--Execute.timeout={TIMEOUT}",
-            "--JudgedExecute.notebook_timeout=150",
-            f"--JudgedExecute.max_restarts={MAX_RESTARTS}",
-        ],
-        DEPTH: [],  # the course's own limits: its fits take a few seconds a cell
-    }
-    for name in (EM, DEPTH):
-        start = time.perf_counter()
-        proc = h.nbgrader(["autograde", name, *limits[name]], cwd=course, env=env, check=False)
-        seconds = time.perf_counter() - start
-        assert proc.returncode == 0, f"autograde {name} failed after {seconds:.0f} s\n{proc.stderr}"
-        print(f"autograde {name}: {seconds:.0f} s")
-    return course
+        for student in students:
+            proc, seconds = graded_class.batch(name, CLASS_ID.get(student, student))
+            assert proc.returncode == 0, f"autograde {name} failed after {seconds:.0f} s\n{proc.stderr}"
+    return graded_class
 
 
-def _scores(course: Path, student: str, name: str = EM) -> tuple[dict[str, float], float]:
-    from nbgrader.api import Gradebook
-
-    points = h.autograded_points(h.read(h.source_notebook_path(name)))
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        cells = {gid: gb.find_grade(gid, name, name, student).score for gid in points}
-        total = gb.find_submission(name, student).score
-    return cells, total
+def _scores(course: gc.GradedClass, student: str, name: str = EM) -> tuple[dict[str, float], float]:
+    student = CLASS_ID.get(student, student)
+    return course.scores(name, student), course.total(name, student)
 
 
-def _autograded(course: Path, student: str, name: str = EM) -> nbformat.NotebookNode:
-    return h.read(course / "autograded" / student / name / f"{name}.ipynb")
+def _autograded(course: gc.GradedClass, student: str, name: str = EM) -> nbformat.NotebookNode:
+    return course.autograded(name, CLASS_ID.get(student, student))
 
 
 @pytest.mark.slow

@@ -2,8 +2,9 @@
 
 The course config turns a plain ``postgresql://`` URL into one that names psycopg 3 (the
 driver the ``class`` extra installs) and keeps every other URL as written; a plain URL
-then really opens an nbgrader gradebook in a throwaway PostgreSQL cluster. The whole
-grading round trip on PostgreSQL is in tests/test_nbgrader_e2e.py.
+then really opens an nbgrader gradebook in a throwaway PostgreSQL cluster. A grading round
+trip on PostgreSQL (two students, beside the full one on SQLite) is in
+tests/test_nbgrader_e2e.py.
 """
 
 from __future__ import annotations

@@ -6,12 +6,14 @@ cgroup v2: this machine runs cgroup v1, so v2 is never made for real here), cgro
 for real (as root), the uid pool with real ``flock`` locks and a killed holder, and the
 site folders hidden from a kernel.
 
-One module-scoped batch grades a few submissions with stock ``nbgrader autograde`` and
-the course's own config (real bubblewrap kernels), and every test of the real sandbox
-reads that one batch: floods of every output kind cost only their own cell, the
-autograded notebooks stay small, Debian's ``/usr/lib/python3/dist-packages`` is out of
-reach of an em_step_by_step kernel, ``/dev`` is read-only with a sized ``/dev/shm``,
-``/etc`` is readable (no Fontconfig error), and the log says which limits are in force.
+A few submissions are graded with stock ``nbgrader autograde`` and the course's own
+config (real bubblewrap kernels) in the session's graded class (tests/graded_class.py;
+the honest controls are the hostile class's ``honest_full`` and ``basics_full``, graded
+once for both), and every test of the real sandbox reads those gradings: floods of every
+output kind cost only their own cell, the autograded notebooks stay small, Debian's
+``/usr/lib/python3/dist-packages`` is out of reach of an em_step_by_step kernel, ``/dev``
+is read-only with a sized ``/dev/shm``, ``/etc`` is readable (no Fontconfig error), and
+each batch's log says which limits are in force.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ import textwrap
 import time
 from pathlib import Path
 
+import graded_class as gc
+import grading_attacks as attacks
 import nbformat
 import nbgrader_helpers as h
 import pytest
@@ -559,53 +563,66 @@ STUDENTS = {
     "display_flood": (EM, [DISPLAY_FLOOD, ONE_HUGE_MESSAGE]),
     "reach": (EM, [PROBE, PLOT]),
 }
+#: the honest controls are the hostile class's own notebooks (the course's solutions),
+#: graded once for both modules
+CLASS_ID = {"honest": "honest_full", "honest_basics": "basics_full"}
 
 
-class Batch:
-    def __init__(self, root: Path):
-        self.root = root
-        self.logs: dict[str, str] = {}
+def builder(name: str, inserted: list[str]):
+    """``build(release_nb, folder)``: the course's solutions, with ``inserted`` after the imports."""
 
-    def autograded(self, student: str):
-        name = STUDENTS[student][0]
-        return h.read(self.root / "autograded" / student / name / f"{name}.ipynb")
-
-    def size(self, student: str) -> int:
-        name = STUDENTS[student][0]
-        return (self.root / "autograded" / student / name / f"{name}.ipynb").stat().st_size
-
-    def scores(self, student: str) -> dict[str, float]:
-        from nbgrader.api import Gradebook
-
-        assignment = STUDENTS[student][0]
-        with Gradebook(f"sqlite:///{self.root / 'gradebook.db'}", course_id=h.COURSE_ID) as gb:
-            nb = gb.find_submission_notebook(assignment, assignment, student)
-            return {g.name: g.score for g in nb.grades if g.auto_score is not None}
-
-
-@pytest.fixture(scope="module")
-def batch(tmp_path_factory) -> Batch:
-    tmp = tmp_path_factory.mktemp("limits")
-    root = h.copy_course(tmp / "course")
-    env = h.nbgrader_env(tmp)
-    env.pop("GMM_LESSON_ALLOW_NO_MEMORY_LIMIT", None)
-    env["GMM_LESSON_GRADING_SANDBOX"] = "bubblewrap"
-    out = Batch(root)
-    for name in (EM, BASICS):
-        h.nbgrader(["generate_assignment", name], cwd=root, env=env)
-    for student, (name, inserted) in STUDENTS.items():
-        nb = h.read(root / "release" / name / f"{name}.ipynb")
+    def build(release_nb, folder: Path) -> None:
+        nb = nbformat.from_dict(release_nb)
         h.fill_solutions(nb, h.read(h.source_notebook_path(name)))
         first_code = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
         for offset, code in enumerate(inserted, start=1):
             nb.cells.insert(first_code + offset, new_code_cell(code.strip("\n"), id=f"inserted-{offset}"))
-        folder = root / "submitted" / student / name
-        folder.mkdir(parents=True)
         nbformat.write(nb, folder / f"{name}.ipynb")
-    for name in (EM, BASICS):
-        proc = h.nbgrader(["autograde", name, "--Execute.timeout=30"], cwd=root, env=env, check=False)
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-        out.logs[name] = proc.stdout + proc.stderr
+
+    return build
+
+
+attacks.register(*CLASS_ID.values())
+for _student, (_name, _inserted) in STUDENTS.items():
+    if _student not in CLASS_ID:
+        gc.register(
+            _student, _name, builder(_name, _inserted), gc.expected_scores(_name, set()),
+            origin="test_sandbox_limits", feedback=False,  # the course's own limits: 30 s a cell
+        )
+
+
+class Batch:
+    """These students' notebooks in the session's graded class (tests/graded_class.py)."""
+
+    def __init__(self, graded: gc.GradedClass):
+        self.graded = graded
+        self.root = graded.root
+        #: the log of every autograde batch that graded one of them
+        limits = {(name, graded.entries[self.id(s), name].limits) for s, (name, _) in STUDENTS.items()}
+        labels = {gc.batch_label(name, group) for name, group in limits}
+        self.logs = {label: graded.logs[f"autograde {label}"] for label in labels}
+
+    @staticmethod
+    def id(student: str) -> str:
+        return CLASS_ID.get(student, student)
+
+    def autograded(self, student: str):
+        return self.graded.autograded(STUDENTS[student][0], self.id(student))
+
+    def size(self, student: str) -> int:
+        name = STUDENTS[student][0]
+        return (self.root / "autograded" / self.id(student) / name / f"{name}.ipynb").stat().st_size
+
+    def scores(self, student: str) -> dict[str, float]:
+        return self.graded.scores(STUDENTS[student][0], self.id(student))
+
+
+@pytest.fixture(scope="module")
+def batch(graded_class) -> Batch:
+    out = Batch(graded_class)
+    for student, (name, _) in STUDENTS.items():
+        proc, seconds = graded_class.batch(name, out.id(student))
+        assert proc.returncode == 0, f"autograde {name}: {seconds:.0f} s\n{proc.stdout}{proc.stderr}"
     return out
 
 

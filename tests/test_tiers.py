@@ -122,6 +122,11 @@ def test_the_registry_refuses_bad_entries():
         gc.entry("zoe", em, _build, {"test_q1": 1.0}, origin="here")
     with pytest.raises(ValueError, match="validate"):
         gc.entry("zoe", em, _build, full, origin="here", validate=True)
+    with pytest.raises(ValueError, match="limits"):
+        gc.entry("zoe", em, _build, full, origin="here", limits="long")
+    for student in ("zoe,yan", "z*", "[z]oe", "../zoe", ""):  # would split or glob nbgrader's ids
+        with pytest.raises(ValueError, match="student"):
+            gc.entry(student, em, _build, full, origin="here")
     with pytest.raises(ValueError, match="unknown test cells"):
         gc.expected_scores(em, {"test_nothing"})
     assert set(gc.expected_scores(em, "all").values()) == {0.0}
@@ -137,6 +142,8 @@ def test_the_same_submission_may_be_registered_twice_but_not_differently(monkeyp
         gc.register("zoe", em, _build, gc.expected_scores(em, {"test_q1"}), origin="a")
     with pytest.raises(ValueError, match="differently"):
         gc.register("zoe", em, _build, gc.expected_scores(em, set()), origin="b")
+    with pytest.raises(ValueError, match="differently"):  # graded under other limits
+        gc.register("zoe", em, _build, gc.expected_scores(em, set()), origin="a", limits="short")
     monkeypatch.setattr(gc, "_graded", True)
     with pytest.raises(RuntimeError, match="already graded"):
         gc.register("yan", em, _build, gc.expected_scores(em, set()), origin="a")
