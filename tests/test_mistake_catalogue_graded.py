@@ -121,7 +121,7 @@ for _student, (_assignment, _mistakes) in STUDENTS.items():
 @pytest.mark.parametrize("student", sorted(STUDENTS))
 def test_each_mistake_costs_its_own_points_and_is_named(graded_class, student):
     assignment, mistakes = STUDENTS[student]
-    proc, seconds = graded_class.runs[assignment]
+    proc, seconds = graded_class.batch(assignment, student)
     assert proc.returncode == 0, f"autograde {assignment} failed after {seconds:.0f} s\n{proc.stderr}"
     assert graded_class.scores(assignment, student) == graded_class.expected(assignment, student)
     graded = graded_class.autograded(assignment, student)
