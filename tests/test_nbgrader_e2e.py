@@ -89,7 +89,11 @@ EM_SUBMISSIONS = {
     "frank": ({}, {"test_e_step_far_points": None}, set()),  # deleted a test cell
     "grace": ({"m_step": WRONG_COVARIANCE}, {"test_m_step_covariances": "pass"}, M_STEP_TESTS),
     # its np.allclose that always says "close" also fails m_step's check that a wrong answer is *not* close
-    "heidi": ({"e_step": MONKEYPATCH_CHEAT}, {}, E_STEP_TESTS | {"test_m_step_covariances"}),
+    "heidi": (
+        {"e_step": MONKEYPATCH_CHEAT},
+        {},
+        E_STEP_TESTS | {"test_m_step_weights_means", "test_m_step_covariances"},
+    ),
     "ivan": (DELEGATES, {}, "every delegated step"),  # his own run_em and answers still score
 }
 OTHER_SUBMISSIONS = {"alice": ({}, {}, set()), "bob": (None, {}, None)}
@@ -314,11 +318,12 @@ def test_edited_test_cell_is_restored(graded_class):
 
 
 def test_cheats_pass_visible_tests_only(graded_class, tmp_path):
-    """ivan's answers pass every visible test, and heidi's all but the two that check that a
+    """ivan's answers pass every visible test, and heidi's all but the three that check that a
     mistake's value is *not* the answer (her np.isclose and np.allclose call everything
-    close): only the hidden parts stop them."""
+    close, so the hard-assignment weights and np.cov's N_k - 1 look like hers): only the
+    hidden parts stop them."""
     release = h.read(graded_class.root / "release" / EM / f"{EM}.ipynb")
-    trips = {"heidi": {"test_e_step", "test_m_step_covariances"}, "ivan": set()}
+    trips = {"heidi": {"test_e_step", "test_m_step_weights_means", "test_m_step_covariances"}, "ivan": set()}
     for student in ("heidi", "ivan"):
         answers, _, _ = EM_SUBMISSIONS[student]
         nb = build_submission(release, h.read(h.source_notebook_path(EM)), answers, {})
