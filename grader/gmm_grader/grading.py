@@ -532,7 +532,8 @@ class JudgedExecute(Execute):
         """Run every cell; after a crash or time-out start a new kernel and go on."""
         NotebookClient.__init__(self, nb, km)  # as nbconvert's ExecutePreprocessor.preprocess does
         self.reset_execution_trackers()
-        self._check_assign_resources(resources)
+        if resources or not hasattr(self, "resources"):  # what nbconvert's private step did
+            self.resources = resources
         cells, done, index, restarts = nb.cells, [], 0, 0
         self._notebook_bytes = 0  # output bytes kept in this notebook (re-runs after a restart apart)
         deadline = self._deadline = time.monotonic() + self.notebook_timeout
