@@ -15,6 +15,7 @@ show they are real.
 from __future__ import annotations
 
 import collections
+import dataclasses
 import os
 import re
 import sqlite3
@@ -215,9 +216,15 @@ def test_the_attacks_are_real_without_the_sandbox(tmp_path):
     """Positive control: graded with ``sandbox='none'`` two attacks succeed (a student
     reads the keys, another zeroes an earlier student's grades). The sandbox is what
     stops them above."""
+    # Unsandboxed, the attack must reach only this control's own gradebook: its glob of
+    # other courses under /tmp would zero the gradebook of any other run on the machine.
+    attack = attacks.SUBMISSIONS["write_gradebook"]
+    others = " + glob.glob('/tmp/*/*/course/gradebook.db')"
+    assert others in attack.inserted[0]
+    own_only = dataclasses.replace(attack, inserted=[attack.inserted[0].replace(others, "")])
     students = [  # graded in this order
         attacks.entry("a_honest", attacks.Submission(attacks.EM, "full", set())),
-        attacks.entry("b_write_gradebook", attacks.SUBMISSIONS["write_gradebook"]),
+        attacks.entry("b_write_gradebook", own_only),
         attacks.entry("c_read_keys_from_disk", attacks.SUBMISSIONS["read_keys_from_disk"]),
     ]
     without = {"GMM_LESSON_GRADING_SANDBOX": "none"}
