@@ -1,4 +1,4 @@
-"""Grade an assignment for a whole class: stock ``nbgrader autograde`` fanned out on dask.
+"""Grade an assignment for a whole class: nbgrader's autograde fanned out on threads or dask.
 
     python -m gmm_grader.classgrade em_step_by_step [--course DIR] [--workers N]
         [--scheduler tls://host:8786 --tls-ca-file CA --tls-cert CERT --tls-key KEY]
@@ -6,16 +6,17 @@
 
 (``python3 run.py grade em_step_by_step ...`` runs the same on ``course/``.) Instructor
 side only: nothing here runs in a student's kernel, and every kernel still runs in the
-course's grading sandbox, because each grading is a stock ``nbgrader autograde`` process
-with the course's own ``nbgrader_config.py``.
+course's grading sandbox, because each grading is nbgrader's own ``Autograde`` converter
+configured as ``nbgrader autograde`` is, by the course's own ``nbgrader_config.py``.
 
 How it works:
 
 * Every folder ``submitted/<student>/<assignment>`` is a student. An id that
   :func:`gmm_grader.identity.check_student_id` refuses (a glob such as ``[b]ob``, a comma,
   a space...) is reported as failed with the reason and never given to nbgrader. Each
-  other student is graded by an ``nbgrader autograde <assignment>
-  --CourseDirectory.student_id=<id>`` of their own: ids are never joined into one option.
+  other student is graded by nbgrader's ``Autograde`` converter with
+  ``CourseDirectory.student_id=<id>`` alone (:mod:`gmm_grader.autograde_many`, one nbgrader
+  process per slice of students): ids are never joined into one option.
 * The students are split into slices, and the slices run in parallel. By default on
   threads of this process that each wait for their nbgrader processes: no dask cluster,
   because even dask's in-process one opens HTTP listeners on every interface; this opens
@@ -52,6 +53,7 @@ import glob
 import math
 import os
 import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -73,8 +75,6 @@ TOPIC = "gmm-lesson-classgrade"
 GRADED, FAILED, SKIPPED = "graded", "failed", "skipped"
 # Environment passed from the instructor's shell to every nbgrader process, wherever it runs.
 _FORWARDED_ENV = ("GMM_LESSON_", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_PATH", "PYTHONWARNINGS")
-_PERMISSIONS = re.compile(r"Setting destination file permissions")
-_SANITIZING = re.compile(r"Sanitizing (.+\.ipynb)")
 
 
 @dataclass(frozen=True)
@@ -263,13 +263,15 @@ def grade_slice(
     origin: Sequence[Any] = (),
     notify: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
-    """Grade ``students`` one after the other, one stock ``nbgrader autograde`` each (a dask task).
+    """Grade ``students`` one after the other in one nbgrader process (a dask task).
 
-    Each student is named to nbgrader explicitly (``--CourseDirectory.student_id=ID``, an
-    id :func:`gmm_grader.identity.check_student_id` accepted, so nbgrader's glob matches that
-    folder only); no student list is ever joined into one option. After each process,
-    whatever it left (a killed process's work folder and sandbox cgroups, named after its
-    pid and this run) is removed.
+    That process (:mod:`gmm_grader.autograde_many`) runs nbgrader's own ``Autograde``
+    converter once per student with ``CourseDirectory.student_id`` set to that id alone
+    (an id :func:`gmm_grader.identity.check_student_id` accepted, so nbgrader's glob matches
+    that folder only); no student list is ever joined into one option. One process per
+    slice, not per student, saves nbgrader's start-up for every student but the first.
+    After the process, whatever it left (a killed process's work folder and sandbox
+    cgroups, named after its pid and this run) is removed.
 
     Parameters
     ----------
@@ -306,7 +308,7 @@ def grade_slice(
     PermissionError
         A separate dask worker running as root.
     """
-    from . import sandbox
+    from . import autograde_many, sandbox
     from .identity import check_student_id
 
     for student in students:
@@ -329,47 +331,55 @@ def grade_slice(
             worker = get_worker()
         except (ImportError, ValueError):
             pass
+    token = secrets.token_hex(16)  # marks the end of each student's log: no student can print it
+    full_env[autograde_many.TOKEN_ENV] = token
+    command = [
+        sys.executable,
+        "-m",
+        "gmm_grader.autograde_many",
+        assignment,
+        *students,
+        "--",
+        "--log-level=INFO",
+        *nbgrader_args,
+    ]
     results: dict[str, tuple[int, str]] = {}
     completed: list[str] = []
-    for student in students:
-        command = [
-            str(bindir / "nbgrader"),
-            "autograde",
-            assignment,
-            f"--CourseDirectory.student_id={student}",
-            "--log-level=INFO",
-            *nbgrader_args,
-        ]
-        lines, current = [], None
-        process = subprocess.Popen(
-            command,
-            cwd=root,
-            env=full_env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            errors="replace",
-            preexec_fn=_die_with_parent,
-        )
-        assert process.stdout is not None
-        try:
-            for line in process.stdout:
-                lines.append(line)
-                if (match := _SANITIZING.search(line)) is not None:
-                    current = Path(match.group(1).strip()).parent.parent.name
-                elif _PERMISSIONS.search(line) and current == student:
-                    completed.append(current)
+    lines: list[str] = []
+    process = subprocess.Popen(
+        command,
+        cwd=root,
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+        preexec_fn=_die_with_parent,
+    )
+    assert process.stdout is not None
+    try:
+        for line in process.stdout:
+            words = line.split()
+            if len(words) == 3 and words[0] == token and words[1] in students:
+                student, outcome = words[1], words[2]
+                results[student] = (1 if outcome == "failed" else 0, "".join(lines))
+                lines = []
+                if outcome == "graded":
+                    completed.append(student)
                     if notify is not None:
-                        notify(current)
+                        notify(student)
                     elif worker is not None:
-                        worker.log_event(TOPIC, {"run": run_id, "student": current})
-            returncode = process.wait()
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-            sandbox.remove_leftovers(run_id, process.pid)  # what a killed process left
-        results[student] = (returncode, "".join(lines))
+                        worker.log_event(TOPIC, {"run": run_id, "student": student})
+            else:
+                lines.append(line)
+        returncode = process.wait()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        sandbox.remove_leftovers(run_id, process.pid)  # what a killed process left
+    for student in students:  # those the process never reached, or died grading
+        results.setdefault(student, (returncode or 1, "".join(lines)))
     return {"students": list(students), "results": results, "completed": completed}
 
 
