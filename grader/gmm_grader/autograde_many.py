@@ -23,8 +23,8 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from pathlib import Path
 from collections.abc import Sequence
+from pathlib import Path
 
 from .identity import check_student_id
 
