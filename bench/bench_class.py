@@ -12,7 +12,7 @@ same submissions and the course's own config (every kernel sandboxed):
 3. the same with ``--workers 2``.
 
 Wall time includes everything the instructor waits for (nbgrader start-up, once per
-student in the parallel command). It prints seconds per submission and the speed-up
+slice of students in the parallel command). It prints seconds per submission and the speed-up
 over serial grading; the last line reads ``speed-up with 2 workers: <x>`` (target on 2
 cores: at least 1.8). The figures, the load average before and after, and the CPU count go to
 ``bench/results/bench_class.json``. The repository's course is never touched.
