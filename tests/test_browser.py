@@ -229,3 +229,61 @@ def test_lesson_figures_reach_a_screen_reader_in_jupyterlab(explorer: Explorer, 
         assert scoped.response["violations"] == [], scoped.generate_report()
     finally:
         page.close()
+
+
+def test_check_my_work_cell_grades_the_saved_exercise_in_jupyterlab(explorer: Explorer, tmp_path):
+    """The in-Lab route of ``gmm-check`` (issue 16): an exercise notebook made as ``run.py
+    lab`` makes it (nbgrader's student version plus the "Check my work" last cell), with
+    every answer right but question 1's letter wrong, opened in JupyterLab and run by its
+    own Run menu; the last cell's output is the checker's table for the saved file: q1 is
+    "not yet" with its hint, every other item right, the total one point short."""
+    import importlib.util
+    import tomllib
+
+    spec = importlib.util.spec_from_file_location("gmm_run_for_browser", h.ROOT / "run.py")
+    run_py = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run_py)
+    em = "em_step_by_step"
+    course = h.copy_course(tmp_path / "course")
+    release = tmp_path / "release"
+    h.nbgrader(["generate_assignment", em, "--no-db", f"--CourseDirectory.release_directory={release}"],
+               cwd=course, env=h.nbgrader_env(tmp_path))
+    source = h.read(h.source_notebook_path(em))
+    student = h.fill_solutions(h.read(release / em / f"{em}.ipynb"), source,
+                               {"answer_q1": 'answer_q1 = "A"'})
+    folder = explorer.server.root_dir / em
+    folder.mkdir()
+    nbformat.write(student, folder / f"{em}.ipynb")  # the learner's saved file
+    run_py.add_check_cell(folder / f"{em}.ipynb")
+    points = h.autograded_points(source)
+    hint = tomllib.loads((h.COURSE / "quiz" / f"{em}.toml").read_text())["test_q1"]["hint"]
+    page = explorer.page.context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    try:
+        page.goto(explorer.server.lab_url(f"{em}/{em}.ipynb"), timeout=WAIT_MS)
+        page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=WAIT_MS)
+        page.locator("#jp-main-statusbar").get_by_text(re.compile(r"\|\s*Idle")).wait_for(timeout=WAIT_MS)
+        page.locator(".jp-Notebook .jp-Cell").first.click()  # the notebook is the current widget
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+        cells = page.locator(".jp-Notebook .jp-Cell")
+        check_cell = cells.filter(has_text="# Check my work (not graded)")
+        output = check_cell.locator(".jp-OutputArea-output").filter(has_text="(graded: the saved files")
+        try:
+            expect(output).to_have_count(1, timeout=int(os.environ.get("GMM_CHECK_WAIT_MS", 300_000)))
+        except AssertionError:
+            tail = [cells.nth(i).text_content() for i in range(max(cells.count() - 3, 0), cells.count())]
+            raise AssertionError("no checker output; the last cells read:\n" + "\n---\n".join(tail)) from None
+        assert cells.last.text_content() == check_cell.text_content()  # the notebook's last cell
+        shown = output.text_content()
+        total = sum(points.values())
+        assert "total" in shown and f"{total - points['test_q1']:g}/{total:g}" in shown, shown
+        q1 = next(line for line in shown.splitlines() if line.strip().startswith("test_q1 "))
+        assert "not yet: " in q1 and hint in q1, q1
+        for gid in points:
+            if gid != "test_q1":
+                row = next(line for line in shown.splitlines() if line.strip().startswith(f"{gid} "))
+                assert row.rstrip().endswith("right"), row
+        assert "Traceback" not in shown
+    finally:
+        page.close()

@@ -362,6 +362,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("gmm-check: not run while nbgrader grades or validates a notebook", file=sys.stderr)
         return 0
     warnings.filterwarnings("ignore")  # nbgrader's and SQLAlchemy's, not the learner's business
+    # nbgrader's gradebook runs the `alembic` command: find it beside this Python, also when
+    # the environment is not activated (a notebook's "Check my work" cell, a Lab started as
+    # .venv/bin/jupyter lab), rather than fail in a FileNotFoundError deep inside nbgrader.
+    bindir = str(Path(sys.executable).parent)
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = os.pathsep.join(filter(None, [bindir, os.environ.get("PATH")]))
     notebooks = args.notebooks or default_notebooks(Path(args.exercises))
     if not notebooks:
         print(f"gmm-check: no notebooks to check in {args.exercises}", file=sys.stderr)
