@@ -304,6 +304,8 @@ for t in range(max_iter + 1):
 return theta, lls
 """,
 }
+pytestmark = pytest.mark.fast
+
 ORIGINAL = "s_2_0"
 COPIER = "zz_copier"
 UNTOUCHED = ("t_release_1", "t_release_2")
@@ -435,6 +437,9 @@ def test_the_planted_pair_ranks_first_and_alone_is_flagged(report):
     assert first.score == 1.0
     assert first.score > report.pairs[1].score
     assert first.flagged and first.z >= sim.Z_FLAG
+    # the figures docs/README-instructors.md quotes (the fingerprints are blake2b: no seed)
+    second = report.pairs[1]
+    assert (round(first.z, 1), round(second.score, 2), round(second.z, 1)) == (7.1, 0.46, 1.9)
     assert [(p.a, p.b) for p in report.flagged] == [(ORIGINAL, COPIER)]
     assert set(first.cell_scores) == {"log_gaussian", "e_step", "m_step", "run_em"}
     assert all(first.cell_scores[fn] == 1.0 for fn in FUNCTIONS)
@@ -487,6 +492,10 @@ def test_normalise_ignores_names_comments_docstrings_and_statement_order():
     # names the notebook defines or imports are kept: a call to np.sum is not np.mean
     assert sim.normalise("np.sum(x)", {"np"}) != sim.normalise("np.mean(x)", {"np"})
     assert sim.normalise("np.sum(x)", {"np"}) == sim.normalise("np.sum(y)", {"np"})
+    # ... but a function's own names are the student's even when they shadow the notebook's
+    shadow = "def f(a):\n    np = a * 2\n    return (lambda em: em + np)(a)\n"
+    plain = "def f(a):\n    b = a * 2\n    return (lambda c: c + b)(a)\n"
+    assert sim.normalise(shadow, {"np", "em"}) == sim.normalise(plain, {"np", "em"})
 
 
 def test_normalise_falls_back_to_tokens_on_a_cell_that_does_not_parse():

@@ -73,9 +73,25 @@ KEEP = frozenset(dir(builtins))
 class _Normaliser(ast.NodeTransformer):
     def __init__(self, keep: frozenset[str]):
         self.keep = keep
+        self.local: list[set[str]] = []  # names bound inside each enclosing function
 
     def _name(self, name: str) -> str:
+        if any(name in scope for scope in self.local):
+            return "V"  # a student's local name, even one that shadows the notebook's
         return name if name in self.keep else "V"
+
+    def _function(self, node: ast.AST) -> ast.AST:
+        if not isinstance(node, ast.Lambda):
+            node.name = self._name(node.name)
+        bound = {a.arg for a in ast.walk(node.args) if isinstance(a, ast.arg)}
+        bound |= {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        self.local.append(bound)
+        try:
+            return self.generic_visit(node)
+        finally:
+            self.local.pop()
+
+    visit_FunctionDef = visit_AsyncFunctionDef = visit_Lambda = _function
 
     def visit_Name(self, node: ast.Name) -> ast.AST:
         return ast.copy_location(ast.Name(id=self._name(node.id), ctx=node.ctx), node)
@@ -94,8 +110,9 @@ class _Normaliser(ast.NodeTransformer):
         return node
 
     def generic_visit(self, node: ast.AST) -> ast.AST:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        if isinstance(node, ast.ClassDef):
             node.name = self._name(node.name)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             node.decorator_list = []
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 node.returns = None
