@@ -541,3 +541,14 @@ def test_a_class_with_one_coder_has_no_pair(course):
     report = sim.analyse(course, A, ["s_0_0", *UNTOUCHED, "not_submitted"])
     assert report.pairs == [] and report.without_code == sorted([*UNTOUCHED, "not_submitted"])
     assert "no pair to compare" in sim.render_html_section(report)
+
+
+def test_hostile_cells_are_compared_without_breaking_the_report():
+    """Nesting past the parser's limits and megabyte cells: tokens, cut at MAX_SOURCE."""
+    deep = "x = " + "(" * 5000 + "1" + ")" * 5000
+    assert isinstance(sim.normalise(deep), list)
+    huge = "y = 1\n" * 100_000  # 600 kB
+    tokens = sim.normalise(huge)
+    assert 0 < len(tokens) <= sim.MAX_SOURCE
+    pairs, without = sim.compare({"a": {"c": deep}, "b": {"c": huge}, "c": {"c": huge}}, {"c": ""})
+    assert without == [] and (pairs[0].a, pairs[0].b, pairs[0].score) == ("b", "c", 1.0)
