@@ -19,7 +19,9 @@ autograded notebooks in ``course/autograded/<student>/<assignment>/``, and repor
 ``write_report`` writes ``index.html`` (self-contained: matplotlib plots embedded as
 PNG data, no scripts, no external files; everything a student wrote is HTML-escaped)
 and CSV files (``assignment.csv``, ``cells.csv``, ``messages.csv``, ``choices.csv``,
-``students.csv``) into ``course/reports/<assignment>/``::
+``students.csv``) into ``course/reports/<assignment>/``; the command adds the similarity
+report of :mod:`gmm_grader.similarity` (the pairs of students whose answer code is
+unusually alike, as a section of ``index.html`` and ``similarity.csv``)::
 
     python -m gmm_grader.item_analysis em_step_by_step        # from the project root
     python3 run.py report em_step_by_step                      # the same, in .venv
@@ -453,8 +455,11 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def render_html(result: ItemAnalysis) -> str:
-    """The report as one HTML page with its plots inline; every value is escaped."""
+def render_html(result: ItemAnalysis, similarity=None) -> str:
+    """The report as one HTML page with its plots inline; every value is escaped.
+
+    ``similarity``, a :class:`gmm_grader.similarity.SimilarityReport`, adds its section.
+    """
     esc = html.escape
     images = _plots(result)
     cells_rows = [
@@ -477,7 +482,9 @@ def render_html(result: ItemAnalysis) -> str:
         f"<title>Item analysis: {esc(result.assignment)}</title>",
         "<style>body{font-family:sans-serif;max-width:60em;margin:1em auto;padding:0 1em}"
         "table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #bbb;padding:.2em .5em;"
-        "text-align:left}th{background:#eee}img{max-width:100%}</style></head><body>",
+        "text-align:left;vertical-align:top}th{background:#eee}img{max-width:100%}"
+        "table.side{table-layout:fixed;width:100%}table.side td{width:50%}"
+        "pre{white-space:pre-wrap;margin:0;font-size:.85em}</style></head><body>",
         f"<h1>Item analysis: {esc(result.assignment)}</h1>",
         _table(
             ["students", "max score", "mean score", f"passed (total ≥ {result.pass_mark:.0%} of max)"],
@@ -518,14 +525,26 @@ def render_html(result: ItemAnalysis) -> str:
         )
     if not result.choices:
         parts.append("<p>This assignment has no multiple-choice question.</p>")
+    if similarity is not None:
+        from gmm_grader.similarity import render_html_section
+
+        parts.append(render_html_section(similarity))
     parts.append("</body></html>")
     return "\n".join(parts)
 
 
-def write_report(result: ItemAnalysis, out: str | Path) -> Path:
-    """Write ``index.html`` and the CSV files into ``out``; return the HTML's path."""
+def write_report(result: ItemAnalysis, out: str | Path, similarity=None) -> Path:
+    """Write ``index.html`` and the CSV files into ``out``; return the HTML's path.
+
+    With ``similarity`` (a :class:`gmm_grader.similarity.SimilarityReport`) the page has its
+    section and ``similarity.csv`` lists every pair.
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    if similarity is not None:
+        from gmm_grader.similarity import write_csv
+
+        write_csv(similarity, out / "similarity.csv")
     _write_csv(
         out / "assignment.csv",
         ["assignment", "students", "max_score", "mean_score", "pass_mark", "pass_rate"],
@@ -594,7 +613,7 @@ def write_report(result: ItemAnalysis, out: str | Path) -> Path:
         ],
     )
     index = out / "index.html"
-    index.write_text(render_html(result), encoding="utf-8")
+    index.write_text(render_html(result, similarity), encoding="utf-8")
     return index
 
 
@@ -611,17 +630,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pass-mark", type=float, default=0.5, help="share of the maximum that passes (0.5)")
     args = parser.parse_args(argv)
     course = Path(args.course).resolve()
+    from gmm_grader import similarity
+
     try:
         result = analyse(
             course, args.assignment, db_url=args.db_url, course_id=args.course_id, pass_mark=args.pass_mark
         )
+        similar = similarity.analyse(course, args.assignment, result.students)
     except (ValueError, TypeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    index = write_report(result, args.out or course / "reports" / args.assignment)
+    index = write_report(result, args.out or course / "reports" / args.assignment, similar)
     print(
         f"{len(result.totals)} students, {len(result.cells)} graded cells, "
-        f"{len(result.choices)} multiple-choice questions: {index}"
+        f"{len(result.choices)} multiple-choice questions, "
+        f"{len(similar.flagged)} unusually similar pairs: {index}"
     )
     return 0
 
