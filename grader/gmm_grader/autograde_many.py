@@ -45,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("usage: python -m gmm_grader.autograde_many ASSIGNMENT STUDENT... [-- OPTS]", file=sys.stderr)
         return 2
     assignment, students = ours[0], ours[1:]
-    token = os.environ.get(TOKEN_ENV, "")
+    token = os.environ.pop(TOKEN_ENV, "")  # out of the environment every kernel inherits
     if not token:
         print(f"{TOKEN_ENV} is not set", file=sys.stderr)
         return 2
