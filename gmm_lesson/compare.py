@@ -197,6 +197,9 @@ def _call_m_step(m_step, X, resp, K, iteration) -> em.GMMParams:
             f"{out.covariance_type} covariances {where}; expected K = {K}, D = {D}, full covariances "
             f"(weights ({K},), means ({K}, {D}), covariances ({K}, {D}, {D}))."
         )
+    for name in ("weights", "means", "covariances"):  # GMMParams refuses NaN, GMMParams.unchecked does not
+        if not np.isfinite(getattr(out, name)).all():
+            raise LearnerError(f"Your m_step's {name} contain NaN or infinity {where}.")
     return out
 
 
@@ -297,20 +300,20 @@ def compare_em(
     except LearnerError as exc:
         error, error_at, differences = str(exc), at, ()
 
-    # the learner's own run
+    # the learner's own run, as far as their code goes (a failure found above is not told twice)
     your_params, your_history = [start], []
-    if error is None:
-        try:
-            at = (1, "E")
-            resp, total = _call_e_step(e_step, X, start, K, 1)
+    try:
+        at = (1, "E")
+        resp, total = _call_e_step(e_step, X, start, K, 1)
+        your_history.append(total)
+        for t in range(1, max_iter + 1):
+            at = (t, "M")
+            your_params.append(_call_m_step(m_step, X, resp, K, t))
+            at = (t + 1, "E")
+            resp, total = _call_e_step(e_step, X, your_params[-1], K, t + 1)
             your_history.append(total)
-            for t in range(1, max_iter + 1):
-                at = (t, "M")
-                your_params.append(_call_m_step(m_step, X, resp, K, t))
-                at = (t + 1, "E")
-                resp, total = _call_e_step(e_step, X, your_params[-1], K, t + 1)
-                your_history.append(total)
-        except LearnerError as exc:
+    except LearnerError as exc:
+        if error is None:
             error, error_at = f"In your own run (your functions fed each other): y{str(exc)[1:]}", at
     steps = zip(your_history, your_history[1:], strict=False)
     falls = tuple(t for t, (before, after) in enumerate(steps, start=1)
