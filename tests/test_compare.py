@@ -201,6 +201,16 @@ def test_forgotten_weights_part_at_the_first_log_likelihood_though_equal_weights
     )
 
 
+@pytest.mark.parametrize(("name", "X", "start"), STARTS[1:], ids=[s[0] for s in STARTS[1:]])
+def test_forgotten_weights_part_at_once_in_resp_too_from_unequal_weights(name, X, start):
+    result = compare.compare_em(X, start, e_step_without_weights, m_step)
+    assert result.parted_at == (1, "E")
+    assert [d.quantity for d in result.differences] == ["responsibilities", "log-likelihood"]
+    in_resp_only = compare.compare_em(X, start, e_step_without_weights_in_resp, m_step)
+    assert in_resp_only.parted_at == (1, "E")
+    assert [d.quantity for d in in_resp_only.differences] == ["responsibilities"]
+
+
 def test_weights_forgotten_in_resp_alone_part_at_the_second_e_step_on_the_equal_weight_start():
     """The start's weights are equal, so resp is right at iteration 1; the M-step makes them unequal."""
     result = compare.compare_em(X_FAITHFUL, POOR_START, e_step_without_weights_in_resp, m_step)
@@ -225,6 +235,7 @@ def test_a_hard_argmax_m_step_parts_at_the_first_m_step(name, X, start):
 
 
 def test_a_hard_argmax_m_step_lowers_the_log_likelihood_and_is_told_so():
+    """From the notebook's poor start; from k-means++ starts it parts at once but need not fall."""
     result = compare.compare_em(X_FAITHFUL, POOR_START, e_step, m_step_hard)
     assert result.falls == (2, 3)
     assert all(result.yours[t] < result.yours[t - 1] for t in result.falls)
