@@ -132,11 +132,18 @@ def _quiet():
         yield
 
 
-def _describe_exception(function: str, exc: BaseException, iteration: int, phase: str) -> str:
+def _describe_exception(function: str, exc: BaseException, iteration: int, phase: str, own: str) -> str:
+    """A sentence for an exception of the learner's ``function`` (its own name ``own``)."""
     where = f"iteration {iteration}, {phase}-step"
     if isinstance(exc, NotImplementedError):
-        return (f"Your {function} is not written yet (it raises NotImplementedError): write it above, "
-                "run its cell, then run this cell again.")
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        raiser = tb.tb_frame.f_code.co_name if tb is not None else function
+        unwritten = (f"Your {function} is not written yet" if raiser in (own, function, "<lambda>")
+                     else f"Your {function} calls {raiser}, which is not written yet")
+        return (f"{unwritten} (it raises NotImplementedError): write it above, run its cell, then run this "
+                "cell again.")
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"Your {function} raised {type(exc).__name__} at {where}" + (f": {text}" if text else ".")
 
@@ -147,7 +154,7 @@ def _call_e_step(e_step, X, params, K, iteration) -> tuple[np.ndarray, float]:
         with _quiet():
             out = e_step(X.copy(), params)
     except Exception as exc:  # noqa: BLE001 - any failure of learner code becomes a sentence
-        raise LearnerError(_describe_exception("e_step", exc, iteration, "E")) from None
+        raise LearnerError(_describe_exception("e_step", exc, iteration, "E", _name(e_step))) from None
     where = f"at iteration {iteration}, E-step"
     if not isinstance(out, tuple) or len(out) != 2:
         got = f"a tuple of {len(out)}" if isinstance(out, tuple) else type(out).__name__
@@ -183,7 +190,7 @@ def _call_m_step(m_step, X, resp, K, iteration) -> em.GMMParams:
         with _quiet():
             out = m_step(X.copy(), resp.copy())
     except Exception as exc:  # noqa: BLE001 - any failure of learner code becomes a sentence
-        raise LearnerError(_describe_exception("m_step", exc, iteration, "M")) from None
+        raise LearnerError(_describe_exception("m_step", exc, iteration, "M", _name(m_step))) from None
     where = f"at iteration {iteration}, M-step"
     if not isinstance(out, em.GMMParams):
         raise LearnerError(
@@ -201,6 +208,10 @@ def _call_m_step(m_step, X, resp, K, iteration) -> em.GMMParams:
         if not np.isfinite(getattr(out, name)).all():
             raise LearnerError(f"Your m_step's {name} contain NaN or infinity {where}.")
     return out
+
+
+def _name(function) -> str:
+    return getattr(getattr(function, "__code__", None), "co_name", "")
 
 
 # --------------------------------------------------------------------------- comparing

@@ -94,6 +94,15 @@ def e_step_stub(X, params):
     raise NotImplementedError()
 
 
+def log_gaussian_stub(X, mean, cov):
+    raise NotImplementedError()
+
+
+def e_step_calling_a_stub(X, params):
+    a = np.column_stack([log_gaussian_stub(X, params.means[k], params.covariances[k]) for k in range(2)])
+    return a, 0.0
+
+
 def e_step_naive(X, params):  # exp() before the sum: 0 / 0 for points far from every component
     densities = np.exp(terms(X, params))
     total = densities.sum(axis=1, keepdims=True)
@@ -278,6 +287,9 @@ def test_an_m_step_summing_over_the_wrong_axis_is_a_sentence_not_a_traceback():
     (e_step_stub, m_step, (1, "E"),
      "Your e_step is not written yet (it raises NotImplementedError): write it above, run its cell, then run "
      "this cell again."),
+    (e_step_calling_a_stub, m_step, (1, "E"),
+     "Your e_step calls log_gaussian_stub, which is not written yet (it raises NotImplementedError): "
+     "write it above, run its cell, then run this cell again."),
     (e_step, e_step_stub, (1, "M"),
      "Your m_step is not written yet (it raises NotImplementedError): write it above, run its cell, then run "
      "this cell again."),
@@ -291,8 +303,8 @@ def test_an_m_step_summing_over_the_wrong_axis_is_a_sentence_not_a_traceback():
      "Your m_step raised ValueError at iteration 1, M-step: GMMParams.means contains NaN or infinity"),
     (e_step, m_step_nan_unchecked, (1, "M"),
      "Your m_step's covariances contain NaN or infinity at iteration 1, M-step."),
-], ids=["wrong shape", "e_step stub", "m_step stub", "no pair", "no GMMParams", "raises", "NaN",
-        "NaN unchecked"])
+], ids=["wrong shape", "e_step stub", "log_gaussian stub", "m_step stub", "no pair", "no GMMParams",
+        "raises", "NaN", "NaN unchecked"])
 def test_bad_learner_code_is_one_sentence_and_stops_only_its_own_run(e, m, at, message):
     result = compare.compare_em(X_FAITHFUL, POOR_START, e, m, max_iter=5)
     assert result.error == message
