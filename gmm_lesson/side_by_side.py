@@ -24,6 +24,7 @@ import io
 
 import ipywidgets as widgets
 import numpy as np
+from IPython.display import Javascript
 from matplotlib import image as mpl_image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -31,6 +32,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Ellipse
 
 from . import checks, compare, em, figures, plots
+from .widgets import _NAME_CONTROLS_JS
 
 __all__ = ["SideBySide", "StaticSideBySide", "draw_side_by_side", "side_by_side_start", "static_side_by_side"]
 
@@ -237,9 +239,13 @@ class SideBySide(widgets.VBox):
         self._drawing = _Drawing(self.fig, self.X, self.result, blit=True)
         self.show_iteration(last)
         self.iteration_slider.observe(lambda change: self.show_iteration(change["new"]), names="value")
+        # the explorer's page script gives the slider's handle its name ("iteration shown")
+        self._accessibility = widgets.Output(layout=widgets.Layout(display="none"))
         super().__init__(children=[self.summary, widgets.HBox([self.iteration_text, self.iteration_slider]),
-                                   self.image])
+                                   self.image, self._accessibility])
         self.add_class("gmm-side-by-side")
+        self.add_class("gmm-em-explorer")  # where that script looks
+        self._accessibility.append_display_data(Javascript(_NAME_CONTROLS_JS))
 
     def show_iteration(self, iteration: int) -> None:
         """Redraw with the right panel after ``iteration``."""
