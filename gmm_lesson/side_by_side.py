@@ -3,7 +3,7 @@
 :class:`SideBySide` runs :func:`~gmm_lesson.compare.compare_em` once and shows
 
 * what it found, in sentences (the first difference, named; any fall of your
-  log-likelihood; a failure of your code), in a polite live region;
+  log-likelihood; a failure of your code), above the figure;
 * a figure: left, both log-likelihood curves (the library's solid with circles, yours
   dashed with squares), the first difference and every fall marked; right, the data with
   each component's mean and 2-standard-deviation ellipse at the iteration chosen with the
@@ -209,7 +209,7 @@ class SideBySide(widgets.VBox):
     ----------
     result : compare.Comparison
     summary : ipywidgets.HTML
-        What was found, in sentences (a polite live region in the page).
+        What was found, in sentences (fixed: the slider changes only the picture).
     iteration_slider, iteration_text : ipywidgets.IntSlider, ipywidgets.BoundedIntText
         The iteration the right panel shows (linked).
     image : ipywidgets.HTML
