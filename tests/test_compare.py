@@ -425,3 +425,27 @@ def test_under_nbgrader_it_is_a_still_picture_with_its_sentences(monkeypatch):
 def test_show_explorer_refuses_bad_arguments_by_name(args, kwargs, name):
     with pytest.raises((TypeError, ValueError), match=name):
         widgets.show_explorer(*args, **kwargs)
+
+
+def test_the_messages_quoted_in_the_docs_are_the_ones_given():
+    from pathlib import Path
+
+    doc = Path(__file__).resolve().parents[1] / "docs" / "README-explorer.md"
+    text = " ".join(doc.read_text(encoding="utf-8").split())
+    hard = compare.compare_em(X_FAITHFUL, POOR_START, e_step, m_step_hard)
+    assert f'*"{hard.summary[0]}"* (a hard-argmax M-step, from the notebook\'s poor start)' in text
+    assert '*"Your log-likelihood went down at iterations 2, 3: ..."*' in text
+    assert hard.summary[1].startswith("Your log-likelihood went down at iterations 2, 3: ")
+
+    def e_step_calls_log_gaussian(X, params):
+        return log_gaussian(X, params.means[0], params.covariances[0])
+
+    def log_gaussian(X, mean, cov):
+        raise NotImplementedError()
+
+    stub = compare.compare_em(X_FAITHFUL, POOR_START, e_step_stub, m_step).summary[0]
+    calls = compare.compare_em(X_FAITHFUL, POOR_START, e_step_calls_log_gaussian, m_step).summary[0]
+    assert stub.startswith("Your e_step is not written yet (it raises NotImplementedError): ")
+    assert calls.startswith("Your e_step calls log_gaussian, which is not written yet ")
+    assert ('*"Your e_step is not written yet (it raises NotImplementedError): ..."*, or *"Your e_step calls '
+            'log_gaussian, which is not written yet ..."*') in text
