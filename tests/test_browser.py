@@ -287,3 +287,73 @@ def test_check_my_work_cell_grades_the_saved_exercise_in_jupyterlab(explorer: Ex
         assert "Traceback" not in shown
     finally:
         page.close()
+
+
+SIDE_BY_SIDE_CELLS = [
+    "import numpy as np\nfrom gmm_lesson import data, em\nfrom gmm_lesson.widgets import show_explorer\n"
+    "X = data.standardize(data.load_old_faithful())[0]\n"
+    "start = em.GMMParams([0.5, 0.5], [[-0.5, 0.5], [0.5, -0.5]], [np.eye(2), np.eye(2)])",
+    "def e_step(X, params):\n    raise NotImplementedError()\n\n\n"
+    "def m_step(X, resp, reg_covar=1e-6):\n    raise NotImplementedError()",
+    "show_explorer(X, e_step=e_step, m_step=m_step, init=start)",
+    # the library's E-step, and an M-step that gives each point to its likeliest component
+    "def e_step(X, params):\n    return em.e_step(X, params)\n\n\n"
+    "def m_step(X, resp, reg_covar=1e-6):\n"
+    "    return em.m_step(X, np.eye(resp.shape[1])[resp.argmax(axis=1)])",
+    "show_explorer(X, e_step=e_step, m_step=m_step, init=start)",
+]
+SIDE_BY_SIDE = ".jp-OutputArea-output:has(.gmm-side-by-side)"
+SIDE_ITERATION_LABEL = re.compile(r"^\s*Iteration shown\s*$", re.IGNORECASE)
+
+
+def test_your_em_beside_the_library_in_jupyterlab(explorer: Explorer):
+    """Unwritten functions give a sentence and the library's curve, not a traceback; a hard-argmax
+    M-step is named at its first M-step and its falling log-likelihood told; the iteration box
+    redraws the picture, whose alt names the iteration; axe finds nothing serious."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"
+    }
+    nb.cells = [nbformat.v4.new_code_cell(src) for src in SIDE_BY_SIDE_CELLS]
+    nbformat.write(nb, explorer.server.root_dir / "side_by_side.ipynb")
+    page = explorer.page.context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    ex = Explorer(page, explorer.server, explorer.tmp)
+    try:
+        page.goto(explorer.server.lab_url("side_by_side.ipynb"), timeout=WAIT_MS)
+        ex.wait_idle()
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+        outputs = page.locator(SIDE_BY_SIDE)
+        expect(outputs).to_have_count(2, timeout=WAIT_MS)
+        ex.wait_idle()
+        tracebacks = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']")
+        assert tracebacks.count() == 0, "\n".join(tracebacks.all_inner_texts())
+        stub, hard = outputs.nth(0), outputs.nth(1)
+        expect(stub).to_contain_text("Your e_step is not written yet (it raises NotImplementedError)")
+        stub_alt = stub.locator("img").get_attribute("alt")
+        assert "library through 31 points" in stub_alt and "yours through" not in stub_alt
+        expect(hard).to_contain_text("First difference: iteration 1, M-step.")
+        expect(hard).to_contain_text("Your log-likelihood went down at iterations 2, 3")
+        image = hard.locator("img")
+        before = image.get_attribute("src")
+        assert "after iteration 30" in image.get_attribute("alt")
+        box = hard.locator(page.get_by_label(SIDE_ITERATION_LABEL).and_(page.locator("input[type=number]")))
+        box.fill("3")
+        box.press("Enter")
+        # the widget writes a new <img>: the locator finds it afresh
+        expect(image).to_have_attribute("alt", re.compile(r"after iteration 3\b"), timeout=WAIT_MS)
+        assert image.get_attribute("src") != before
+        alt = image.get_attribute("alt")
+        handle = hard.locator(".widget-slider .noUi-handle[role=slider]")
+        expect(handle).to_have_attribute("aria-label", "iteration shown", timeout=WAIT_MS)
+        assert "after iteration 3" in alt and "iteration shown: a vertical line at 3" in alt, alt
+        hard.screenshot(path=explorer.tmp / "side-by-side.png")
+        scoped = Axe().run(page, context={"include": [[SIDE_BY_SIDE]]})
+        (explorer.tmp / "axe-side-by-side.json").write_text(json.dumps(scoped.response, indent=1))
+        bad = [v for v in scoped.response["violations"] if v["impact"] in ("serious", "critical")]
+        assert not bad, scoped.generate_report()
+    except PlaywrightError as exc:
+        pytest.fail(f"the side-by-side explorer failed in the page: {exc}\n{ex.diagnose('side-by-side')}")
+    finally:
+        page.close()

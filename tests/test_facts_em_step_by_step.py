@@ -266,6 +266,31 @@ def test_the_explorer_opens_on_the_notebooks_k(monkeypatch):
     assert "the poor start above" in explore and "no plateau" in explore
 
 
+def test_your_em_beside_the_library_runs_the_notebooks_functions(monkeypatch):
+    """The last cell, on the notebook's own solutions: they match at every half-step of the 30
+    iterations the text promises; on the student version's stubs it is a sentence, no traceback."""
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    ns = _notebook_cells("imports", "data", "start", "log_gaussian", "e_step", "m_step")
+    nb = nbformat.read(h.source_notebook_path(NAME), as_version=4)
+    cells = {c.id: c.source for c in nb.cells}
+    exec(cells["explorer"].strip().splitlines()[0], ns)  # the import of show_explorer
+    view = eval(cells["beside"], ns)
+    assert view.result.agrees, view.result.summary
+    assert len(view.result.reference) == len(view.result.yours) == 31
+    assert np.array_equal(view.result.reference_params[0].means, ns["start"].means)
+    text = " ".join(cells["beside-md"].split())
+    assert "from the same start (`init=start`, the poor start above), for 30 iterations each" in text
+
+    def stub(*args, **kwargs):
+        raise NotImplementedError()
+
+    view = eval(cells["beside"], {**ns, "e_step": stub, "m_step": stub})
+    assert view.result.summary == [
+        "Your e_step is not written yet (it raises NotImplementedError): write it above, run its cell, then "
+        "run this cell again."
+    ]
+
+
 # =========================================================================== every number in the prose
 NUMBER = re.compile(r"(?<![\w.^_{\\])[-+]?\d+(?:\.\d+)?(?:e-?\d+)?")
 
@@ -300,6 +325,7 @@ ACCOUNTED = {
                    "3": "test_several_starts_all_find_the_optimum (ten seeds)"},
     "questions-md": {"6": "step 6's heading", "272": "test_question_1s_numbers", "68": "same",
                      "0.25": "same", "0.5": "same"},
+    "beside-md": {"30": "test_your_em_beside_the_library_runs_the_notebooks_functions"},
 }
 
 

@@ -753,3 +753,25 @@ check("choice", answer_q2, question="test_q2")
 from gmm_lesson.widgets import show_explorer
 
 show_explorer(X, init=start, tol=1e-6, max_iter=150)
+
+# %% [markdown]
+# ## Your EM beside the library's
+#
+# The same explorer can run **your** `e_step` and `m_step` beside the library's, from the
+# same start (`init=start`, the poor start above), for 30 iterations each. It draws both
+# log-likelihood curves and both sets of ellipses, with a slider for the iteration, and
+# says in words
+#
+# - the **first half-step where they part**: your function is given the same input as the
+#   library's (the library's parameters for an E-step, its responsibilities for an
+#   M-step), so a difference is pinned on the function that made it, and named:
+#   responsibilities, log-likelihood, weights, means or covariances;
+# - every iteration at which **your log-likelihood went down** (EM never lowers it);
+# - what went wrong, in one sentence, when your code raises, returns the wrong shape or
+#   type, or returns NaN.
+#
+# It runs in this notebook's kernel, on your functions as they are now: edit one, run its
+# cell, then run this cell again. Nothing here is graded.
+
+# %%
+show_explorer(X, e_step=e_step, m_step=m_step, init=start, max_iter=30)
