@@ -698,7 +698,7 @@ ONE_HUGE_MESSAGE = """
 import time
 print("before")
 display("h" * 100 * 2**20)
-time.sleep(5)  # the grader's socket connects again (the kernel's messages meanwhile are lost)
+time.sleep(5)  # long enough for the grader to see its relay gone and replace the kernel
 print("after")
 """
 # one message of many parts, each under ZeroMQ's MAXMSGSIZE (sent without copies, it costs
@@ -706,7 +706,7 @@ print("after")
 # the relay's address space holds
 MULTIPART = """
 import time
-print("before")
+print("before", flush=True)  # sent before the message: ipykernel flushes on display, not here
 kernel = get_ipython().kernel
 part = b"m" * {size}
 content = {{"data": {{"text/plain": "parts"}}, "metadata": {{}}}}
@@ -874,9 +874,9 @@ def test_a_flood_is_cut_off_in_its_own_cell(batch, student, said):
 @pytest.mark.nbgrader
 @pytest.mark.timeout(3600)  # one batch of seven gradings, on a shared machine
 def test_one_message_too_large_is_refused_unread(batch):
-    """100 MiB in one message: refused unread by the grader's socket (ZeroMQ MAXMSGSIZE).
+    """100 MiB in one message: refused unread by the relay's socket (ZeroMQ MAXMSGSIZE).
 
-    ZeroMQ does not connect again after it, so the kernel is replaced at once with a clear
+    The relay then ends (gmm_grader.relay), so the kernel is replaced at once with a clear
     error in that cell (not after the cell's time limit); the cells after it run in the new
     kernel (full marks above).
     """
