@@ -10,7 +10,8 @@ their own stock ``nbgrader autograde --student=...`` with the course's own confi
 (sandboxed kernels). For each it prints the grader's peak RSS (the ``nbgrader``
 process, sampled every 20 ms), the peak RSS summed over the grader and all its
 children (kernels included), ``ru_maxrss`` of the finished grader from ``wait4`` (its
-own and its waited-for children's largest), the autograded notebook's size, the score
+own and its waited-for children's largest: the kernels' relays, under their own
+address-space limit, are such children), the autograded notebook's size, the score
 and the wall time. Figures go to ``bench/results/bench_flood.json``.
 
 Run it with another checkout's interpreter (``/work/main/.venv/bin/python
@@ -63,8 +64,8 @@ def floods(messages: int, size: int) -> dict[str, str]:
             f"    handle.update('u' * {size})"
         ),
         # one message of many parts (binary buffers): ZeroMQ's MAXMSGSIZE limits each part
-        # and RCVHWM counts whole messages, so neither bounds it; sent without copies, it
-        # costs the kernel one part's memory
+        # and RCVHWM counts whole messages, so neither bounds it; the kernel's relay
+        # (gmm_grader.relay) refuses it. Sent without copies, it costs the kernel one part
         "multipart_flood": (
             "kernel = get_ipython().kernel\n"
             f"part = b'm' * {size}\n"

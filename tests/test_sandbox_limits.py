@@ -10,10 +10,12 @@ A few submissions are graded with stock ``nbgrader autograde`` and the course's 
 config (real bubblewrap kernels) in the session's graded class (tests/graded_class.py;
 the honest controls are the hostile class's ``honest_full`` and ``basics_full``, graded
 once for both), and every test of the real sandbox reads those gradings: floods of every
-output kind cost only their own cell, the autograded notebooks stay small, Debian's
-``/usr/lib/python3/dist-packages`` is out of reach of an em_step_by_step kernel, ``/dev``
-is read-only with a sized ``/dev/shm``, ``/etc`` is readable (no Fontconfig error), and
-each batch's log says which limits are in force.
+output kind cost only their own cell, one message of many parts is refused by the relay
+(:mod:`gmm_grader.relay`, whose mechanism the fast tests check on stand-in kernels), the
+autograded notebooks stay small, Debian's ``/usr/lib/python3/dist-packages`` is out of
+reach of an em_step_by_step kernel, ``/dev`` is read-only with a sized ``/dev/shm``,
+``/etc`` is readable (no Fontconfig error), and each batch's log says which limits are in
+force.
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ import graded_class as gc
 import grading_attacks as attacks
 import nbformat
 import nbgrader_helpers as h
+import psutil
 import pytest
-from gmm_grader import grading, probe, sandbox
+from gmm_grader import grading, probe, relay, sandbox
 from nbformat.v4 import new_code_cell
 
 EM = "em_step_by_step"
@@ -424,6 +427,9 @@ def test_the_graders_sockets_refuse_large_messages(tmp_path):
         kc = km.client()
         assert kc.iopub_channel.socket.getsockopt(zmq.MAXMSGSIZE) == 12345
         assert kc.shell_channel.socket.getsockopt(zmq.MAXMSGSIZE) == 12345
+        # the client reads the kernel's relay, in a folder of the grader's the kernel cannot see
+        assert Path(kc.ip).parent.parent == box.root and Path(kc.ip).parent != box.sockets
+        assert Path(km.ip).parent == box.sockets
         for channel in (kc.iopub_channel, kc.shell_channel, kc.stdin_channel, kc.control_channel):
             assert channel.socket.getsockopt(zmq.RCVHWM) == km.receive_queue == 4
         assert not km.iopub_lost()
@@ -474,6 +480,194 @@ def test_the_graders_iopub_holds_few_unread_messages(tmp_path, queue):
         box.release()
 
 
+# ---------------------------------------------------------------- the relay (gmm_grader.relay)
+class StandInKernel:
+    """The five sockets of a kernel (PUB for IOPub, ROUTER for the others), its relay, and a client."""
+
+    def __init__(self, folder: Path, max_message: int, kernel_queue: int = 1000):
+        import zmq
+
+        self.zmq = zmq
+        self.context = zmq.Context()
+        self.kernel_ip, relay_ip = str(folder / "kernel"), str(folder / "relay")
+        self.ports = {name: number for number, name in enumerate(relay.CHANNELS, start=1)}
+        self.sockets = {}
+        for name in relay.CHANNELS:
+            self.sockets[name] = self.context.socket(zmq.PUB if name == "iopub" else zmq.ROUTER)
+            self.sockets[name].setsockopt(zmq.SNDHWM, kernel_queue)  # before its connections
+            self.sockets[name].bind(f"ipc://{self.kernel_ip}-{self.ports[name]}")
+        self.process = subprocess.Popen(
+            relay.command(self.kernel_ip, relay_ip, self.ports, max_message, 1),
+            env={**os.environ, "MALLOC_ARENA_MAX": "1"},
+        )
+        self.iopub = self.context.socket(zmq.SUB)
+        self.iopub.setsockopt(zmq.RCVHWM, 4)  # as the grader's (SandboxKernelManager.receive_queue)
+        self.iopub.setsockopt(zmq.SUBSCRIBE, b"")
+        self.iopub.connect(f"ipc://{relay_ip}-{self.ports['iopub']}")
+        self.shell = self.context.socket(zmq.DEALER)
+        self.shell.connect(f"ipc://{relay_ip}-{self.ports['shell']}")
+        self.hb = self.context.socket(zmq.REQ)
+        self.hb.connect(f"ipc://{relay_ip}-{self.ports['hb']}")
+
+    def subscribed(self) -> None:
+        """Publish until the client hears (its subscription went through the relay)."""
+        for _ in range(100):
+            self.sockets["iopub"].send_multipart([b"hello"])
+            if self.iopub.poll(100):
+                while self.iopub.poll(200):
+                    assert self.iopub.recv_multipart() == [b"hello"]
+                return
+        pytest.fail("the client's subscription never reached the kernel through the relay")
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        self.context.destroy(linger=0)
+
+
+@pytest.fixture
+def stand_in(tmp_path):
+    kernels = []
+
+    def make(max_message: int, **options) -> StandInKernel:
+        kernels.append(StandInKernel(tmp_path, max_message, **options))
+        return kernels[-1]
+
+    yield make
+    for kernel in kernels:
+        kernel.close()
+
+
+def test_the_relay_passes_every_channel_both_ways(stand_in):
+    kernel = stand_in(4 * MIB)
+    kernel.shell.send_multipart([b"", b"request"])
+    assert kernel.sockets["shell"].poll(10_000)
+    envelope = kernel.sockets["shell"].recv_multipart()
+    assert envelope[-2:] == [b"", b"request"]  # the relay's and the client's identities before it
+    kernel.sockets["shell"].send_multipart(envelope[:-1] + [b"reply"])
+    assert kernel.shell.poll(10_000) and kernel.shell.recv_multipart() == [b"", b"reply"]
+    kernel.hb.send(b"ping")  # the heartbeat: the kernel echoes what it gets
+    assert kernel.sockets["hb"].poll(10_000)
+    kernel.sockets["hb"].send_multipart(kernel.sockets["hb"].recv_multipart())
+    assert kernel.hb.poll(10_000) and kernel.hb.recv() == b"ping"
+    kernel.subscribed()
+    parts = [b"header", b"x" * MIB, b"y" * (3 * MIB - 100)]  # 4 MiB - 94 bytes in all: passes
+    kernel.sockets["iopub"].send_multipart(parts)
+    assert kernel.iopub.poll(10_000) and kernel.iopub.recv_multipart() == parts
+    assert kernel.process.poll() is None
+
+
+@pytest.mark.parametrize(
+    "parts, status",
+    [
+        # many parts, each under the limit (ZeroMQ's MAXMSGSIZE lets each through): the relay counts
+        ([b"m" * MIB] * 5, relay.REFUSED),
+        # one part over the limit: ZeroMQ's MAXMSGSIZE on the relay's socket drops the connection
+        ([b"h" * (4 * MIB + 1)], relay.KERNEL_LOST),
+    ],
+    ids=["many_parts", "one_part"],
+)
+def test_the_relay_ends_on_a_message_over_the_limit_and_passes_none_of_it(stand_in, parts, status):
+    kernel = stand_in(4 * MIB)
+    kernel.subscribed()
+    kernel.sockets["iopub"].send_multipart(parts)
+    assert kernel.process.wait(timeout=30) == status
+    assert not kernel.iopub.poll(500)  # nothing of it reached the client
+
+
+def test_the_relays_memory_is_bounded_by_its_address_space(stand_in):
+    """One message of 400 parts of 1 MiB (each within the limit) cannot make the relay hold 400 MiB.
+
+    ZeroMQ holds every part before the last arrives, so the relay cannot count first: its
+    address-space limit (``relay.address_space``, 100 MiB here) stops it, and it ends.
+    """
+    kernel = stand_in(MIB)
+    kernel.subscribed()
+    watched = psutil.Process(kernel.process.pid)
+    peak = 0
+    kernel.sockets["iopub"].send_multipart([b"m" * MIB] * 400, copy=False)
+    deadline = time.monotonic() + 60
+    while kernel.process.poll() is None and time.monotonic() < deadline:
+        try:
+            peak = max(peak, watched.memory_info().rss)
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.01)
+    status = kernel.process.wait(timeout=5)
+    assert status in (relay.KERNEL_LOST, -signal.SIGABRT), status  # ZeroMQ's allocation failed
+    assert peak < relay.address_space(MIB), peak
+    assert not kernel.iopub.poll(500)
+
+
+def test_a_flood_past_the_queues_is_dropped_in_the_kernel_not_held_by_the_relay(stand_in):
+    """200 messages of 1 MiB to a grader that reads none until the end: few arrive, the rest drop.
+
+    The relay reads from the kernel only while the grader keeps up (back-pressure), so
+    what the grader does not read waits in the kernel's own queue (one message here, so
+    the rest are dropped there, as a flooding kernel's full queue drops them), not in the
+    relay or the grader: the grader then finds at most its queue of 4 and the few held
+    on the way (one in each of the relay's queues), and the relay's memory stays flat.
+    """
+    kernel = stand_in(4 * MIB, kernel_queue=1)
+    kernel.subscribed()
+    watched = psutil.Process(kernel.process.pid)
+    before = watched.memory_info().rss
+    peak = before
+    for number in range(200):
+        kernel.sockets["iopub"].send_multipart([b"x" * MIB, str(number).encode()])
+        peak = max(peak, watched.memory_info().rss)
+        time.sleep(0.01)
+    time.sleep(1.0)
+    received = []
+    while kernel.iopub.poll(1000):
+        received.append(int(kernel.iopub.recv_multipart()[1]))
+    assert 1 <= len(received) <= 4 + 6, received
+    assert received == sorted(received)  # in order, the first ones: the rest were dropped
+    assert peak - before < 16 * MIB, (before, peak)  # a few messages' worth, not 200 MiB
+    assert kernel.process.poll() is None
+
+
+def test_the_relay_command_is_checked_and_limited():
+    ports = dict.fromkeys(relay.CHANNELS, 1)
+    cmd = relay.command("/k/kernel", "/r/relay", ports, 40_000_000, 1)
+    assert f"--as={relay.BASE_ADDRESS_SPACE + 160_000_000}" in cmd
+    assert cmd[cmd.index("--") + 1 :][:3] == [sys.executable, "-m", "gmm_grader.relay"]
+    with pytest.raises(ValueError, match="max_message must be positive"):
+        relay.command("/k/kernel", "/r/relay", ports, 0, 1)
+    with pytest.raises(ValueError, match="ports: missing hb"):
+        relay.command("/k/kernel", "/r/relay", {k: v for k, v in ports.items() if k != "hb"}, 1, 1)
+
+
+def test_the_relay_ends_with_the_grader(tmp_path):
+    """A grader killed (SIGKILL) leaves no relay behind: the relay sees its parent change."""
+    code = (
+        "import subprocess, sys, time\n"
+        "from gmm_grader import relay\n"
+        "ports = dict.fromkeys(relay.CHANNELS, 1)\n"
+        f"kernel, relay_ip = {str(tmp_path / 'k')!r}, {str(tmp_path / 'r')!r}\n"
+        "p = subprocess.Popen(relay.command(kernel, relay_ip, ports, 2**20, 1))\n"
+        "print(p.pid, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    grader = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    pid = int(grader.stdout.readline())
+    time.sleep(1.0)
+    assert psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    grader.kill()
+    grader.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                break
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("the relay outlived its grader")
+
+
 # ---------------------------------------------------------------- one real batch
 FLOOD = 16 * MIB
 REPORT_FLOOD = f"""
@@ -504,9 +698,25 @@ ONE_HUGE_MESSAGE = """
 import time
 print("before")
 display("h" * 100 * 2**20)
-time.sleep(5)  # the grader's socket connects again (the kernel's messages meanwhile are lost)
+time.sleep(5)  # long enough for the grader to see its relay gone and replace the kernel
 print("after")
 """
+# one message of many parts, each under ZeroMQ's MAXMSGSIZE (sent without copies, it costs
+# the kernel one part): 3 x 16 MiB, counted and refused by the relay; 24 x 16 MiB, more than
+# the relay's address space holds
+MULTIPART = """
+import time
+print("before", flush=True)  # sent before the message: ipykernel flushes on display, not here
+kernel = get_ipython().kernel
+part = b"m" * {size}
+content = {{"data": {{"text/plain": "parts"}}, "metadata": {{}}}}
+parent = kernel.get_parent()
+kernel.session.send(kernel.iopub_socket, "display_data", content, parent=parent, buffers=[part] * {parts})
+time.sleep(5)
+print("after")
+"""
+MULTIPART_COUNTED = MULTIPART.format(size=FLOOD, parts=3)
+MULTIPART_FLOOD = MULTIPART.format(size=FLOOD, parts=24)
 PROBE = """
 import json, os, sys
 facts = {}
@@ -561,6 +771,7 @@ STUDENTS = {
     "report_flood": (EM, [REPORT_FLOOD]),
     "comm_flood": (EM, [COMM_FLOOD]),
     "display_flood": (EM, [DISPLAY_FLOOD, ONE_HUGE_MESSAGE]),
+    "multipart_flood": (EM, [MULTIPART_COUNTED, MULTIPART_FLOOD]),
     "reach": (EM, [PROBE, PLOT]),
 }
 #: the honest controls are the hostile class's own notebooks (the course's solutions),
@@ -637,7 +848,7 @@ def cell_text(nb, cell_id: str) -> str:
 
 @pytest.mark.slow
 @pytest.mark.nbgrader
-@pytest.mark.timeout(3600)  # one batch of six gradings, on a shared machine
+@pytest.mark.timeout(3600)  # one batch of seven gradings, on a shared machine
 @pytest.mark.parametrize("student", sorted(STUDENTS))
 def test_every_submission_scores_full_marks(batch, student):
     """Floods and probes sit in ungraded cells of otherwise correct work: they cost nothing."""
@@ -646,7 +857,7 @@ def test_every_submission_scores_full_marks(batch, student):
 
 @pytest.mark.slow
 @pytest.mark.nbgrader
-@pytest.mark.timeout(3600)  # one batch of six gradings, on a shared machine
+@pytest.mark.timeout(3600)  # one batch of seven gradings, on a shared machine
 @pytest.mark.parametrize("student, said", [
     ("report_flood", "reports passed 8000000 bytes"),
     ("comm_flood", "more than 2000000 bytes of output"),
@@ -661,11 +872,11 @@ def test_a_flood_is_cut_off_in_its_own_cell(batch, student, said):
 
 @pytest.mark.slow
 @pytest.mark.nbgrader
-@pytest.mark.timeout(3600)  # one batch of six gradings, on a shared machine
+@pytest.mark.timeout(3600)  # one batch of seven gradings, on a shared machine
 def test_one_message_too_large_is_refused_unread(batch):
-    """100 MiB in one message: refused unread by the grader's socket (ZeroMQ MAXMSGSIZE).
+    """100 MiB in one message: refused unread by the relay's socket (ZeroMQ MAXMSGSIZE).
 
-    ZeroMQ does not connect again after it, so the kernel is replaced at once with a clear
+    The relay then ends (gmm_grader.relay), so the kernel is replaced at once with a clear
     error in that cell (not after the cell's time limit); the cells after it run in the new
     kernel (full marks above).
     """
@@ -682,7 +893,30 @@ def test_one_message_too_large_is_refused_unread(batch):
 
 @pytest.mark.slow
 @pytest.mark.nbgrader
-@pytest.mark.timeout(3600)  # one batch of six gradings, on a shared machine
+@pytest.mark.timeout(3600)  # one batch of seven gradings, on a shared machine
+@pytest.mark.parametrize("cell", ["inserted-1", "inserted-2"])
+def test_one_message_of_many_parts_is_refused_by_the_relay(batch, cell):
+    """48 MiB and 384 MiB in one message of 16 MiB parts: the relay passes none of it.
+
+    Each part is under ZeroMQ's MAXMSGSIZE, so the grader's own socket would have taken
+    the whole message; the relay (gmm_grader.relay) refuses it, the kernel is replaced at
+    once with a clear error in that cell, and the cells after it run in a new kernel
+    (full marks above). bench/bench_flood.py measures the grader's memory meanwhile.
+    """
+    nb = batch.autograded("multipart_flood")
+    text = cell_text(nb, cell)
+    assert "before" in text and "after" not in text
+    assert h.error_details(nb)[cell] == (
+        "OutputLimitError",
+        "this cell sent one message of more than 40000000 bytes; it was not read and the kernel "
+        "was replaced",
+    )
+    assert batch.size("multipart_flood") < MIB
+
+
+@pytest.mark.slow
+@pytest.mark.nbgrader
+@pytest.mark.timeout(3600)  # one batch of seven gradings, on a shared machine
 def test_honest_notebooks_are_not_cut(batch):
     for student in ("honest", "honest_basics"):
         assert "[output truncated" not in nbformat.writes(batch.autograded(student))
@@ -690,7 +924,7 @@ def test_honest_notebooks_are_not_cut(batch):
 
 @pytest.mark.slow
 @pytest.mark.nbgrader
-@pytest.mark.timeout(3600)  # one batch of six gradings, on a shared machine
+@pytest.mark.timeout(3600)  # one batch of seven gradings, on a shared machine
 def test_no_reference_in_reach_and_dev_is_bounded(batch):
     text = cell_text(batch.autograded("reach"), "inserted-1")
     facts = json.loads(text.split("FACTS ", 1)[1])
@@ -705,7 +939,7 @@ def test_no_reference_in_reach_and_dev_is_bounded(batch):
 
 @pytest.mark.slow
 @pytest.mark.nbgrader
-@pytest.mark.timeout(3600)  # one batch of six gradings, on a shared machine
+@pytest.mark.timeout(3600)  # one batch of seven gradings, on a shared machine
 def test_no_fontconfig_error_in_any_graded_notebook(batch):
     assert "drawn" in cell_text(batch.autograded("reach"), "inserted-2")
     for student in STUDENTS:
@@ -714,7 +948,7 @@ def test_no_fontconfig_error_in_any_graded_notebook(batch):
 
 @pytest.mark.slow
 @pytest.mark.nbgrader
-@pytest.mark.timeout(3600)  # one batch of six gradings, on a shared machine
+@pytest.mark.timeout(3600)  # one batch of seven gradings, on a shared machine
 def test_one_log_line_says_which_limits_are_in_force(batch):
     for name, log in batch.logs.items():
         lines = [line for line in log.splitlines() if "grading sandbox limits:" in line]

@@ -523,7 +523,8 @@ class JudgedExecute(Execute):
             kernel_name=self.kernel_name or self.nb.metadata.get("kernelspec", {}).get("name", "python3"),
             config=self.config,
             sandbox=self._sandbox,
-            # no single message may cost the grader more than a few cells' worth of limits
+            # no single message may cost the grader more than a few cells' worth of limits:
+            # the kernel's relay passes none larger, in all its parts (gmm_grader.relay)
             max_message=4 * (self.report_limit + self.output_limit),
         )
         return self.km
@@ -646,8 +647,9 @@ class JudgedExecute(Execute):
         what cells keep against ``notebook_output_limit`` per notebook. Past a limit the
         cell gets one note saying so and the rest is dropped unread: a flood costs only
         the cell that sends it (its reports, once dropped, fail its own checks), and the
-        notebook and the grader's memory stay bounded. A single message over
-        ``SandboxKernelManager.max_message`` never reaches here (the socket drops it).
+        notebook and the grader's memory stay bounded. A single message of more than
+        ``SandboxKernelManager.max_message`` bytes in all its parts never reaches here: the
+        kernel's relay (:mod:`gmm_grader.relay`) refuses it and the kernel is replaced.
         One error message (at most 100 kB) still passes, so that a cell that raised after
         its flood shows why.
         """

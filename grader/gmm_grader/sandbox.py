@@ -24,9 +24,12 @@ whatever its process can reach. So the kernel that runs a submission gets:
 * a **uid from a lock-protected pool** (:class:`UidLease`): two live kernels never
   share one, whichever grader started them.
 
-The kernel talks to the grader over ZeroMQ IPC sockets in one bind-mounted directory,
-the only one it can write to outside its tmpfs. :class:`SandboxKernelManager` is a
-jupyter_client kernel manager that starts kernels this way.
+The kernel talks over ZeroMQ IPC sockets in one bind-mounted directory, the only one it
+can write to outside its tmpfs, to a relay (:mod:`gmm_grader.relay`, a process of its own
+under an address-space limit) that passes the grader only messages of at most
+``max_message`` bytes in all their parts: the grader's memory stays bounded whatever the
+kernel sends. :class:`SandboxKernelManager` is a jupyter_client kernel manager that
+starts kernels this way.
 """
 
 from __future__ import annotations
@@ -58,10 +61,12 @@ from pathlib import Path
 import zmq
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Any as AnyTrait
-from traitlets import Integer
+from traitlets import Bool, Integer
 from zmq.utils.monitor import parse_monitor_message
 
 import gmm_lesson
+
+from . import relay as relay_process
 
 LOG = logging.getLogger(__name__)
 
@@ -1156,8 +1161,18 @@ class SandboxKernelManager(AsyncKernelManager):
         "inside its sandbox's limits, or are dropped there",
     )
 
+    relay = Bool(
+        True,
+        help="read the kernel through a relay process (gmm_grader.relay) that passes only messages "
+        "of at most max_message bytes in all their parts (needs max_message > 0)",
+    )
+
     def client(self, **kwargs):
         """A client whose sockets hold few messages unread and refuse any over ``max_message`` bytes.
+
+        With :attr:`relay` (and ``max_message``), the client connects to the kernel's relay,
+        not to the kernel: no message of more than ``max_message`` bytes in all its parts
+        reaches it (see :mod:`gmm_grader.relay` for why ZeroMQ's options alone cannot say so).
 
         ZeroMQ's ``RCVHWM`` (``receive_queue``): a socket holds at most that many messages
         the grader has not read yet; past it ZeroMQ stops reading from the kernel, whose
@@ -1167,6 +1182,8 @@ class SandboxKernelManager(AsyncKernelManager):
         larger message part is dropped before the grader holds it, so one message part
         costs the grader at most ``max_message`` bytes, whatever the kernel sends.
         """
+        if self._relay_ip is not None:
+            kwargs.setdefault("ip", self._relay_ip)
         kc = super().client(**kwargs)
         self._iopub_lost = False  # a new client, a new connection
         if self.receive_queue > 0:  # a default for every socket the client makes from now on
@@ -1200,7 +1217,10 @@ class SandboxKernelManager(AsyncKernelManager):
         that exited (``os._exit``, a crash). So the IOPub loss counts as a refusal only if
         the kernel's process is still running ``wait`` seconds later.
         """
-        if not self.iopub_lost():
+        ended = self._relay_ended()
+        if ended == relay_process.REFUSED:
+            return True
+        if not self.iopub_lost() and ended is None:
             return False
         process = getattr(self.provisioner, "process", None)
         if process is None:
@@ -1213,9 +1233,13 @@ class SandboxKernelManager(AsyncKernelManager):
 
     async def _async_is_alive(self) -> bool:
         self._note_orphans()  # nbclient asks after every cell: the init is known long before a kill
-        if self.iopub_lost():  # alive or not, this kernel can no longer be heard
+        if self.iopub_lost() or self._relay_ended() is not None:  # alive or not, it cannot be heard
             return False
         return await super()._async_is_alive()
+
+    def _relay_ended(self) -> int | None:
+        """The relay's exit status once it has ended (a negative signal number), else None."""
+        return None if self._relay is None else self._relay.poll()
 
     is_alive = _async_is_alive
 
@@ -1227,6 +1251,13 @@ class SandboxKernelManager(AsyncKernelManager):
         self._cgroups: Cgroups | None = None
         self._monitor = None
         self._iopub_lost = False
+        self._relay: subprocess.Popen | None = None
+        # the relay's sockets, in a folder of the grader's that no kernel can see
+        self._relay_ip = None
+        if self.relay and self.max_message > 0:
+            folder = self.sandbox.root / f"relay-{secrets.token_hex(4)}"
+            folder.mkdir(mode=0o700)
+            self._relay_ip = str(folder / "kernel")
         self._orphans: dict[int, str] = {}  # the outer bwrap's children: see _note_orphans
 
     async def _async_pre_start_kernel(self, **kw):
@@ -1251,6 +1282,21 @@ class SandboxKernelManager(AsyncKernelManager):
         start_adopting()  # the sandbox's inner bwrap, orphaned when it is killed, comes to us
         self._adopting = True
         await super()._async_launch_kernel(kernel_cmd, **kw)
+        if self._relay_ip is not None:
+            ports = {name: getattr(self, f"{name}_port") for name in relay_process.CHANNELS}
+            self._relay = subprocess.Popen(
+                relay_process.command(self.ip, self._relay_ip, ports, self.max_message, 1),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                env={**os.environ, "MALLOC_ARENA_MAX": "1"},  # no per-thread arenas in its address space
+            )
+
+    def _stop_relay(self) -> None:
+        if self._relay is not None:
+            if self._relay.poll() is None:
+                self._relay.kill()
+            self._relay.wait()
 
     def _note_orphans(self) -> None:
         """Remember the outer bwrap's children (the namespace's init): orphaned if it dies first."""
@@ -1266,6 +1312,7 @@ class SandboxKernelManager(AsyncKernelManager):
         process = getattr(self.provisioner, "process", None)
         self._note_orphans()
         await super()._async_cleanup_resources(restart=restart)
+        self._stop_relay()
         if self._monitor is not None:
             self._monitor[0].close(linger=0)
             self._monitor = None
