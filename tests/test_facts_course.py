@@ -566,3 +566,11 @@ def test_bic_charges_more_per_parameter_than_aic_from_n_8():
     assert round(math.e**2, 1) == 7.4 and math.log(7) < 2 < math.log(8)
     assert "$N > e^2 \\approx 7.4$" in " ".join(_cell("choosing_k", "bic_curve_intro").split())
     assert "than AIC once $N > 7$" in " ".join(_cell("choosing_k", "summary").split())
+
+
+def test_practice_names_every_summative_assignment():
+    """practice's title: "The summative grades come from ..." lists every other assignment."""
+    text = " ".join(_cell("practice", "title").split())
+    named = re.search(r"The summative grades come from (.*?)\.(?:\s|$)", text).group(1)
+    others = {p.name for p in SOURCE.iterdir() if p.is_dir() and p.name != "practice"}
+    assert set(re.findall(r"`(\w+)`", named)) == others, named
