@@ -626,6 +626,12 @@ def test_live_formgrader_runs_no_student_script(graded, formgrader, browser):
     assert pwned == [] and graded.listener.paths[heard:] == [] and written_by_page(graded) == []
     assert "<img src=x onerror=alert(7)>" in page.inner_text("body")
     assert page.evaluate("document.cookie").count("_xsrf=") == 1  # the page is the instructor's, logged in
+    # every figure keeps its text alternative on the formgrader's page too
+    nb = h.read(graded.autograded_path)
+    told = [out.data["text/plain"] for cell in nb.cells for out in cell.get("outputs", [])
+            if "data:image/png" in out.get("data", {}).get("text/html", "")]
+    alts = page.evaluate("Array.from(document.images).map(i => i.alt)")
+    assert len(told) == 4 and [a for a in alts if a in told] == told
 
     # positive control: the same page with the unsanitised notebook in its place writes
     # through /api/contents in the instructor's name
