@@ -574,3 +574,18 @@ def test_practice_names_every_summative_assignment():
     named = re.search(r"The summative grades come from (.*?)\.(?:\s|$)", text).group(1)
     others = {p.name for p in SOURCE.iterdir() if p.is_dir() and p.name != "practice"}
     assert set(re.findall(r"`(\w+)`", named)) == others, named
+
+
+def test_basics_quiz_intro_says_where_its_self_check_works(monkeypatch, tmp_path):
+    """quiz_intro: in a class the self-check cell reveals nothing; from the course's folder it
+    gives a hint for a wrong letter and the worked solution for the right one."""
+    text = " ".join(_cell("gmm_basics", "quiz_intro").split())
+    assert "In a class this quiz is graded, and its self-check cells say so and reveal nothing" in text
+    assert "the self-check cell below each answer gives a hint for a wrong letter and the worked" in text
+    assert "has no self-check:" not in text
+    monkeypatch.delenv("GMM_LESSON_COURSE", raising=False)
+    monkeypatch.chdir(tmp_path)  # a class: no course folder anywhere above
+    assert "No self-check here for basics_q1" in str(quiz.check("basics_q1", "B"))
+    monkeypatch.setenv("GMM_LESSON_COURSE", str(SOURCE.parent))  # run.py lab, from the checkout
+    wrong, right = str(quiz.check("basics_q1", "B")), str(quiz.check("basics_q1", "A"))
+    assert "Hint:" in wrong and "not yet" in wrong and "No self-check" not in right and right != wrong
