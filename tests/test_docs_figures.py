@@ -83,3 +83,19 @@ def test_explorer_picture_alt_text_in_the_docs_is_the_drawing():
     assert "component 2: weight" in told and "component 3" not in told
     doc = (ROOT / "docs" / "README-explorer.md").read_text(encoding="utf-8")
     assert "(K=3, seed 0)" in doc and "from -387.1 to -377.9 over 16 iterations" in doc
+
+
+def test_the_explorers_signature_in_the_docs_is_the_codes():
+    import inspect
+
+    from gmm_lesson.widgets import EMExplorer
+
+    parameters = list(inspect.signature(EMExplorer.__init__).parameters.values())[1:]
+    shown, keyword_only = [], False
+    for p in parameters:
+        if p.kind is p.KEYWORD_ONLY and not keyword_only:
+            shown.append("*")
+            keyword_only = True
+        shown.append(f"{p.name}={p.default!r}")
+    doc = (ROOT / "docs" / "README-explorer.md").read_text(encoding="utf-8")
+    assert f"`EMExplorer({', '.join(shown)})`" in doc, ", ".join(shown)
