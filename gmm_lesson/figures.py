@@ -1,17 +1,20 @@
 """Figures a screen reader can read: a text alternative written from the data drawn.
 
 JupyterLab shows a matplotlib figure as an ``image/png`` output, and its image renderer
-(``@jupyterlab/rendermime``, ``renderImage``) writes no ``alt`` attribute whatever the
-output's metadata says, so a screen reader hears nothing useful. Its HTML renderer
-keeps an ``<img>``'s ``alt`` (also when the notebook is untrusted: the sanitizer allows
-both, and ``data:`` sources on images) and ranks above the image renderer. So
-:func:`show` displays one output holding
+(``@jupyterlab/rendermime``, ``renderImage``, still in JupyterLab 4.6) writes no ``alt``
+attribute whatever the output's metadata says; nor do nbconvert's HTML templates (7.17:
+``width``, ``height`` and classes only), so a screen reader hears nothing useful. Both
+keep an ``<img>``'s ``alt`` in HTML output (JupyterLab also when the notebook is
+untrusted: its sanitizer allows ``alt`` and ``data:`` sources on images) and rank HTML
+above PNG. So :func:`show` displays one output holding (:func:`bundle`)
 
 * ``text/html``: the PNG as ``<img src="data:image/png;base64,..." alt="...">``, what
-  JupyterLab, Notebook 7, Voila and nbconvert's HTML show;
-* ``image/png`` with ``alt`` in its metadata (nbconvert's templates write that into the
-  ``alt`` attribute), for front ends that show no HTML;
+  JupyterLab, Notebook 7, Voila and nbconvert's HTML show; the PNG's only copy (an
+  ``image/png`` beside it would double every figure's bytes in a saved notebook);
 * ``text/plain``: the description itself, instead of ``<Figure size 600x350 with 1 Axes>``.
+
+A graded notebook's HTML is otherwise dropped before the instructor sees it:
+``gmm_grader.render`` keeps exactly this ``<img>`` (the PNG checked, the alt re-escaped).
 
 The description is composed from each panel's title, axis names and ranges, and what
 was drawn on it: the ``plot_*`` functions of :mod:`gmm_lesson.plots` record, with
@@ -19,7 +22,8 @@ was drawn on it: the ``plot_*`` functions of :mod:`gmm_lesson.plots` record, wit
 weights, means, log-likelihoods); a panel drawn by hand is described from its artists
 (every line's values, every scatter's extent). Outside an IPython kernel with the
 inline backend (a script, a test) :func:`show` records the description and calls
-``plt.show()`` as before.
+``plt.show()`` as before; in a kernel drawing with Agg (the grading sandbox's backend,
+where ``plt.show()`` shows nothing) it displays the figure as the inline backend would.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-__all__ = ["describe", "description", "number", "show", "shown_description"]
+__all__ = ["bundle", "describe", "description", "number", "show", "shown_description"]
 
 _NOTES: weakref.WeakKeyDictionary[Axes, dict[str, str]] = weakref.WeakKeyDictionary()
 _SHOWN: weakref.WeakKeyDictionary[Figure, str] = weakref.WeakKeyDictionary()
@@ -143,7 +147,7 @@ def description(fig: Figure) -> str:
     panels = [ax for ax in fig.axes if ax.get_visible() and ax.axison]
     if not panels:
         raise ValueError("fig has no visible axes to describe")
-    head = _label(fig.get_suptitle())
+    head = _label(fig.get_suptitle()).rstrip(".")
     if len(panels) == 1:
         body = _panel(panels[0])
         kind = "A chart"
@@ -160,11 +164,18 @@ def shown_description(fig: Figure) -> str | None:
 
 
 def _inline() -> bool:
+    """Whether a figure is shown as an output: the inline backend, or Agg in a Jupyter kernel.
+
+    Agg is what the grading sandbox sets (``MPLBACKEND=agg``): there ``plt.show()`` shows
+    nothing, and the instructor's feedback page would have no figure at all.
+    """
     try:
         from IPython import get_ipython
     except ImportError:  # pragma: no cover - ipywidgets brings IPython
         return False
-    return get_ipython() is not None and "inline" in plt.get_backend()
+    shell = get_ipython()
+    backend = plt.get_backend().lower()
+    return shell is not None and ("inline" in backend or (backend == "agg" and hasattr(shell, "kernel")))
 
 
 def show(fig: Figure, alt: str | None = None) -> str:
@@ -177,8 +188,8 @@ def show(fig: Figure, alt: str | None = None) -> str:
         The text alternative; default :func:`description` of the figure (written from
         the data every panel shows).
 
-    In an IPython kernel with the inline backend the figure is displayed as an
-    ``<img>`` with that ``alt`` (and as a PNG whose metadata holds it) and closed, as
+    In an IPython kernel with the inline backend (or Agg) the figure is displayed as an
+    ``<img>`` with that ``alt`` (:func:`bundle`) and closed, as
     ``plt.show()`` closes it there. Anywhere else ``plt.show()`` is called.
     """
     text = description(fig) if alt is None else alt
@@ -198,13 +209,32 @@ def show(fig: Figure, alt: str | None = None) -> str:
         kwargs = dict(InlineBackend.instance().print_figure_kwargs)
     except ImportError:  # pragma: no cover - ipykernel brings matplotlib_inline
         pass
-    png = print_figure(fig, "png", **kwargs)
-    data = base64.b64encode(png).decode("ascii")
-    bundle = {
-        "text/html": f'<img src="data:image/png;base64,{data}" alt="{html.escape(text, quote=True)}">',
-        "image/png": data,
-        "text/plain": text,
-    }
-    display(bundle, raw=True, metadata={"image/png": {"alt": text}})
+    display(bundle(print_figure(fig, "png", **kwargs), text), raw=True)
     plt.close(fig)
     return text
+
+
+def bundle(png: bytes, alt: str) -> dict[str, str]:
+    """The output a figure is shown as: its PNG once, in an ``<img>`` with ``alt``, and the text.
+
+    Parameters
+    ----------
+    png : bytes
+        The figure as PNG.
+    alt : str
+        Its text alternative (escaped here for the attribute).
+
+    Returns
+    -------
+    dict
+        ``{"text/html": '<img src="data:image/png;base64,..." alt="...">', "text/plain": alt}``.
+    """
+    if not isinstance(png, bytes) or not png.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise ValueError("png must be the bytes of a PNG image")
+    if not isinstance(alt, str) or not alt.strip():
+        raise ValueError("alt must be a non-empty str")
+    data = base64.b64encode(png).decode("ascii")
+    return {
+        "text/html": f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}">',
+        "text/plain": alt,
+    }

@@ -30,7 +30,7 @@ from matplotlib import image as mpl_image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from . import checks, data, em, plots
+from . import checks, data, em, figures, plots
 
 __all__ = ["EMExplorer", "StaticFigure", "YOUR_DATA", "show_explorer", "static_figure"]
 
@@ -252,10 +252,20 @@ def _png(fig: Figure, dpi: int) -> bytes:
 
 
 class StaticFigure(Figure):
-    """A matplotlib Figure that shows itself as a PNG in a notebook without pyplot."""
+    """A matplotlib Figure that shows itself in a notebook without pyplot, with its text alternative.
+
+    The alternative is :func:`gmm_lesson.figures.description`: the step, every component's
+    weight and mean, and the log-likelihood curve, told from what is drawn.
+    """
 
     def _repr_png_(self) -> bytes:
         return _png(self, int(self.dpi))
+
+    def _ipython_display_(self) -> None:
+        # one output, as gmm_lesson.figures.show makes it: the PNG once, in an <img alt>
+        from IPython.display import display
+
+        display(figures.bundle(self._repr_png_(), figures.description(self)), raw=True)
 
 
 def static_figure(
@@ -282,14 +292,18 @@ def static_figure(
         max_components, max_iter, seed, n_components, dpi
     )
     init, n_components = _check_init(init, X, n_components)
+    iris = next(name for name, load in data.DATASETS.items() if load is data.load_iris_sepal)
+    features = data.FEATURES[iris] if X is None else None
     X = data.load_iris_sepal() if X is None else checks.array_2d(X)
     Z, _ = _prepare(X)
+    if features is None:
+        features = ("x",) if Z.shape[1] == 1 else ("feature 1", "feature 2")
     K = min(n_components, max_components, Z.shape[0])
     fitted = em.fit(Z, K, seed=seed, max_iter=max_iter, tol=tol, init="kmeans++" if init is None else init)
     fig = StaticFigure(figsize=_FIGSIZE, dpi=dpi)
     FigureCanvasAgg(fig)
     last = len(fitted.steps) - 1
-    _Drawing(fig, Z, fitted, last, "final EM step", seed if init is None else "your start")
+    _Drawing(fig, Z, fitted, last, "final EM step", seed if init is None else "your start", features=features)
     fig.subplots_adjust(top=0.83)
     fig.suptitle(_step_text(fitted, last)[1].split(" Left:")[0], fontsize="medium")
     return fig

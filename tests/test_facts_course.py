@@ -180,6 +180,37 @@ def test_one_start_moves_a_grid_entry_more_than_the_gap_between_the_top_two(cov_
     assert "lowest BIC: covariance_type='tied' with K=3" in out
 
 
+def test_the_grid_leaves_out_collapsed_runs_and_its_verdict_holds_for_any_ten_starts(cov_grid, faithful):
+    """cov_note and reconcile_md: the grid's best model, the full row's best K and a "strong"
+    gap (Kass-Raftery 6 to 10) hold for each of the ten sets of ten starts in seeds 0 to 99,
+    with collapsed runs left out; kept in, a collapsed diag K=6 (seed 26) would win seeds 20-29."""
+    namespace, out = cov_grid
+    bic_of, cells = namespace["bic_unless_collapsed"], list(namespace["grid"])
+    assert "runs left out, collapsed: 0 of 240" in out  # the notebook's own seeds 0-9
+    runs = {(cell, seed): bic_of(cell[1], cell[0], seed) for cell in cells for seed in range(100)}
+    collapsed = [key for key, bic in runs.items() if bic is None]
+    assert len(collapsed) >= 10 and (("diag", 6), 26) in collapsed
+    for first in range(0, 100, 10):
+        seeds = range(first, first + 10)
+        kept = {cell: [b for s in seeds if (b := runs[cell, s]) is not None] for cell in cells}
+        grid = {cell: min(bics) for cell, bics in kept.items()}
+        ranked = sorted(grid, key=grid.get)
+        gap = grid[ranked[1]] - grid[ranked[0]]
+        assert ranked[0] == ("tied", 3), (first, ranked[:3])
+        assert min(range(1, 7), key=lambda K: grid["full", K]) == 2, first
+        assert 6 < gap < 8, (first, gap)  # "strong" on Kass and Raftery's scale
+        assert max(max(b) - min(b) for b in kept.values()) > 3 * gap, first  # "far more than the gap"
+    raw = em.fit(faithful, 6, seed=26, covariance_type="diag")
+    with_collapse = min(grid_at_20 := [runs[("tied", 3), s] for s in range(20, 30)])
+    assert raw.bic(faithful) < with_collapse - 10 and grid_at_20  # kept in, it would have won
+    note, reconcile = " ".join(_cell("choosing_k", "cov_note").split()), " ".join(
+        _cell("choosing_k", "reconcile_md").split())
+    assert "a collapsed diag K=6 among seeds 20 to 29" in note
+    assert "2 to 6 positive, 6 to 10 strong, over 10 very strong" in reconcile
+    assert "ten sets of ten starts among seeds 0 to 99" in reconcile and "between 6 and 8" in reconcile
+    assert "preference, not a proof" not in _markdown("choosing_k")
+
+
 def test_best_k_for_full_covariances_and_the_grids_tied_3_are_reconciled(faithful):
     namespace, out = _run_cells("choosing_k", "imports", "faithful_data", "cov_grid", "reconcile")
     bic_full = {K: em.fit(faithful, K, seed=0).bic(faithful) for K in range(1, 7)}
@@ -358,6 +389,10 @@ def test_prediction_densities_can_exceed_1_probabilities_cannot():
     short = int(params.means[:, 0].argmin())
     peak = 1 / np.sqrt(2 * np.pi * params.covariances[short, 0, 0])
     assert round(peak, 1) == 1.6 and "peaks at 1.6 per minute" in _cell("gmm_basics", "prediction_intro")
+    for seed in range(10):  # not only the notebook's start
+        params = em.fit(namespace["durations"], 2, seed=seed).params
+        short = int(params.means[:, 0].argmin())
+        assert round(1 / np.sqrt(2 * np.pi * params.covariances[short, 0, 0]), 1) == 1.6, seed
     plt.close("all")
 
 
@@ -459,3 +494,98 @@ def test_every_notebook_figure_labels_its_axes_and_keeps_legends_off_the_data(na
                 legend = ax.get_legend().get_window_extent()
                 assert not legend.overlaps(ax.get_window_extent()), (name, ax.get_title())
     plt.close("all")
+
+
+# =========================================================================== every number in the prose
+NUMBER = re.compile(r"(?<![\w.^_{\\])[-+]?\d+(?:\.\d+)?(?:e-?\d+)?")
+#: Every number (bar 0, 1 and 2) in the markdown of gmm_basics and choosing_k, cell by cell,
+#: and the test that runs the code it comes from ("notation: ..." for a formula's constant or
+#: a parameter the learner is told to use). A number typed into the prose and not listed
+#: here fails the test below; a listed test that does not exist fails it too.
+ACCOUNTED = {
+    "gmm_basics": {
+        "one_d_intro": {"272": "test_basics_data_sizes_in_the_prose"},
+        "two_d_intro": {"150": "test_basics_data_sizes_in_the_prose"},
+        "species_note": dict.fromkeys(("9", "49", "50", "38", "11"),
+                                      "test_iris_components_are_not_the_three_species"),
+        "prediction_intro": {"1.6": "test_prediction_densities_can_exceed_1_probabilities_cannot",
+                             "3": "test_basics_prediction_trace_has_the_lessons_four_layers",
+                             "4": "test_basics_prediction_trace_has_the_lessons_four_layers"},
+        "basics_q2_text": {"-1": "test_predict_proba_of_one_point_needs_shape_1_d",
+                           "3": "test_predict_proba_of_one_point_needs_shape_1_d"},
+    },
+    "choosing_k": {
+        "bic_intro": {"-2": "notation: BIC = -2 log L + p log N"},
+        "choosing_q1_text": {"-2": "notation: BIC = -2 log L + p log N"},
+        "faithful_intro": {"272": "test_basics_data_sizes_in_the_prose"},
+        "best_k_task": {"6": "test_best_k_autograder_accepts_only_the_lowest_bic_k"},
+        "bic_curve_intro": {"7.4": "test_bic_charges_more_per_parameter_than_aic_from_n_8"},
+        "summary": {"7": "test_bic_charges_more_per_parameter_than_aic_from_n_8"},
+        "cov_note": dict.fromkeys(("9", "10", "20", "29", "6"),
+                                  "test_the_grid_leaves_out_collapsed_runs_and_its_verdict_holds_for_any_ten_starts"),
+        "reconcile_md": {
+            **dict.fromkeys(("10", "6", "8", "99"),
+                            "test_the_grid_leaves_out_collapsed_runs_and_its_verdict_holds_for_any_ten_starts"),
+            "1995": "notation: the citation (Kass and Raftery, 1995, J. Am. Stat. Assoc. 90: 773-795)",
+            "272": "test_basics_data_sizes_in_the_prose"},
+        "starts_intro": dict.fromkeys(("1e-8", "3", "9"),
+                                      "test_ten_stopping_values_are_partly_early_stopping_six_optima_when_converged"),
+        "tol_md": dict.fromkeys(("0.15", "150", "1e-3"),
+                                "test_tol_is_on_the_change_of_the_mean_log_likelihood_per_sample"),
+        "choosing_q2_text": {
+            "3": "test_ten_stopping_values_are_partly_early_stopping_six_optima_when_converged"},
+        "collapse_intro": dict.fromkeys(("40", "5"),
+                                        "test_collapse_some_starts_put_a_component_on_the_duplicates"),
+        "collapse_explain": dict.fromkeys(("10", "6", "1e-6"),
+                                          "test_reg_covar_is_added_to_the_diagonal_in_the_m_step"),
+        "collapse_unbounded_md": dict.fromkeys(("13.8", "10", "6", "100", "3"),
+                                               "test_collapsed_log_likelihood_is_set_by_reg_covar_and_unbounded"),
+        "choosing_q3_text": {"1e-6": "test_reg_covar_is_added_to_the_diagonal_in_the_m_step"},
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(ACCOUNTED))
+def test_every_number_in_the_markdown_is_accounted_for(name):
+    import test_course_facts
+
+    nb = nbformat.read(SOURCE / name / f"{name}.ipynb", as_version=4)
+    found = {}
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and (numbers := set(NUMBER.findall(cell.source)) - {"0", "1", "2"}):
+            found[cell.id] = numbers
+    assert found == {cell: set(numbers) for cell, numbers in ACCOUNTED[name].items()}
+    for cell, numbers in ACCOUNTED[name].items():
+        for number, why in numbers.items():
+            assert why.startswith("notation: ") or callable(globals().get(why)) or callable(
+                getattr(test_course_facts, why, None)), (cell, number, why)
+
+
+def test_bic_charges_more_per_parameter_than_aic_from_n_8():
+    """bic_curve_intro's "N > e^2 ≈ 7.4" and the summary's "once N > 7": log N > 2 from N = 8 on."""
+    assert round(math.e**2, 1) == 7.4 and math.log(7) < 2 < math.log(8)
+    assert "$N > e^2 \\approx 7.4$" in " ".join(_cell("choosing_k", "bic_curve_intro").split())
+    assert "than AIC once $N > 7$" in " ".join(_cell("choosing_k", "summary").split())
+
+
+def test_practice_names_every_summative_assignment():
+    """practice's title: "The summative grades come from ..." lists every other assignment."""
+    text = " ".join(_cell("practice", "title").split())
+    named = re.search(r"The summative grades come from (.*?)\.(?:\s|$)", text).group(1)
+    others = {p.name for p in SOURCE.iterdir() if p.is_dir() and p.name != "practice"}
+    assert set(re.findall(r"`(\w+)`", named)) == others, named
+
+
+def test_basics_quiz_intro_says_where_its_self_check_works(monkeypatch, tmp_path):
+    """quiz_intro: in a class the self-check cell reveals nothing; from the course's folder it
+    gives a hint for a wrong letter and the worked solution for the right one."""
+    text = " ".join(_cell("gmm_basics", "quiz_intro").split())
+    assert "In a class this quiz is graded, and its self-check cells say so and reveal nothing" in text
+    assert "the self-check cell below each answer gives a hint for a wrong letter and the worked" in text
+    assert "has no self-check:" not in text
+    monkeypatch.delenv("GMM_LESSON_COURSE", raising=False)
+    monkeypatch.chdir(tmp_path)  # a class: no course folder anywhere above
+    assert "No self-check here for basics_q1" in str(quiz.check("basics_q1", "B"))
+    monkeypatch.setenv("GMM_LESSON_COURSE", str(SOURCE.parent))  # run.py lab, from the checkout
+    wrong, right = str(quiz.check("basics_q1", "B")), str(quiz.check("basics_q1", "A"))
+    assert "Hint:" in wrong and "not yet" in wrong and "No self-check" not in right and right != wrong

@@ -356,12 +356,14 @@ def test_show_gives_jupyterlab_an_img_with_the_alt_text(monkeypatch):
     text = figures.show(fig)
     ((args, kwargs),) = shown
     bundle = args[0]
-    assert kwargs == {"raw": True, "metadata": {"image/png": {"alt": text}}}
+    assert kwargs == {"raw": True}
+    assert set(bundle) == {"text/html", "text/plain"}  # the PNG once: no image/png beside the <img>
     assert bundle["text/plain"] == text and 'a "quoted" <line>' in text
     assert 'alt="A chart. Across: unnamed' in bundle["text/html"]
     assert "a &quot;quoted&quot; &lt;line&gt;" in bundle["text/html"]  # escaped inside the attribute
-    png = base64.b64decode(bundle["image/png"])
-    assert png.startswith(b"\x89PNG") and bundle["image/png"] in bundle["text/html"]
+    src = bundle["text/html"].split('src="data:image/png;base64,', 1)[1].split('"', 1)[0]
+    assert base64.b64decode(src).startswith(b"\x89PNG")
+    assert bundle["text/html"].count("base64,") == 1
     assert not plt.fignum_exists(fig.number)  # closed, as the inline backend's show closes it
     assert figures.shown_description(fig) == text
 
@@ -400,3 +402,14 @@ def test_a_collapsed_component_is_said_in_the_description():
     text = figures.description(ax.figure)
     assert "component 1: weight 0.10, mean at (5, 5), most likely source of 3 points, collapsed onto" in text
     assert text.count("collapsed") == 1
+
+
+def test_bundle_refuses_what_is_not_a_png_or_an_alt():
+    import pytest
+
+    from gmm_lesson import figures
+
+    with pytest.raises(ValueError, match="png"):
+        figures.bundle(b"GIF89a", "a chart")
+    with pytest.raises(ValueError, match="alt"):
+        figures.bundle(b"\x89PNG\r\n\x1a\n", "  ")

@@ -95,6 +95,11 @@ def hostile_cells(port: int) -> list:
         "buffer = io.BytesIO()\nfig.savefig(buffer, format='png')\n"
         "display(Image(buffer.getvalue()))\n"
         "print('honest text 4711')",
+        # a figure as the lesson shows one (the sandbox draws with Agg): an <img> with its alt text
+        "from gmm_lesson import figures\n"
+        "fig, ax = plt.subplots(figsize=(3, 2), dpi=100)\n"
+        "ax.plot([0, 1, 2], [5, 3, 4], label='an honest \"line\" <4712>')\n"
+        "figures.show(fig)",
         "raise ValueError('<img src=x onerror=alert(7)> \\x1b[31mred\\x1b[0m')",
     ]
     evil_svg = base64.b64encode(
@@ -226,6 +231,101 @@ def test_image_metadata_keeps_only_integer_sizes():
     clean = render.sanitize_output(out)
     assert set(clean.data) == {"image/png"} and clean.metadata == {"image/png": {"height": 40}}
     assert base64.b64decode(clean.data["image/png"]) == base64.b64decode(png)
+
+
+def figure_output(alt: str, png: str | None = None) -> dict:
+    """An output as gmm_lesson.figures.show makes it (the figures module writes the HTML)."""
+    from gmm_lesson import figures
+
+    bundle = figures.bundle(base64.b64decode(png or image_b64("PNG")), alt)
+    return {"output_type": "display_data", "data": bundle, "metadata": {}}
+
+
+def test_a_figure_keeps_its_img_and_alt_text():
+    alt = 'A chart: log L from -387.1 to -377.9, "quoted" <b>bold</b> & more'
+    out = figure_output(alt)
+    clean = render.sanitize_output(out)
+    assert clean.data == out["data"]  # figures.bundle's HTML is already canonical
+    escaped = "A chart: log L from -387.1 to -377.9, &quot;quoted&quot; &lt;b&gt;bold&lt;/b&gt; &amp; more"
+    assert f'alt="{escaped}"' in clean.data["text/html"]
+    assert clean.data["text/html"].count("base64,") == 1
+
+
+@pytest.mark.parametrize(
+    "html_text",
+    [
+        # attribute injection: a quote ends the alt early, so it is not the figure's shape
+        '<img src="data:image/png;base64,{png}" alt="x" onerror="alert(1)">',
+        '<img src="data:image/png;base64,{png}" alt="x" onerror=alert(1)>',
+        '<img src="data:image/png;base64,{png}" onerror="alert(1)" alt="x">',
+        '<img alt="x" src="data:image/png;base64,{png}">',  # another order: not what figures writes
+        '<img src="data:image/png;base64,{png}" alt="x"><script>alert(1)</script>',
+        '<script>alert(1)</script><img src="data:image/png;base64,{png}" alt="x">',
+        '<img src="data:image/svg+xml;base64,{png}" alt="x">',
+        '<img src="data:image/png;base64,bm90IGFuIGltYWdl" alt="x">',  # not a PNG
+        '<img src="data:image/png;base64,{png}" alt="">',  # no text alternative
+        '<img src="javascript:alert(1)" alt="x">',
+    ],
+)
+def test_other_html_is_dropped_even_beside_a_figure(html_text):
+    out = {"output_type": "display_data", "metadata": {},
+           "data": {"text/html": html_text.format(png=image_b64("PNG")), "text/plain": "t"}}
+    clean = render.sanitize_output(out)
+    assert set(clean.data) == {"text/plain"}
+
+
+def test_an_alt_with_encoded_markup_stays_text():
+    """Entities that decode to a quote or a tag are decoded, then escaped again: still one attribute."""
+    png = image_b64("PNG")
+    sneaky = "x&quot; onerror=&quot;alert(1)&quot; &lt;script&gt;alert(2)&lt;/script&gt;\x07\u2028y"
+    out = {"output_type": "display_data", "metadata": {},
+           "data": {"text/html": f'<img src="data:image/png;base64,{png}" alt="{sneaky}">'}}
+    page = render.sanitize_output(out).data["text/html"]
+    from html.parser import HTMLParser
+
+    class Tags(HTMLParser):
+        found: list = []
+
+        def handle_starttag(self, tag, attrs):
+            self.found.append((tag, dict(attrs)))
+
+    parser = Tags()
+    parser.feed(page)
+    ((tag, attrs),) = parser.found
+    assert tag == "img" and set(attrs) == {"src", "alt"}
+    assert attrs["alt"] == 'x" onerror="alert(1)" <script>alert(2)</script> y'
+    long = render.sanitize_output(figure_output("w " * render.MAX_ALT)).data["text/html"]
+    assert len(long) < render.MAX_ALT + len(png) + 100
+
+
+@pytest.mark.slow  # nbconvert and nbgrader start-up: seconds
+def test_feedback_page_shows_each_figure_with_its_alt_text():
+    """A figure as figures.show makes it, through the course's feedback exporter: an <img>, the
+    PNG once, the alt as written (escaped); an image/png output of an older notebook still shows."""
+    from html.parser import HTMLParser
+
+    png = image_b64("PNG")
+    alt = 'Panel 1 of 2: log L "rises" from -387.1 <to> -377.9'
+    nb = nbformat.v4.new_notebook(cells=[new_code_cell("1"), new_code_cell("2")])
+    nb.cells[0].outputs = [figure_output(alt, png)]
+    nb.cells[1].outputs = [{"output_type": "display_data", "data": {"image/png": png}, "metadata": {}}]
+    page, _ = render.FeedbackExporter(config=feedback_config()).from_notebook_node(nb, {"nbgrader": GRADES})
+
+    class Images(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.images = []
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "img":
+                self.images.append(dict(attrs))
+
+    parser = Images()
+    parser.feed(page)
+    # (nbconvert gives an image with no alt its own "No description has been provided ...")
+    assert parser.images[0]["alt"] == alt and parser.images[1].get("alt") != alt
+    assert [a["src"] for a in parser.images] == [f"data:image/png;base64,{png}"] * 2
+    assert page.count(png) == 2  # once per output: the figure's PNG is not also an image/png
 
 
 @pytest.mark.parametrize(
@@ -420,7 +520,7 @@ def click_every_link(page) -> None:
 def test_feedback_page_runs_no_student_script(graded, browser):
     nb = h.read(graded.autograded_path)
     student = [c for c in nb.cells if str(c.get("id", "")).startswith("evil-")]
-    assert len(student) == 9 + 4 + 1, [c.get("id") for c in nb.cells]
+    assert len(student) == 10 + 4 + 1, [c.get("id") for c in nb.cells]
     page = browser.new_page()
     page.goto(graded.feedback_path.as_uri(), timeout=WAIT_MS)
     pwned = settle(page)
@@ -441,6 +541,13 @@ def test_feedback_page_runs_no_student_script(graded, browser):
         ".map(i => [i.naturalWidth, i.naturalHeight])"
     )
     assert any(w >= 200 and hgt >= 100 for w, hgt in sizes), sizes  # the matplotlib figure
+    # every figure the lesson and the student showed keeps its text alternative, as written
+    told = [out.data["text/plain"] for cell in nb.cells for out in cell.get("outputs", [])
+            if "data:image/png" in out.get("data", {}).get("text/html", "")]
+    assert len(told) == 3 + 1 and 'an honest "line" <4712>' in told[-1], told  # gmm_basics's 3, and one
+    alts = page.evaluate("Array.from(document.images).map(i => i.alt)")
+    assert [a for a in alts if a in told] == told
+    assert all(a.startswith(("A chart", "2 charts", "3 charts")) for a in told)
     assert "honest text 4711" in text and "<b>stdout-html</b>" in text and "<i>stderr-html</i>" in text
     assert "<img src=x onerror=window.__pwned" in text  # text/plain HTML, escaped by the template
     assert "<img src=x onerror=alert(7)>" in text  # the error's value, escaped
@@ -519,6 +626,12 @@ def test_live_formgrader_runs_no_student_script(graded, formgrader, browser):
     assert pwned == [] and graded.listener.paths[heard:] == [] and written_by_page(graded) == []
     assert "<img src=x onerror=alert(7)>" in page.inner_text("body")
     assert page.evaluate("document.cookie").count("_xsrf=") == 1  # the page is the instructor's, logged in
+    # every figure keeps its text alternative on the formgrader's page too
+    nb = h.read(graded.autograded_path)
+    told = [out.data["text/plain"] for cell in nb.cells for out in cell.get("outputs", [])
+            if "data:image/png" in out.get("data", {}).get("text/html", "")]
+    alts = page.evaluate("Array.from(document.images).map(i => i.alt)")
+    assert len(told) == 4 and [a for a in alts if a in told] == told
 
     # positive control: the same page with the unsanitised notebook in its place writes
     # through /api/contents in the instructor's name

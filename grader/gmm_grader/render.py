@@ -13,7 +13,10 @@ sees it:
   and ``execute_result``, with fields of the types nbformat promises; rich data only of
   the allow-listed MIME types, ``text/plain`` as text and images that decode as real
   base64 PNG or JPEG (checked by Pillow, re-encoded canonically); output metadata only
-  positive integer ``width``/``height`` of those images;
+  positive integer ``width``/``height`` of those images; and one HTML: a figure as
+  ``gmm_lesson.figures.show`` sends it, ``<img src="data:image/png;base64,..." alt="...">``
+  and nothing else (:func:`figure_html`: its PNG checked as above, its alt decoded to
+  plain text and escaped again), so every figure keeps its text alternative;
 * **markdown** that is not the instructor's (:func:`sanitize_markdown`): its HTML is
   escaped, and it is rendered with nbconvert's own markdown filter to check every link
   and image URL the browser would see (only ``http``, ``https``, ``mailto`` and relative
@@ -52,6 +55,12 @@ MAX_IMAGE_SIZE = 10_000
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 #: MathJax commands that make links, styles, classes or load code: a cell using one is inert
 MATHJAX_ACTIVE = re.compile(r"\\(href|url|style|class|cssId|unicode|require|html|data|bbox)(?![a-zA-Z])")
+
+#: longest text alternative kept from a figure's <img> (characters)
+MAX_ALT = 20_000
+#: a figure's HTML as gmm_lesson.figures.bundle writes it: an <img> with a PNG and an alt
+_FIGURE_HTML = re.compile(r'<img src="data:image/png;base64,([A-Za-z0-9+/=\s]+)" alt="([^"<>]*)">')
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 _UNSAFE_ID = re.compile(r"[^A-Za-z0-9_.\-]")
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
@@ -228,6 +237,35 @@ def image_data(data: Any, mimetype: str) -> str | None:
     return base64.b64encode(raw).decode("ascii")
 
 
+def figure_html(value: Any) -> str | None:
+    """A figure's ``<img>`` rebuilt from checked parts, or None if ``value`` is not exactly one.
+
+    Parameters
+    ----------
+    value : Any
+        An output's ``text/html`` (a str, or a list of str as nbformat stores it).
+
+    Returns
+    -------
+    str or None
+        ``<img src="data:image/png;base64,..." alt="...">`` when ``value`` is that and
+        nothing else (as ``gmm_lesson.figures.bundle`` writes it): the PNG passes
+        :func:`image_data` and the alt is decoded to plain text (control characters
+        dropped, at most :data:`MAX_ALT` characters) and escaped again, so no tag,
+        attribute or URL of the student's reaches the page. Any other HTML: None.
+    """
+    match = _FIGURE_HTML.fullmatch(_text(value).strip())
+    if match is None:
+        return None
+    png = image_data(match.group(1), "image/png")
+    if png is None:
+        return None
+    alt = " ".join(_CONTROL.sub(" ", html.unescape(match.group(2))).split())[:MAX_ALT]
+    if not alt:
+        return None
+    return f'<img src="data:image/png;base64,{png}" alt="{html.escape(alt, quote=True)}">'
+
+
 def _size(value: Any) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_IMAGE_SIZE:
         return value
@@ -297,6 +335,8 @@ def sanitize_output(output: Any, extra_mimetypes: Iterable[str] = ()) -> Noteboo
                 dropped.append(f"{mimetype} that is not a valid image")
             else:
                 data[mimetype] = image
+        elif mimetype == "text/html" and (figure := figure_html(value)) is not None:
+            data[mimetype] = figure
         elif mimetype in extra:
             data[mimetype] = value
         else:

@@ -173,8 +173,11 @@ trace.prediction_trace(pipeline.fitted, pipeline.Z[most_uncertain])
 # %% [markdown]
 # ## Model quiz: three questions
 #
-# Write one letter per answer cell. This quiz is graded, so it has no self-check: after
-# grading, your feedback shows the right letter and a worked solution for each question.
+# Write one letter per answer cell. In a class this quiz is graded, and its self-check
+# cells say so and reveal nothing: after grading, your feedback shows the right letter and
+# a worked solution for each question. Working alone from the course's folder (opened
+# with `python3 run.py lab`), the self-check cell below each answer gives a hint for a
+# wrong letter and the worked solution for the right one.
 
 # %% [markdown]
 # **basics_q1** (easy)

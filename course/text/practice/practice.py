@@ -26,7 +26,8 @@
 # **This assignment is formative: it is for learning.** The self-check lets you find every
 # multiple-choice answer, so those points (questions 1, 2, 3b, 4 and 5, one each) count
 # your engagement, not your mastery. Question 3's code (2 points) is checked by a hidden
-# test. The summative grades come from `gmm_basics`, `em_step_by_step` and `choosing_k`.
+# test. The summative grades come from `gmm_basics`, `em_step_by_step`, `choosing_k` and
+# `em_in_depth`.
 
 # %%
 import matplotlib.pyplot as plt
