@@ -526,8 +526,8 @@ def grade_class(
         Allow a plain ``tcp://`` scheduler (a loud warning; no secret environment value,
         such as a database URL with a password, is sent over it: refused instead).
     slice_size : int, optional
-        Students per dask task (default: the students to grade spread over two tasks per
-        worker). Each student is still graded by an nbgrader process of their own.
+        Students per task, each task one nbgrader process (default: the students to grade
+        spread over two tasks per worker). Each student is still named to nbgrader alone.
     force : bool
         Regrade students already graded for their current submission.
     nbgrader_args : sequence of str
