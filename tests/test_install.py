@@ -261,14 +261,9 @@ def test_binder_postbuild_setup_serves_exercises_and_voila_with_culling(tmp_path
 
 # ------------------------------------------------------------------- the bare wheel
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Path:
-    """The library's wheel, built once for the module's tests (a build is about 25 s)."""
-    dist = tmp_path_factory.mktemp("dist")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(ROOT)], check=True
-    )
-    (built,) = dist.glob("gmm_lesson-*.whl")
-    return built
+def wheel(library_wheel) -> Path:
+    """The library's wheel, built once for the session (tests/conftest.py)."""
+    return library_wheel[0]
 
 
 def wheel_requires(wheel: Path) -> list[Requirement]:
