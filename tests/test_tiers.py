@@ -185,3 +185,16 @@ def test_a_shared_submission_must_be_the_same_notebook(tmp_path):
     assert course.students() == {"alice"}  # the gradebook's
     with pytest.raises(KeyError, match="did not submit"):
         course.graded_as(em, "bob")
+
+
+def test_no_submission_links_to_a_shared_students_folder():
+    """A shared submission (gc.SAME_SUBMISSION) is graded under the other name only, so its
+    own folder does not exist: a link to it would dangle and fail its batch."""
+    import grading_attacks as attacks
+
+    shared = {student for student, _ in gc.SAME_SUBMISSION}
+    links = [t for sub in attacks.SUBMISSIONS.values() for t in sub.links.values()]
+    targets = [t for t in links if t.startswith("../../")]
+    assert targets
+    for target in targets:
+        assert target.split("/")[2] not in shared, target
