@@ -175,6 +175,35 @@ def postgres_cluster():
 
 
 @pytest.fixture(scope="session")
+def library_wheel(tmp_path_factory):
+    """The library's wheel, built once for the session (tests/test_install.py and
+    tests/test_packaging.py read it; a build is about 25 s on 2 cores).
+
+    Built from a copy of what the wheel is made of, so setuptools' build/ and *.egg-info
+    land in a temporary folder, not in the checkout. Returns (the wheel, the names in the
+    checkout's top folder before the build, and after it).
+    """
+    import shutil
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    tmp = tmp_path_factory.mktemp("library-wheel")
+    source = tmp / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(root / name, source / name)
+    shutil.copytree(root / "gmm_lesson", source / "gmm_lesson", ignore=shutil.ignore_patterns("__pycache__"))
+    before = sorted(p.name for p in root.iterdir())
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp / "dist"), str(source)],
+        check=True,
+    )
+    (wheel,) = (tmp / "dist").glob("gmm_lesson-*.whl")
+    return wheel, before, sorted(p.name for p in root.iterdir())
+
+
+@pytest.fixture(scope="session")
 def graded_class(tmp_path_factory):
     """The session's one graded class (tests/graded_class.py).
 

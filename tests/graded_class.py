@@ -38,6 +38,14 @@ student id may submit several assignments; registering the same (student, assign
 twice is allowed only with the same origin and expected scores (two modules sharing a
 submission). Registering after the class was graded is refused.
 
+Two modules may also hold the same notebook under two names (``SAME_SUBMISSION``: the
+round trip's alice, bob and carol are the hostile class's honest_full, honest_untouched
+and honest_wrong_covariance, and the item analysis's ann and ben). When both are
+registered, the notebook is graded once, under the name and route of the one it is
+mapped to, and the other name reads that grading (``scores``, ``total``, ``autograded``,
+``batch``); ``grade_class`` first builds both and refuses the pair (ValueError) unless
+their folders are byte-identical and their expected scores equal.
+
 Only the registered students of the modules collected are graded: running one module
 alone grades only its own submissions.
 
@@ -106,6 +114,21 @@ class Entry:
 
 REGISTRY: dict[tuple[str, str], Entry] = {}
 _graded = False
+
+#: (student, assignment) -> the student whose grading of the same notebook it shares when
+#: both are registered: tests/test_nbgrader_e2e.py's round trip (exchange and command-line
+#: routes, the class's limits) grades the hostile class's honest notebooks
+#: (tests/grading_attacks.py) and the item analysis's full and untouched practice
+#: (tests/test_item_analysis.py) once for both. Checked byte for byte before grading.
+SAME_SUBMISSION: dict[tuple[str, str], str] = {
+    ("honest_full", "em_step_by_step"): "alice",
+    ("honest_untouched", "em_step_by_step"): "bob",
+    ("honest_wrong_covariance", "em_step_by_step"): "carol",
+    ("basics_full", "gmm_basics"): "alice",
+    ("basics_untouched", "gmm_basics"): "bob",
+    ("ann", "practice"): "alice",
+    ("ben", "practice"): "bob",
+}
 
 
 def expected_scores(assignment: str, failing: set[str] | str) -> dict[str, float]:
@@ -274,9 +297,17 @@ class GradedClass:
     """What grading the class produced, for the tests to inspect."""
 
     def __init__(
-        self, root: Path, env: dict[str, str], exchange: Path, entries: dict[tuple[str, str], Entry]
+        self,
+        root: Path,
+        env: dict[str, str],
+        exchange: Path,
+        entries: dict[tuple[str, str], Entry],
+        shared: Mapping[tuple[str, str], Entry] | None = None,
     ):
+        #: the graded submissions (the gradebook's); ``shared``: (student, assignment) -> the
+        #: entry of a submission graded as another student's identical one (``SAME_SUBMISSION``)
         self.root, self.env, self.exchange, self.entries = root, env, exchange, entries
+        self.shared: dict[tuple[str, str], Entry] = dict(shared or {})
         self.db_url = f"sqlite:///{root / 'gradebook.db'}"
         self.database = "sqlite"
         self.logs: dict[str, str] = {}
@@ -299,27 +330,47 @@ class GradedClass:
         return {s for s, a in self.entries if assignment is None or a == assignment}
 
     def expected(self, assignment: str, student: str) -> dict[str, float]:
-        return dict(self.entries[student, assignment].expected)
+        """The scores ``student`` registered for ``assignment`` (a shared one's own)."""
+        known = self.shared.get((student, assignment)) or self.entries[student, assignment]
+        return dict(known.expected)
+
+    def graded_as(self, assignment: str, student: str) -> str:
+        """The student id under which ``student``'s ``assignment`` is in the gradebook: its
+        own, or for a shared submission (``SAME_SUBMISSION``) the one graded for both."""
+        if (student, assignment) in self.shared:
+            return SAME_SUBMISSION[student, assignment]
+        if (student, assignment) not in self.entries:
+            raise KeyError(f"{student!r} did not submit {assignment!r} in this class")
+        return student
+
+    def entry(self, assignment: str, student: str) -> Entry:
+        """The graded entry of ``student``'s ``assignment`` (a shared one's: the other's)."""
+        return self.entries[self.graded_as(assignment, student), assignment]
 
     def gradebook(self) -> Gradebook:
         return Gradebook(self.db_url, course_id=h.COURSE_ID)
 
     def batch(self, assignment: str, student: str) -> tuple[subprocess.CompletedProcess, float]:
         """(the autograde run, its seconds) of the batch that graded ``student``'s ``assignment``."""
-        return self.runs[batch_label(assignment, self.entries[student, assignment].limits)]
+        return self.runs[batch_label(assignment, self.entry(assignment, student).limits)]
 
     def scores(self, assignment: str, student: str) -> dict[str, float]:
         """{test cell: score in the gradebook} of every autograded test cell."""
         points = h.autograded_points(h.read(h.source_notebook_path(assignment)))
+        student = self.graded_as(assignment, student)
         with self.gradebook() as gb:
             return {gid: gb.find_grade(gid, assignment, assignment, student).score for gid in points}
 
     def total(self, assignment: str, student: str) -> float:
         with self.gradebook() as gb:
-            return gb.find_submission(assignment, student).score
+            return gb.find_submission(assignment, self.graded_as(assignment, student)).score
+
+    def autograded_path(self, assignment: str, student: str) -> Path:
+        student = self.graded_as(assignment, student)
+        return self.root / "autograded" / student / assignment / f"{assignment}.ipynb"
 
     def autograded(self, assignment: str, student: str) -> nbformat.NotebookNode:
-        return h.read(self.root / "autograded" / student / assignment / f"{assignment}.ipynb")
+        return h.read(self.autograded_path(assignment, student))
 
     def export_rows(self) -> list[dict[str, str]]:
         with open(self.root / "grades.csv", newline="") as fh:
@@ -375,6 +426,9 @@ def grade_class(
     keyed = {(e.student, e.assignment): e for e in entries}
     if len(keyed) != len(entries):
         raise ValueError("entries: a student submits an assignment twice")
+    # a submission identical to another's is graded once, as the other's (SAME_SUBMISSION)
+    pairs = [key for key, other in SAME_SUBMISSION.items() if key in keyed and (other, key[1]) in keyed]
+    shared = {key: keyed.pop(key) for key in pairs}
     exchange = tmp / "exchange"
     root = h.copy_course(tmp / "course")
     env = h.nbgrader_env(tmp, exchange)
@@ -386,7 +440,7 @@ def grade_class(
     env["GMM_LESSON_GRADING_SANDBOX"] = "bubblewrap"
     env.pop("GMM_LESSON_ALLOW_NO_MEMORY_LIMIT", None)
     env.update(extra_env or {})
-    course = GradedClass(root, env, exchange, keyed)
+    course = GradedClass(root, env, exchange, keyed, shared)
     (root / "canary.txt").write_text(f"CANARY {course.canary_file}\n")
     env["GMM_LESSON_CANARY"] = course.canary_env
     try:
@@ -408,6 +462,8 @@ def _grade(course: GradedClass, tmp: Path, feedback: bool) -> None:
         course.run(f"generate {name}", ["generate_assignment", name])
         if exchanged:
             course.run(f"release {name}", ["release_assignment", name])
+    for (student, name), entry in sorted(course.shared.items()):
+        check_same_submission(entry, course.entries[SAME_SUBMISSION[student, name], name], root, tmp)
     for (student, name), entry in sorted(course.entries.items()):
         if entry.route == "direct":
             continue
@@ -461,6 +517,27 @@ def _grade(course: GradedClass, tmp: Path, feedback: bool) -> None:
                 exclude = [f"--CourseDirectory.student_id_exclude={','.join(without)}"] if without else []
                 course.run(f"feedback {name}", ["generate_feedback", name, *exclude])
         course.run("export", ["export", "--to", str(root / "grades.csv")])
+
+
+def check_same_submission(entry_: Entry, graded: Entry, root: Path, tmp: Path) -> None:
+    """Refuse to grade ``entry_`` as ``graded`` unless both build byte-identical folders from
+    the course's released notebook and expect the same scores."""
+    pair = f"SAME_SUBMISSION: {entry_.student!r} ({entry_.origin}) and {graded.student!r} ({graded.origin})"
+    if entry_.expected != graded.expected:
+        raise ValueError(f"{pair} expect different scores for {entry_.assignment!r}")
+    release = root / "release" / entry_.assignment / f"{entry_.assignment}.ipynb"
+    built = []
+    for one in (entry_, graded):
+        folder = tmp / "same-submission" / f"{one.student}-{one.assignment}"
+        folder.mkdir(parents=True)
+        one.build(h.read(release), folder)
+        built.append({
+            str(p.relative_to(folder)): str(p.readlink()) if p.is_symlink() else p.read_bytes()
+            for p in sorted(folder.rglob("*"))
+            if p.is_file() or p.is_symlink()
+        })
+    if built[0] != built[1]:
+        raise ValueError(f"{pair} do not build the same {entry_.assignment!r} submission")
 
 
 def batch_label(assignment: str, limits: str) -> str:

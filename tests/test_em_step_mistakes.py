@@ -57,8 +57,9 @@ attacks.register(RIGHT, *MISTAKES)
 
 @pytest.fixture(scope="module")
 def graded(graded_class):
-    proc, seconds = graded_class.batch(EM, RIGHT)  # the hostile class's batch, which grades them all
-    assert proc.returncode == 0, f"autograde {EM} failed after {seconds:.0f} s\n{proc.stderr}"
+    for student in (RIGHT, *MISTAKES):  # the batches that graded them
+        proc, seconds = graded_class.batch(EM, student)
+        assert proc.returncode == 0, f"autograde {EM} failed after {seconds:.0f} s\n{proc.stderr}"
     return graded_class
 
 

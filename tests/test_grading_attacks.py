@@ -103,7 +103,8 @@ def test_gradebook_is_intact_and_lists_only_the_class(batch):
     assert not db.read_bytes().endswith(b"x\n")  # the detached saboteur's mark
     with batch.gradebook() as gb:
         assert {s.id for s in gb.students} == batch.students()  # the whole class, no one else
-    assert set(attacks.SUBMISSIONS) <= batch.students()
+    # every submission is in it, a shared one (gc.SAME_SUBMISSION) as the student graded for both
+    assert {batch.graded_as(sub.assignment, s) for s, sub in attacks.SUBMISSIONS.items()} <= batch.students()
 
 
 def test_no_secret_reaches_any_notebook(batch):

@@ -260,12 +260,10 @@ def test_binder_postbuild_setup_serves_exercises_and_voila_with_culling(tmp_path
 
 
 # ------------------------------------------------------------------- the bare wheel
-def build_wheel(tmp: Path) -> Path:
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp), str(ROOT)], check=True
-    )
-    (wheel,) = tmp.glob("gmm_lesson-*.whl")
-    return wheel
+@pytest.fixture(scope="module")
+def wheel(library_wheel) -> Path:
+    """The library's wheel, built once for the session (tests/conftest.py)."""
+    return library_wheel[0]
 
 
 def wheel_requires(wheel: Path) -> list[Requirement]:
@@ -276,9 +274,9 @@ def wheel_requires(wheel: Path) -> list[Requirement]:
     return [Requirement(line.split(":", 1)[1]) for line in lines if line.startswith("Requires-Dist:")]
 
 
-def test_wheel_requires_only_the_core_without_extras(tmp_path):
+def test_wheel_requires_only_the_core_without_extras(wheel):
     """What JupyterLite's piplite (or any plain pip) installs with gmm_lesson."""
-    requires = wheel_requires(build_wheel(tmp_path))
+    requires = wheel_requires(wheel)
     plain = {canonicalize_name(r.name) for r in requires if r.marker is None}
     assert plain == CORE
     assert not plain & NOT_IN_CORE
@@ -312,12 +310,14 @@ print("bare wheel OK", len(installed), "distributions")
 
 
 @pytest.mark.slow
-def test_wheel_without_extras_runs_the_library_and_explorer_in_a_fresh_venv(tmp_path):
-    wheel = build_wheel(tmp_path / "dist")
+def test_wheel_without_extras_runs_the_library_and_explorer_in_a_fresh_venv(wheel, tmp_path):
     venv.create(tmp_path / "venv", with_pip=True)
     python = tmp_path / "venv" / "bin" / "python"
+    # --no-compile: byte-compiling numpy, matplotlib and the rest (about 75 s on 2 cores)
+    # tests nothing of ours, and the check below reads no .pyc file
     subprocess.run(
-        [python, "-m", "pip", "install", "-q", "-c", str(ROOT / "constraints.txt"), str(wheel)], check=True
+        [python, "-m", "pip", "install", "-q", "--no-compile", "-c", ROOT / "constraints.txt", wheel],
+        check=True,
     )
     result = subprocess.run(
         [python, "-c", BARE_CHECK], cwd=tmp_path, capture_output=True, text=True,

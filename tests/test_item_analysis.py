@@ -1,6 +1,8 @@
 """The instructor's item analysis (gmm_grader.item_analysis) on a synthetic class with known
 answers: seven students' ``practice`` notebooks, autograded by stock ``nbgrader autograde``
-with the course's config (sandbox included) into a fresh SQLite gradebook; the report is
+with the course's config (sandbox included) in the session's graded class
+(tests/graded_class.py: ann and ben are the round trip's alice and bob, graded once for
+both when tests/test_nbgrader_e2e.py runs too); the report is
 made with the documented command and every figure is checked against the table below:
 pass rates, letter counts and top messages exactly, the point-biserial against numpy's
 ``corrcoef`` of the same table. The HTML is opened once in Debian's chromium.
@@ -19,6 +21,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import graded_class as gc
 import nbformat
 import nbgrader_helpers as h
 import numpy as np
@@ -106,23 +109,39 @@ MESSAGES = {
 }
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    """The synthetic class, autograded; returns (course root, env, report folder)."""
-    tmp = tmp_path_factory.mktemp("item-analysis")
-    root = h.copy_course(tmp / "course")
-    env = h.nbgrader_env(tmp)
-    h.nbgrader(["generate_assignment", A], cwd=root, env=env)
-    release = h.read(root / "release" / A / f"{A}.ipynb")
-    source = h.read(h.source_notebook_path(A))
-    for student, answers in CLASS.items():
-        nb = nbformat.from_dict(release)
+def builder(answers: dict[str, str] | None):
+    """``build(release_nb, folder)``: the solution with ``answers`` written in, or the
+    untouched release (``None``)."""
+
+    def build(release_nb: nbformat.NotebookNode, folder: Path) -> None:
         if answers is not None:
-            h.fill_solutions(nb, source, {ANSWER_CELLS[q]: code for q, code in answers.items()})
-        folder = root / "submitted" / student / A
-        folder.mkdir(parents=True)
-        nbformat.write(nb, folder / f"{A}.ipynb")
-    h.nbgrader(["autograde", A], cwd=root, env=env)
+            source = h.read(h.source_notebook_path(A))
+            h.fill_solutions(release_nb, source, {ANSWER_CELLS[q]: code for q, code in answers.items()})
+        nbformat.write(release_nb, folder / f"{A}.ipynb")
+
+    return build
+
+
+def expected(student: str) -> dict[str, float]:
+    return gc.expected_scores(A, {cell for cell in CELLS if student not in PASSED[cell]})
+
+
+for _student, _answers in CLASS.items():
+    gc.register(
+        _student, A, builder(_answers), expected(_student), origin="test_item_analysis", feedback=False
+    )
+
+
+@pytest.fixture(scope="module")
+def graded(graded_class):
+    """The synthetic class, autograded in the session's graded class; returns (course root,
+    env, report folder, {student: the id the gradebook and the report know them by})."""
+    ids = {student: graded_class.graded_as(A, student) for student in CLASS}
+    # the report is on every practice submission of the gradebook: only this class's
+    assert graded_class.students(A) == set(ids.values()), "another module graded practice: see CLASS"
+    proc, seconds = graded_class.batch(A, "ann")
+    assert proc.returncode == 0, f"autograde {A} failed after {seconds:.0f} s\n{proc.stderr}"
+    root, env = graded_class.root, graded_class.env
     proc = subprocess.run(
         [sys.executable, "-m", "gmm_grader.item_analysis", A, f"--course={root}"],
         env=env,
@@ -131,7 +150,7 @@ def graded(tmp_path_factory):
         timeout=600,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    return root, env, root / "reports" / A
+    return root, env, root / "reports" / A, ids
 
 
 def rows(path: Path) -> list[dict]:
@@ -144,18 +163,18 @@ def rows(path: Path) -> list[dict]:
 def test_scores_in_the_gradebook_are_the_known_ones(graded):
     from nbgrader.api import Gradebook
 
-    root, _, _ = graded
+    root, _, _, ids = graded
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}", course_id=h.COURSE_ID) as gb:
         for student, total in TOTALS.items():
-            assert gb.find_submission(A, student).score == total, student
+            assert gb.find_submission(A, ids[student]).score == total, student
             for cell in CELLS:
                 want = POINTS[cell] if student in PASSED[cell] else 0
-                assert gb.find_grade(cell, A, A, student).score == want, (student, cell)
+                assert gb.find_grade(cell, A, A, ids[student]).score == want, (student, cell)
 
 
 @pytest.mark.nbgrader
 def test_pass_rates_means_and_point_biserial(graded):
-    _, _, out = graded
+    _, _, out, ids = graded
     table = {row["grade_id"]: row for row in rows(out / "cells.csv")}
     assert list(table) == CELLS
     students = sorted(TOTALS)
@@ -175,12 +194,12 @@ def test_pass_rates_means_and_point_biserial(graded):
     assert float(summary["mean_score"]) == pytest.approx(sum(TOTALS.values()) / 7)
     assert float(summary["pass_rate"]) == 4 / 7  # ann, cat, fay, gus have at least 3.5 of 7
     by_student = {row["student"]: row for row in rows(out / "students.csv")}
-    assert {s: float(r["total"]) for s, r in by_student.items()} == TOTALS
+    assert {s: float(r["total"]) for s, r in by_student.items()} == {ids[s]: t for s, t in TOTALS.items()}
 
 
 @pytest.mark.nbgrader
 def test_letter_counts_are_exact(graded):
-    _, _, out = graded
+    _, _, out, _ = graded
     counts: dict[str, dict[str, int]] = {}
     for row in rows(out / "choices.csv"):
         if int(row["students"]):
@@ -194,7 +213,7 @@ def test_letter_counts_are_exact(graded):
 
 @pytest.mark.nbgrader
 def test_failing_messages_are_exact(graded):
-    _, _, out = graded
+    _, _, out, _ = graded
     found: dict[str, dict[str, int]] = {}
     for row in rows(out / "messages.csv"):
         found.setdefault(row["grade_id"], {})[row["message"]] = int(row["students"])
@@ -203,7 +222,7 @@ def test_failing_messages_are_exact(graded):
 
 @pytest.mark.nbgrader
 def test_html_report_escapes_what_students_wrote(graded):
-    _, _, out = graded
+    _, _, out, _ = graded
     page = (out / "index.html").read_text(encoding="utf-8")
     assert HOSTILE.upper() not in page and html.escape(HOSTILE.upper()) in page
     assert "<script" not in page.lower()
@@ -222,7 +241,7 @@ def test_html_report_in_chromium(graded, tmp_path):
     from playwright.sync_api import sync_playwright
 
     require_chromium()
-    _, _, out = graded
+    _, _, out, _ = graded
     index = (out / "index.html").resolve()
     requests, dialogs = [], []
     with sync_playwright() as pw:
@@ -262,7 +281,7 @@ def test_similarity_report_of_the_class(graded):
 
 @pytest.mark.nbgrader
 def test_report_command_refuses_an_unknown_assignment(graded):
-    root, env, _ = graded
+    root, env, _, _ = graded
     proc = subprocess.run(
         [sys.executable, "-m", "gmm_grader.item_analysis", "no_such_assignment", f"--course={root}"],
         env=env,

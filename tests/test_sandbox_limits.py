@@ -809,7 +809,7 @@ class Batch:
         self.graded = graded
         self.root = graded.root
         #: the log of every autograde batch that graded one of them
-        limits = {(name, graded.entries[self.id(s), name].limits) for s, (name, _) in STUDENTS.items()}
+        limits = {(name, graded.entry(name, self.id(s)).limits) for s, (name, _) in STUDENTS.items()}
         labels = {gc.batch_label(name, group) for name, group in limits}
         self.logs = {label: graded.logs[f"autograde {label}"] for label in labels}
 
@@ -821,8 +821,7 @@ class Batch:
         return self.graded.autograded(STUDENTS[student][0], self.id(student))
 
     def size(self, student: str) -> int:
-        name = STUDENTS[student][0]
-        return (self.root / "autograded" / self.id(student) / name / f"{name}.ipynb").stat().st_size
+        return self.graded.autograded_path(STUDENTS[student][0], self.id(student)).stat().st_size
 
     def scores(self, student: str) -> dict[str, float]:
         return self.graded.scores(STUDENTS[student][0], self.id(student))

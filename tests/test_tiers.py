@@ -147,3 +147,54 @@ def test_the_same_submission_may_be_registered_twice_but_not_differently(monkeyp
     monkeypatch.setattr(gc, "_graded", True)
     with pytest.raises(RuntimeError, match="already graded"):
         gc.register("yan", em, _build, gc.expected_scores(em, set()), origin="a")
+
+
+def test_a_shared_submission_must_be_the_same_notebook(tmp_path):
+    """gc.SAME_SUBMISSION grades two names once only if both build the same bytes and expect
+    the same scores; the other name then reads the grading of the one graded."""
+    import nbformat
+
+    em = "em_step_by_step"
+    release = tmp_path / "course" / "release" / em / f"{em}.ipynb"
+    release.parent.mkdir(parents=True)
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1", id="a")]), release)
+
+    def writes(source: str):
+        def build(release_nb, folder):
+            release_nb.cells[0].source = source
+            nbformat.write(release_nb, folder / f"{em}.ipynb")
+
+        return build
+
+    full, none = gc.expected_scores(em, set()), gc.expected_scores(em, "all")
+    graded = gc.entry("alice", em, writes("x = 2"), full, origin="a", route="cli")
+    same = gc.entry("honest_full", em, writes("x = 2"), full, origin="b", limits="short")
+    gc.check_same_submission(same, graded, tmp_path / "course", tmp_path / "ok")
+    with pytest.raises(ValueError, match="do not build the same"):
+        other = gc.entry("honest_full", em, writes("x = 3"), full, origin="b")
+        gc.check_same_submission(other, graded, tmp_path / "course", tmp_path / "source")
+    with pytest.raises(ValueError, match="expect different scores"):
+        gc.check_same_submission(gc.entry("honest_full", em, writes("x = 2"), none, origin="b"), graded,
+                                 tmp_path / "course", tmp_path / "scores")
+
+    course = gc.GradedClass(tmp_path, {}, tmp_path, {("alice", em): graded}, {("honest_full", em): same})
+    assert gc.SAME_SUBMISSION["honest_full", em] == "alice"
+    assert course.graded_as(em, "honest_full") == course.graded_as(em, "alice") == "alice"
+    assert course.entry(em, "honest_full") is graded and course.expected(em, "honest_full") == full
+    assert course.autograded_path(em, "honest_full") == tmp_path / "autograded" / "alice" / em / f"{em}.ipynb"
+    assert course.students() == {"alice"}  # the gradebook's
+    with pytest.raises(KeyError, match="did not submit"):
+        course.graded_as(em, "bob")
+
+
+def test_no_submission_links_to_a_shared_students_folder():
+    """A shared submission (gc.SAME_SUBMISSION) is graded under the other name only, so its
+    own folder does not exist: a link to it would dangle and fail its batch."""
+    import grading_attacks as attacks
+
+    shared = {student for student, _ in gc.SAME_SUBMISSION}
+    links = [t for sub in attacks.SUBMISSIONS.values() for t in sub.links.values()]
+    targets = [t for t in links if t.startswith("../../")]
+    assert targets
+    for target in targets:
+        assert target.split("/")[2] not in shared, target
